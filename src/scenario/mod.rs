@@ -1,0 +1,3 @@
+//! Stage 1: YAML scenario files → validated [`Scenario`]s with source positions.
+pub mod model;
+pub use model::*;

@@ -1,0 +1,489 @@
+//! The scenario format as data: what a YAML scenario file deserializes into.
+//!
+//! Every node a diagnostic may point at is wrapped in [`Spanned`], so errors found after
+//! parsing (validation, templates, failed expectations) can name `file:line:column`.
+//! Polymorphic shorthands (`status: 201 | [200, 201] | "2xx"`, `capture: $.id | {header: X}`)
+//! have hand-written visitors instead of `#[serde(untagged)]`, which would lose the error.
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+use std::time::Duration;
+
+pub use serde_saphyr::Spanned;
+
+/// One YAML file: shared metadata plus one or more scenarios.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFileDoc {
+    /// Suite name; defaults to the file stem.
+    #[serde(default)]
+    pub suite: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Tags applied to every scenario of the file.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Capabilities every scenario of the file requires.
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    /// Variables visible to every scenario of the file.
+    #[serde(default)]
+    pub vars: IndexMap<String, Spanned<Value>>,
+    pub scenarios: Vec<Spanned<Scenario>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Capabilities of the environment this scenario needs; unmet ones skip it.
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    /// Ids of the contract rules this scenario checks.
+    #[serde(default)]
+    pub covers: Vec<String>,
+    #[serde(default)]
+    pub vars: IndexMap<String, Spanned<Value>>,
+    #[serde(default)]
+    pub setup: Vec<Spanned<Step>>,
+    #[serde(default)]
+    pub steps: Vec<Spanned<Step>>,
+    /// Always runs, also after a failure or an error.
+    #[serde(default)]
+    pub teardown: Vec<Spanned<Step>>,
+    /// Whole-scenario deadline; defaults to the environment's scenario timeout.
+    #[serde(default)]
+    pub timeout: Option<Spanned<DurationValue>>,
+}
+
+/// A step does exactly one thing (validated after parsing): a `request`, a `group` of
+/// requests sent at the same moment, a `wait`, an `assert` on variables, or a webhook action.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub request: Option<Spanned<Request>>,
+    #[serde(default)]
+    pub expect: Option<Spanned<Expect>>,
+    #[serde(default)]
+    pub capture: IndexMap<String, Spanned<Capture>>,
+    /// Send the request repeatedly (optionally until an expectation holds).
+    #[serde(default)]
+    pub repeat: Option<Spanned<Repeat>>,
+    /// Re-send the request until `expect` passes or the timeout expires.
+    #[serde(default)]
+    pub poll: Option<Spanned<Poll>>,
+    /// Requests sent at the same moment, each with its own expect and capture.
+    #[serde(default)]
+    pub group: Option<Vec<Spanned<Step>>>,
+    /// Pause: a duration, or `retry_after` (the previous response's `Retry-After`).
+    #[serde(default)]
+    pub wait: Option<Spanned<Wait>>,
+    /// Checks on variables (e.g. two captured ids are equal).
+    #[serde(default)]
+    pub assert: Vec<Spanned<Check>>,
+    /// Register the run's webhook receiver with the target (removed after the scenario).
+    #[serde(default)]
+    pub subscribe_webhooks: Option<Spanned<WebhookSubscribe>>,
+    /// Wait for webhook deliveries that match.
+    #[serde(default)]
+    pub expect_webhook: Option<Spanned<WebhookExpect>>,
+    /// Make the receiver answer matching deliveries with a failure (retry tests).
+    #[serde(default)]
+    pub webhook_reply: Option<Spanned<WebhookReply>>,
+    /// `off` disables the automatic OpenAPI contract check for this step.
+    #[serde(default)]
+    pub contract: Option<Spanned<bool>>,
+    /// Per-step timeout (each request attempt).
+    #[serde(default)]
+    pub timeout: Option<Spanned<DurationValue>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub method: Spanned<String>,
+    /// Path relative to the environment's base URL (or an absolute URL); a template.
+    pub path: Spanned<String>,
+    #[serde(default)]
+    pub query: IndexMap<String, Spanned<Value>>,
+    /// Header values are templates; `null` removes a default header (e.g. `X-Request-ID`).
+    #[serde(default)]
+    pub headers: IndexMap<String, Spanned<Option<String>>>,
+    /// `none`, a named client of the environment (default `default`), `invalid` or `expired`.
+    #[serde(default)]
+    pub auth: Option<Spanned<String>>,
+    /// Inline JSON body (a template: strings are rendered, types kept).
+    #[serde(default)]
+    pub json: Option<Spanned<Value>>,
+    /// JSON body read from the fixtures folder.
+    #[serde(default)]
+    pub fixture: Option<Spanned<String>>,
+    /// RFC 7396 JSON merge patch applied to `fixture` or `json`.
+    #[serde(default)]
+    pub patch: Option<Spanned<Value>>,
+    /// `application/x-www-form-urlencoded` body.
+    #[serde(default)]
+    pub form: Option<IndexMap<String, Spanned<Value>>>,
+    /// Raw text body, sent as is (e.g. malformed JSON).
+    #[serde(default)]
+    pub body: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default)]
+    pub status: Option<Spanned<StatusExpect>>,
+    #[serde(default)]
+    pub headers: IndexMap<String, Spanned<HeaderExpect>>,
+    /// JSONPath (RFC 9535) checks on the response body.
+    #[serde(default)]
+    pub body: Vec<Spanned<Check>>,
+    /// The body must contain this JSON as a subset (objects: keys present and matching,
+    /// arrays: same length and element-wise subset, scalars: equal).
+    #[serde(default)]
+    pub json: Option<Spanned<Value>>,
+    /// JSON Schema file (relative to the fixtures folder) the body must satisfy.
+    #[serde(default)]
+    pub schema: Option<Spanned<String>>,
+    /// Upper bound on the response time.
+    #[serde(default)]
+    pub latency: Option<Spanned<DurationValue>>,
+}
+
+/// One check: on a JSONPath of a body (`path`, in `expect.body` and webhook `where`), or on a
+/// template value (`value`, in `assert` steps). Several operators may be combined; operand
+/// values are templates.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    #[serde(default)]
+    pub value: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub equals: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub not_equals: Option<Spanned<Value>>,
+    /// Regular expression the (string) value must match.
+    #[serde(default)]
+    pub matches: Option<Spanned<String>>,
+    #[serde(default)]
+    pub exists: Option<Spanned<bool>>,
+    /// `string`, `number`, `integer`, `boolean`, `array`, `object` or `null`.
+    #[serde(default, rename = "type")]
+    pub type_: Option<Spanned<String>>,
+    #[serde(default)]
+    pub length: Option<Spanned<Value>>,
+    /// String: substring; array: an element equal to it; object: a key.
+    #[serde(default)]
+    pub contains: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub lt: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub lte: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub gt: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub gte: Option<Spanned<Value>>,
+}
+
+/// `status: 201`, `status: [200, 201]`, `status: 4xx`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum StatusExpect {
+    Code(u16),
+    AnyOf(Vec<u16>),
+    /// A class: 1–5 for `1xx`…`5xx`.
+    Class(u8),
+}
+
+/// `X-API-Version: "1"` (equals) or `{present|absent|equals|matches}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderExpect {
+    #[serde(default)]
+    pub present: Option<bool>,
+    #[serde(default)]
+    pub absent: Option<bool>,
+    #[serde(default)]
+    pub equals: Option<String>,
+    #[serde(default)]
+    pub matches: Option<String>,
+}
+
+/// `order_id: $.order_id` (JSONPath into the body) or `{header: Location}` or
+/// `{path: $.x}` / `{header: X, regex: "ORD-\\d+"}` (first capture group, else whole match).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    pub source: CaptureSource,
+    pub regex: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaptureSource {
+    JsonPath(String),
+    Header(String),
+    Status,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// How many times to send (the maximum when `until` is given).
+    pub times: Spanned<u32>,
+    /// Stop as soon as a response satisfies this; `expect` then applies to that response.
+    #[serde(default)]
+    pub until: Option<Spanned<Expect>>,
+    /// Requests in flight at once (default 1).
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// Checks every attempt must pass.
+    #[serde(default)]
+    pub each: Option<Spanned<Expect>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Poll {
+    pub timeout: Spanned<DurationValue>,
+    #[serde(default)]
+    pub interval: Option<Spanned<DurationValue>>,
+}
+
+/// `wait: 2s` or `wait: retry_after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wait {
+    For(Duration),
+    RetryAfter,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSubscribe {
+    pub events: Vec<String>,
+    /// Variable that receives the subscription id (default `webhook_id`).
+    #[serde(default)]
+    pub capture_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookExpect {
+    pub event: Spanned<String>,
+    /// JSONPath conditions on the payload.
+    #[serde(default, rename = "where")]
+    pub where_: Vec<Spanned<Check>>,
+    /// How long to wait (default 10 s).
+    #[serde(default)]
+    pub within: Option<Spanned<DurationValue>>,
+    /// Exactly N distinct events (default 1); `0` asserts that none arrive within `within`.
+    #[serde(default)]
+    pub count: Option<u32>,
+    #[serde(default)]
+    pub at_least: Option<u32>,
+    /// Expect redeliveries of the same event id: at least this many attempts in total.
+    #[serde(default)]
+    pub attempts: Option<u32>,
+    #[serde(default)]
+    pub capture: IndexMap<String, Spanned<Capture>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookReply {
+    pub event: Spanned<String>,
+    #[serde(default, rename = "where")]
+    pub where_: Vec<Spanned<Check>>,
+    /// Status the receiver answers (default 500).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// How many deliveries get this answer before the receiver accepts again.
+    pub times: u32,
+    /// Stall this long before answering (past the target's delivery timeout).
+    #[serde(default)]
+    pub delay: Option<Spanned<DurationValue>>,
+}
+
+/// A duration written as `250ms`, `5s`, `1m 30s` (humantime), or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationValue(pub Duration);
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as `500ms`, `5s` or `2m`, or a number of seconds")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(DurationValue(Duration::from_secs(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map(|s| DurationValue(Duration::from_secs(s)))
+                    .map_err(|_| E::custom("a duration cannot be negative"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Duration::try_from_secs_f64(v)
+                    .map(DurationValue)
+                    .map_err(|_| E::custom("a duration must be a finite, non-negative number of seconds"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                humantime::parse_duration(v.trim())
+                    .map(DurationValue)
+                    .map_err(|e| E::custom(format!("invalid duration `{v}`: {e}")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusExpect {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        fn code<E: de::Error>(v: u64) -> Result<u16, E> {
+            if (100..=599).contains(&v) {
+                Ok(v as u16)
+            } else {
+                Err(E::custom(format!("status {v} is not an HTTP status (100-599)")))
+            }
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = StatusExpect;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code (201), a list of codes ([200, 201]) or a class (`4xx`)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                code(v).map(StatusExpect::Code)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                code(u64::try_from(v).unwrap_or(0)).map(StatusExpect::Code)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let t = v.trim();
+                if let Ok(n) = t.parse::<u64>() {
+                    return code(n).map(StatusExpect::Code);
+                }
+                let b = t.as_bytes();
+                if b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && t[1..].eq_ignore_ascii_case("xx") {
+                    return Ok(StatusExpect::Class(b[0] - b'0'));
+                }
+                Err(E::custom(format!("invalid status `{v}`: use a code like 201 or a class like 4xx")))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut codes = Vec::new();
+                while let Some(c) = seq.next_element::<u64>()? {
+                    codes.push(code(c)?);
+                }
+                if codes.is_empty() {
+                    return Err(de::Error::custom("the list of statuses is empty"));
+                }
+                Ok(StatusExpect::AnyOf(codes))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl StatusExpect {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusExpect::Code(c) => *c == status,
+            StatusExpect::AnyOf(cs) => cs.contains(&status),
+            StatusExpect::Class(k) => status / 100 == u16::from(*k),
+        }
+    }
+}
+
+impl fmt::Display for StatusExpect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StatusExpect::Code(c) => write!(f, "{c}"),
+            StatusExpect::AnyOf(cs) => {
+                let s: Vec<String> = cs.iter().map(u16::to_string).collect();
+                write!(f, "one of [{}]", s.join(", "))
+            }
+            StatusExpect::Class(k) => write!(f, "{k}xx"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Capture {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Capture;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSONPath (`$.order_id`) or a map with `path`, `header` or `status`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.trim_start().starts_with('$') {
+                    Ok(Capture { source: CaptureSource::JsonPath(v.to_string()), regex: None })
+                } else {
+                    Err(E::custom(format!(
+                        "capture `{v}` is not a JSONPath (it must start with `$`); for a header write `{{header: {v}}}`"
+                    )))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut source = None;
+                let mut regex = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "path" => source = Some(CaptureSource::JsonPath(map.next_value()?)),
+                        "header" => source = Some(CaptureSource::Header(map.next_value()?)),
+                        "status" => {
+                            let _: Value = map.next_value()?;
+                            source = Some(CaptureSource::Status)
+                        }
+                        "regex" => regex = Some(map.next_value()?),
+                        other => {
+                            return Err(de::Error::unknown_field(other, &["path", "header", "status", "regex"]))
+                        }
+                    }
+                }
+                let source = source.ok_or_else(|| de::Error::custom("a capture needs `path`, `header` or `status`"))?;
+                Ok(Capture { source, regex })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Wait {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Wait;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration (`2s`) or `retry_after`")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Wait::For(Duration::from_secs(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Duration::try_from_secs_f64(v).map(Wait::For).map_err(|_| E::custom("invalid number of seconds"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.trim() == "retry_after" {
+                    return Ok(Wait::RetryAfter);
+                }
+                humantime::parse_duration(v.trim())
+                    .map(Wait::For)
+                    .map_err(|e| E::custom(format!("invalid wait `{v}`: {e} (use a duration or `retry_after`)")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
