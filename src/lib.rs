@@ -3,3 +3,4 @@
 pub mod scenario;
 pub mod config;
 pub mod run;
+pub mod check;

@@ -208,8 +208,7 @@ pub enum StatusExpect {
 }
 
 /// `X-API-Version: "1"` (equals) or `{present|absent|equals|matches}`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct HeaderExpect {
     #[serde(default)]
     pub present: Option<bool>,
@@ -482,6 +481,44 @@ impl<'de> Deserialize<'de> for Wait {
                 humantime::parse_duration(v.trim())
                     .map(Wait::For)
                     .map_err(|e| E::custom(format!("invalid wait `{v}`: {e} (use a duration or `retry_after`)")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for HeaderExpect {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HeaderExpect;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a header value (equals) or a map with `present`, `absent`, `equals` or `matches`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(HeaderExpect { equals: Some(v.to_string()), ..HeaderExpect::default() })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut h = HeaderExpect::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "present" => h.present = Some(map.next_value()?),
+                        "absent" => h.absent = Some(map.next_value()?),
+                        "equals" => h.equals = Some(map.next_value::<Value>().map(|v| match v {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        })?),
+                        "matches" => h.matches = Some(map.next_value()?),
+                        other => return Err(de::Error::unknown_field(other, &["present", "absent", "equals", "matches"])),
+                    }
+                }
+                Ok(h)
             }
         }
         d.deserialize_any(V)
