@@ -210,13 +210,9 @@ pub enum StatusExpect {
 /// `X-API-Version: "1"` (equals) or `{present|absent|equals|matches}`.
 #[derive(Debug, Clone, Default)]
 pub struct HeaderExpect {
-    #[serde(default)]
     pub present: Option<bool>,
-    #[serde(default)]
     pub absent: Option<bool>,
-    #[serde(default)]
     pub equals: Option<String>,
-    #[serde(default)]
     pub matches: Option<String>,
 }
 
