@@ -1,0 +1,288 @@
+//! Reading `conform.yaml` and resolving one named environment.
+use super::model::*;
+use super::secret::Secret;
+use crate::run::result::SourceLocation;
+use crate::scenario::model::Spanned;
+use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// A configuration problem, at its place in the file when it has one.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("failed to read config {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{location}: {message}")]
+    At { location: SourceLocation, message: String },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+}
+
+impl ConfigError {
+    pub fn location(&self) -> Option<&SourceLocation> {
+        match self {
+            ConfigError::At { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+}
+
+/// The message of a serde-saphyr error without its own location prefix and snippet.
+pub fn yaml_error_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let re = regex::Regex::new(r"^line \d+ column \d+: ").ok();
+    let text = match re {
+        Some(re) => re.replace(text, "").into_owned(),
+        None => text.to_string(),
+    };
+    text.lines().next().unwrap_or_default().trim().to_string()
+}
+
+/// The loaded configuration file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    /// Folder the config lives in; relative paths in it are resolved from here.
+    pub root: PathBuf,
+    pub source: Arc<str>,
+    pub doc: ConfigDoc,
+}
+
+/// Where configuration values come from: the process environment, plus values the CLI
+/// injects (the embedded sandbox's generated credentials) which take precedence.
+#[derive(Debug, Clone, Default)]
+pub struct ValueLookup {
+    pub overlay: HashMap<String, String>,
+    /// Base folder for `{file: PATH}` values.
+    pub root: PathBuf,
+}
+
+impl ValueLookup {
+    pub fn resolve(&self, v: &ValueSource) -> Result<String, String> {
+        match v {
+            ValueSource::Literal(s) => Ok(s.clone()),
+            ValueSource::Env { name, default } => match self.overlay.get(name) {
+                Some(v) => Ok(v.clone()),
+                None => match std::env::var(name) {
+                    Ok(v) => Ok(v),
+                    Err(_) => default.clone().ok_or_else(|| format!("environment variable {name} is not set")),
+                },
+            },
+            ValueSource::File(p) => {
+                let path = self.root.join(p);
+                std::fs::read_to_string(&path)
+                    .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                    .map_err(|e| format!("failed to read {}: {e}", path.display()))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub request: Duration,
+    pub connect: Duration,
+    pub scenario: Duration,
+}
+
+/// One environment, resolved: every reference read, ready to run against.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub description: Option<String>,
+    /// `None` until the embedded sandbox has started (then the CLI sets it).
+    pub base_url: Option<Url>,
+    pub embedded_sandbox: Option<EmbeddedSandboxDoc>,
+    pub production: bool,
+    pub capabilities: BTreeSet<String>,
+    pub headers: Vec<(String, Secret)>,
+    pub timeouts: Timeouts,
+    pub auth: Option<AuthDoc>,
+    pub webhooks: WebhooksDoc,
+    pub vars: Map<String, Value>,
+    pub sla: Option<SlaDoc>,
+    pub max_body_bytes: u64,
+    pub contract: Option<PathBuf>,
+    pub fixtures_dir: PathBuf,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: display.clone(), source })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let doc: ConfigDoc = serde_saphyr::from_str(text).map_err(|e| {
+            let message = suggest_field(&yaml_error_message(&e));
+            match e.location() {
+                Some(l) if l.line() > 0 => ConfigError::At {
+                    location: SourceLocation { file: display.clone(), line: l.line(), column: l.column() },
+                    message,
+                },
+                _ => ConfigError::File { path: display.clone(), message },
+            }
+        })?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Config { path: path.to_path_buf(), root, source: Arc::from(text), doc })
+    }
+
+    fn at<T>(&self, s: &Spanned<T>, message: String) -> ConfigError {
+        ConfigError::At {
+            location: SourceLocation {
+                file: self.path.display().to_string(),
+                line: s.referenced.line(),
+                column: s.referenced.column(),
+            },
+            message,
+        }
+    }
+
+    pub fn default_env(&self) -> &str {
+        self.doc.default_env.as_deref().unwrap_or("local")
+    }
+
+    pub fn fixtures_dir(&self) -> PathBuf {
+        self.root.join(self.doc.fixtures.as_ref().map_or("fixtures", |f| f.value.as_str()))
+    }
+
+    pub fn contract_path(&self) -> Option<PathBuf> {
+        self.doc.contract.as_ref().map(|c| self.root.join(&c.value))
+    }
+
+    /// Resolves environment `name`. `base_url` overrides the configured URL (and replaces an
+    /// embedded sandbox: the run then targets that host instead).
+    pub fn environment(&self, name: &str, base_url: Option<&str>, lookup: &ValueLookup) -> Result<Environment, ConfigError> {
+        let Some(def) = self.doc.environments.get(name) else {
+            let names: Vec<&str> = self.doc.environments.keys().map(String::as_str).collect();
+            let hint = strsim_best(name, &names).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+            return Err(ConfigError::File {
+                path: self.path.display().to_string(),
+                message: format!("unknown environment `{name}` (known: {}){hint}", names.join(", ")),
+            });
+        };
+        let d = &def.value;
+        let resolve = |s: &Spanned<ValueSource>, what: &str| -> Result<String, ConfigError> {
+            lookup.resolve(&s.value).map_err(|e| self.at(s, format!("{e} (needed for environments.{name}.{what})")))
+        };
+        let base = match (base_url, &d.base_url, &d.embedded_sandbox) {
+            (Some(u), _, _) => Some(Url::parse(u).map_err(|e| ConfigError::File {
+                path: "--base-url".into(),
+                message: format!("invalid URL `{u}`: {e}"),
+            })?),
+            (None, Some(b), _) => {
+                let raw = resolve(b, "base_url")?;
+                Some(Url::parse(&raw).map_err(|e| self.at(b, format!("invalid base_url `{raw}`: {e}")))?)
+            }
+            (None, None, Some(_)) => None,
+            (None, None, None) => {
+                return Err(self.at(def, format!("environment `{name}` needs `base_url` or `embedded_sandbox`")));
+            }
+        };
+        let embedded = if base_url.is_some() { None } else { d.embedded_sandbox.as_ref().map(|e| e.value.clone()) };
+        let mut headers = Vec::new();
+        for (k, v) in &d.headers {
+            headers.push((k.clone(), Secret::new(resolve(v, &format!("headers.{k}"))?)));
+        }
+        let mut vars = Map::new();
+        for (k, v) in &d.vars {
+            vars.insert(k.clone(), Value::String(resolve(v, &format!("vars.{k}"))?));
+        }
+        let t = d.timeouts;
+        Ok(Environment {
+            name: name.to_string(),
+            description: d.description.clone(),
+            base_url: base,
+            embedded_sandbox: embedded,
+            production: d.production,
+            capabilities: d.capabilities.iter().cloned().collect(),
+            headers,
+            timeouts: Timeouts {
+                request: t.request.map_or(Duration::from_secs(30), |x| x.0),
+                connect: t.connect.map_or(Duration::from_secs(10), |x| x.0),
+                scenario: t.scenario.map_or(Duration::from_secs(120), |x| x.0),
+            },
+            auth: d.auth.as_ref().map(|a| a.value.clone()),
+            webhooks: d.webhooks.as_ref().map(|w| w.value.clone()).unwrap_or_default(),
+            vars,
+            sla: d.sla,
+            max_body_bytes: d.max_body_bytes.unwrap_or(1024 * 1024),
+            contract: self.contract_path(),
+            fixtures_dir: self.fixtures_dir(),
+        })
+    }
+}
+
+fn strsim_best<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Adds "did you mean" to serde's `unknown field `x`, expected one of a, b` messages.
+pub fn suggest_field(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_string() };
+    let Some((field, tail)) = rest.split_once('`') else { return message.to_string() };
+    let expected: Vec<&str> = tail
+        .split(|c: char| c == ',' || c == ' ' || c == '`')
+        .filter(|w| !w.is_empty() && !matches!(*w, "expected" | "one" | "of" | "or"))
+        .collect();
+    match strsim_best(field, &expected) {
+        Some(best) => format!("unknown field `{field}`; did you mean `{best}`?"),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_located_and_suggested() {
+        let y = "environments:\n  local:\n    embedded_sandbox: {}\n    capabilites: [webhooks]\n";
+        let e = Config::parse(Path::new("conform.yaml"), y).unwrap_err();
+        assert_eq!(e.to_string(), "conform.yaml:4:5: unknown field `capabilites`; did you mean `capabilities`?");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_and_name_the_variable() {
+        let y = "environments:\n  staging:\n    base_url: https://api-staging.example.com\n    headers:\n      X-Key: {env: CONFORM_TEST_UNSET_VAR_1}\n";
+        let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
+        let e = c.environment("staging", None, &ValueLookup::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.yaml:5:14: environment variable CONFORM_TEST_UNSET_VAR_1 is not set (needed for environments.staging.headers.X-Key)"
+        );
+        let mut lookup = ValueLookup::default();
+        lookup.overlay.insert("CONFORM_TEST_UNSET_VAR_1".into(), "s3cret".into());
+        let env = c.environment("staging", None, &lookup).expect("resolves");
+        assert_eq!(env.headers[0].1.expose(), "s3cret");
+        assert_eq!(format!("{:?}", env.headers), "[(\"X-Key\", ***)]");
+    }
+
+    #[test]
+    fn unknown_environment_suggests() {
+        let y = "environments:\n  staging:\n    base_url: https://x\n";
+        let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
+        let e = c.environment("stagin", None, &ValueLookup::default()).unwrap_err();
+        assert!(e.to_string().contains("did you mean `staging`?"), "{e}");
+    }
+
+    #[test]
+    fn base_url_override_replaces_embedded_sandbox() {
+        let y = "environments:\n  local:\n    embedded_sandbox: {}\n";
+        let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
+        let env = c.environment("local", Some("http://127.0.0.1:9"), &ValueLookup::default()).expect("ok");
+        assert!(env.embedded_sandbox.is_none());
+        assert_eq!(env.base_url.map(|u| u.to_string()).as_deref(), Some("http://127.0.0.1:9/"));
+    }
+}
