@@ -28,7 +28,6 @@ pub enum Fault {
     ApiVersionMissing,
     CancelAnyStatus,
     LocationMissing,
-    TotalNotRounded,
     NotFoundAsEmpty,
 }
 
@@ -61,7 +60,6 @@ impl Fault {
         Fault::ApiVersionMissing,
         Fault::CancelAnyStatus,
         Fault::LocationMissing,
-        Fault::TotalNotRounded,
         Fault::NotFoundAsEmpty,
     ];
 
@@ -90,7 +88,6 @@ impl Fault {
             Fault::ApiVersionMissing => "api-version-missing",
             Fault::CancelAnyStatus => "cancel-any-status",
             Fault::LocationMissing => "location-missing",
-            Fault::TotalNotRounded => "total-not-rounded",
             Fault::NotFoundAsEmpty => "not-found-as-empty",
         }
     }
@@ -136,9 +133,6 @@ impl Fault {
                 "cancel of a non-pending order answers 200 instead of 409 CONFLICT"
             }
             Fault::LocationMissing => "201 from POST /api/v1/orders has no Location header",
-            Fault::TotalNotRounded => {
-                "total_amount is not rounded to 2 decimals (a float sum is returned)"
-            }
             Fault::NotFoundAsEmpty => {
                 "GET of an unknown order answers 200 with an empty object instead of 404"
             }

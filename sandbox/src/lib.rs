@@ -1,14 +1,33 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! conform-sandbox: the reference implementation of the Orders API v1 contract, with
+//! switchable deliberate faults, for testing the conform harness (and its users' suites).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use conform_sandbox::{RunningSandbox, SandboxConfig};
+//! let sb = RunningSandbox::start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("serving on {}", sb.url());
+//! sb.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod auth;
+mod config;
+mod controls;
+mod error;
+mod fault;
+mod middleware;
+mod orders;
+mod ratelimit;
+mod server;
+mod state;
+mod util;
+mod validate;
+mod webhooks;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use config::{ClientSpec, SandboxConfig};
+pub use error::{ApiError, Detail};
+pub use fault::{Fault, UnknownFault};
+pub use server::{app, RunningSandbox, OPENAPI_YAML};
+pub use state::SandboxState;
+pub use webhooks::sign as webhook_signature;

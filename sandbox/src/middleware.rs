@@ -1,0 +1,156 @@
+//! What every `/api/v1` and `/sandbox/v1` request goes through: request id, bearer
+//! auth, rate limits, and the final touches on the response (headers, error bodies).
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::{authenticate, Ctx};
+use crate::error::{ApiError, ErrorPayload};
+use crate::fault::Fault;
+use crate::ratelimit::{Decision, Rule};
+use crate::state::{SandboxState, Stats};
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's `X-Request-ID` if it is a UUID; otherwise `Err` with the id to use
+/// (the value sent, or a fresh UUID).
+fn request_id(headers: &HeaderMap) -> Result<String, String> {
+    match headers.get(&X_REQUEST_ID).map(|v| v.to_str()) {
+        Some(Ok(s)) if uuid::Uuid::parse_str(s.trim()).is_ok() => Ok(s.to_owned()),
+        Some(Ok(s)) if !s.is_empty() => Err(s.to_owned()),
+        _ => Err(uuid::Uuid::new_v4().to_string()),
+    }
+}
+
+fn host(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+}
+
+/// Renders a pending error body with the request id, and turns axum's bare 405 into
+/// the standard error.
+pub fn finish_error(state: &SandboxState, resp: Response, request_id: &str) -> Response {
+    let mut resp = resp;
+    if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+        && resp.extensions().get::<ErrorPayload>().is_none()
+    {
+        let allow = resp.headers().get(header::ALLOW).cloned();
+        resp = ApiError::MethodNotAllowed(allow).into_response();
+    }
+    let Some(payload) = resp.extensions_mut().remove::<ErrorPayload>() else {
+        return resp;
+    };
+    let id = (!state.has(Fault::ErrorMissingRequestId)).then_some(request_id);
+    let body = payload.render(id, state.has(Fault::ValidationFieldPaths));
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    resp.headers_mut().remove(header::CONTENT_LENGTH);
+    *resp.body_mut() = Body::from(bytes);
+    resp
+}
+
+fn rate_headers(resp: &mut Response, d: &Decision) {
+    let h = resp.headers_mut();
+    let reset = crate::util::unix_now() + i64::try_from(d.reset_in).unwrap_or(i64::MAX / 2);
+    h.insert("x-ratelimit-limit", HeaderValue::from(d.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(d.remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+}
+
+/// The `/api/v1` layer.
+pub async fn api(State(state): State<SandboxState>, mut req: Request, next: Next) -> Response {
+    if state.has(Fault::Latency) {
+        tokio::time::sleep(state.inner.config.latency).await;
+    }
+    let rid = request_id(req.headers());
+    let request_id = match &rid {
+        Ok(id) | Err(id) => id.clone(),
+    };
+    let mut decision = None;
+    let resp = match authenticate(&state, req.headers()) {
+        Err(e) => e.into_response(),
+        Ok(caller) => {
+            let rule = Rule::of(req.method(), req.uri().path());
+            let d = state.inner.limiter.check(&caller.client_id, rule);
+            decision = Some(d);
+            if !d.allowed {
+                Stats::bump(&state.inner.stats.rate_limited);
+                ApiError::RateLimited {
+                    retry_after: d.retry_after.max(1),
+                    show_retry_after: !state.has(Fault::Ratelimit429Body),
+                }
+                .into_response()
+            } else if rid.is_err() {
+                ApiError::validation("headers.X-Request-ID", "is required and must be a UUID")
+                    .into_response()
+            } else {
+                let ctx = Ctx {
+                    caller,
+                    host: host(req.headers()),
+                };
+                req.extensions_mut().insert(ctx);
+                next.run(req).await
+            }
+        }
+    };
+    let mut resp = finish_error(&state, resp, &request_id);
+    if !state.has(Fault::ApiVersionMissing) {
+        resp.headers_mut()
+            .insert("x-api-version", HeaderValue::from_static("1"));
+    }
+    if !state.has(Fault::RequestIdNotEchoed) {
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert(X_REQUEST_ID, v);
+        }
+    }
+    if let Some(d) = decision.filter(|_| !state.has(Fault::RatelimitHeadersMissing)) {
+        rate_headers(&mut resp, &d);
+    }
+    resp
+}
+
+/// The `/sandbox/v1` layer: bearer auth with scope `write`; no request id needed, no
+/// rate limit.
+pub async fn controls(State(state): State<SandboxState>, mut req: Request, next: Next) -> Response {
+    let request_id = match request_id(req.headers()) {
+        Ok(id) | Err(id) => id,
+    };
+    let resp = match authenticate(&state, req.headers()) {
+        Err(e) => e.into_response(),
+        Ok(caller) if !caller.scopes.iter().any(|s| s == "write") => {
+            ApiError::Forbidden("write").into_response()
+        }
+        Ok(caller) => {
+            let ctx = Ctx {
+                caller,
+                host: host(req.headers()),
+            };
+            req.extensions_mut().insert(ctx);
+            next.run(req).await
+        }
+    };
+    let mut resp = finish_error(&state, resp, &request_id);
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert(X_REQUEST_ID, v);
+    }
+    resp
+}
+
+/// Unknown paths outside `/api/v1` and `/sandbox/v1`.
+pub async fn not_found(State(state): State<SandboxState>, req: Request) -> Response {
+    let request_id = match request_id(req.headers()) {
+        Ok(id) | Err(id) => id,
+    };
+    let resp = ApiError::NotFound(format!("No route for {}", req.uri().path())).into_response();
+    finish_error(&state, resp, &request_id)
+}
+
+/// Unknown paths inside `/api/v1` and `/sandbox/v1` (after their layer ran).
+pub async fn not_found_inner(req: Request) -> Response {
+    ApiError::NotFound(format!("No route for {}", req.uri().path())).into_response()
+}

@@ -1,0 +1,442 @@
+//! Webhook subscriptions, events and their delivery (contract §6).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+use crate::auth::Ctx;
+use crate::error::{ApiError, Detail};
+use crate::fault::Fault;
+use crate::orders::{page_params, read_json};
+use crate::state::{lock, Order, OrderStatus, SandboxState, Stats};
+
+pub const EVENT_TYPES: &[&str] = &["order.created", "order.updated", "order.cancelled"];
+
+/// Gaps before attempts 2–5, in seconds (before scaling).
+pub const RETRY_SCHEDULE: [u64; 4] = [60, 300, 1800, 7200];
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// `sha256=<lowercase hex HMAC-SHA256(secret, body)>`.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(body);
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+        }
+        Err(_) => String::from("sha256="),
+    }
+}
+
+/// One recorded delivery attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRecord {
+    pub event_id: String,
+    pub event_type: String,
+    pub attempt: u32,
+    pub status_code: Option<u16>,
+    pub delivered_at: String,
+}
+
+#[derive(Debug)]
+pub struct Subscription {
+    pub webhook_id: String,
+    pub client_id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+    pub deliveries: Vec<DeliveryRecord>,
+    active: Arc<AtomicBool>,
+    queue: mpsc::UnboundedSender<Arc<Event>>,
+}
+
+impl Subscription {
+    fn to_json(&self) -> Value {
+        json!({
+            "webhook_id": self.webhook_id,
+            "url": self.url,
+            "events": self.events,
+            "secret": self.secret,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Hooks {
+    subs: HashMap<String, Subscription>,
+}
+
+/// One event: its body is fixed once, and resent unchanged on every attempt.
+#[derive(Debug)]
+pub struct Event {
+    pub event_id: String,
+    pub event_type: &'static str,
+    pub body: Bytes,
+}
+
+/// Everything a delivery task needs about its subscription.
+#[derive(Clone)]
+struct Target {
+    state: SandboxState,
+    webhook_id: String,
+    url: String,
+    secret: String,
+    active: Arc<AtomicBool>,
+}
+
+/// `data` of `order.created`.
+pub fn created_data(order: &Order) -> Value {
+    json!({
+        "object_type": "order",
+        "object_id": order.order_id,
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "total_amount": order.total_amount,
+        "items": order.items,
+        "created_at": order.created_at,
+    })
+}
+
+/// `data` of `order.updated` and `order.cancelled`.
+pub fn status_data(order: &Order, previous: OrderStatus) -> Value {
+    json!({
+        "object_type": "order",
+        "object_id": order.order_id,
+        "order_id": order.order_id,
+        "previous_status": previous.as_str(),
+        "current_status": order.status.as_str(),
+        "updated_at": order.updated_at,
+        "changes": {"status": {"previous": previous.as_str(), "current": order.status.as_str()}},
+    })
+}
+
+impl SandboxState {
+    /// Queues an event for every subscription of `client_id` that wants it.
+    pub(crate) fn emit(&self, client_id: &str, event_type: &'static str, data: Value) {
+        let event_id = format!("evt_{}", uuid::Uuid::new_v4().simple());
+        let payload = json!({
+            "event_id": event_id,
+            "event_type": event_type,
+            "timestamp": crate::util::rfc3339_now(),
+            "data": data,
+        });
+        let body = Bytes::from(serde_json::to_vec(&payload).unwrap_or_default());
+        let event = Arc::new(Event {
+            event_id,
+            event_type,
+            body,
+        });
+        Stats::bump(&self.inner.stats.webhook_events);
+        let hooks = lock(&self.inner.hooks);
+        for sub in hooks.subs.values() {
+            if sub.client_id == client_id && sub.events.iter().any(|e| e == event_type) {
+                // A closed queue means the subscription is being deleted.
+                let _ = sub.queue.send(event.clone());
+            }
+        }
+    }
+
+    fn record(&self, webhook_id: &str, rec: DeliveryRecord) {
+        let mut hooks = lock(&self.inner.hooks);
+        if let Some(sub) = hooks.subs.get_mut(webhook_id) {
+            sub.deliveries.push(rec);
+        }
+    }
+}
+
+impl Target {
+    /// One attempt; true when the receiver answered 2xx in time.
+    async fn attempt(&self, event: &Event, attempt: u32) -> bool {
+        if !self.active.load(Ordering::SeqCst) {
+            return true;
+        }
+        let state = &self.state;
+        let mut ts = crate::util::unix_now();
+        if state.has(Fault::WebhookStaleTimestamp) {
+            ts -= 3600;
+        }
+        let signature = if state.has(Fault::WebhookBadSignature) {
+            sign(format!("{}-wrong", self.secret).as_bytes(), &event.body)
+        } else {
+            sign(self.secret.as_bytes(), &event.body)
+        };
+        Stats::bump(&state.inner.stats.webhook_attempts);
+        let result = state
+            .inner
+            .http
+            .post(&self.url)
+            .timeout(state.inner.config.delivery_timeout)
+            .header("Content-Type", "application/json")
+            .header("X-Webhook-Signature", signature)
+            .header("X-Webhook-Timestamp", ts.to_string())
+            .header("X-Webhook-Event-ID", event.event_id.as_str())
+            .header("User-Agent", "conform-sandbox-webhooks/1")
+            .body(event.body.clone())
+            .send()
+            .await;
+        let status = result.ok().map(|r| r.status());
+        let ok = status.is_some_and(|s| s.is_success());
+        if ok {
+            Stats::bump(&state.inner.stats.webhook_successes);
+        }
+        state.record(
+            &self.webhook_id,
+            DeliveryRecord {
+                event_id: event.event_id.clone(),
+                event_type: event.event_type.to_owned(),
+                attempt,
+                status_code: status.map(|s| s.as_u16()),
+                delivered_at: crate::util::rfc3339_now(),
+            },
+        );
+        ok
+    }
+
+    /// Attempts 2–5 on the (scaled) schedule; stops when delivered, deleted or shut down.
+    async fn retry(self, event: Arc<Event>) {
+        let mut shutdown = self.state.shutdown_signal();
+        let scale = self.state.inner.config.webhook_retry_scale;
+        let scale = if scale.is_finite() && scale >= 0.0 {
+            scale
+        } else {
+            1.0
+        };
+        for (i, gap) in RETRY_SCHEDULE.iter().enumerate() {
+            let wait = Duration::from_secs_f64(*gap as f64 * scale);
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            }
+            if !self.active.load(Ordering::SeqCst) {
+                return;
+            }
+            let attempt = i as u32 + 2;
+            if self.attempt(&event, attempt).await || attempt >= MAX_ATTEMPTS {
+                return;
+            }
+        }
+    }
+
+    /// First attempts, in event order; a failed event is retried in its own task so
+    /// that it does not hold up later ones.
+    async fn run(self, mut rx: mpsc::UnboundedReceiver<Arc<Event>>) {
+        let mut shutdown = self.state.shutdown_signal();
+        loop {
+            let event = tokio::select! {
+                ev = rx.recv() => match ev { Some(ev) => ev, None => return },
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            };
+            if !self.active.load(Ordering::SeqCst) {
+                return;
+            }
+            let delivered = tokio::select! {
+                ok = self.attempt(&event, 1) => ok,
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            };
+            if !delivered && !self.state.has(Fault::WebhookNoRetry) {
+                tokio::spawn(self.clone().retry(event));
+            }
+        }
+    }
+}
+
+fn validate_subscription(body: &Value) -> Result<(String, Vec<String>, Option<String>), ApiError> {
+    let Some(obj) = body.as_object() else {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    };
+    let mut errs = Vec::new();
+    let url = match obj.get("url") {
+        None => {
+            errs.push(Detail::new("url", "is required"));
+            None
+        }
+        Some(Value::String(s)) => match reqwest::Url::parse(s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                Some(s.clone())
+            }
+            _ => {
+                errs.push(Detail::new("url", "must be an absolute http or https URL"));
+                None
+            }
+        },
+        Some(_) => {
+            errs.push(Detail::new("url", "must be a string"));
+            None
+        }
+    };
+    let mut events = Vec::new();
+    match obj.get("events") {
+        None => errs.push(Detail::new("events", "is required")),
+        Some(Value::Array(list)) => {
+            if list.is_empty() {
+                errs.push(Detail::new("events", "must not be empty"));
+            }
+            for (i, e) in list.iter().enumerate() {
+                match e.as_str() {
+                    Some(name) if EVENT_TYPES.contains(&name) => {
+                        if !events.iter().any(|x| x == name) {
+                            events.push(name.to_owned());
+                        }
+                    }
+                    _ => errs.push(Detail::new(
+                        format!("events[{i}]"),
+                        format!("must be one of {}", EVENT_TYPES.join(", ")),
+                    )),
+                }
+            }
+        }
+        Some(_) => errs.push(Detail::new("events", "must be an array")),
+    }
+    let secret = match obj.get("secret") {
+        None => None,
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 255 => Some(s.clone()),
+        Some(_) => {
+            errs.push(Detail::new("secret", "must be a string of 1-255 characters"));
+            None
+        }
+    };
+    match url {
+        Some(url) if errs.is_empty() => Ok((url, events, secret)),
+        _ => Err(ApiError::Validation(errs)),
+    }
+}
+
+/// `POST /api/v1/webhooks`.
+pub async fn create(
+    State(state): State<SandboxState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    ctx.require(&state, "write")?;
+    let body = read_json(&headers, body).await?;
+    let (url, events, secret) = validate_subscription(&body)?;
+    let webhook_id = format!("wh_{}", uuid::Uuid::new_v4().simple());
+    let secret = secret.unwrap_or_else(|| format!("whsec_{}", crate::util::random_hex(24)));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let active = Arc::new(AtomicBool::new(true));
+    let sub = Subscription {
+        webhook_id: webhook_id.clone(),
+        client_id: ctx.caller.client_id.clone(),
+        url: url.clone(),
+        events,
+        secret: secret.clone(),
+        deliveries: Vec::new(),
+        active: active.clone(),
+        queue: tx,
+    };
+    let out = sub.to_json();
+    lock(&state.inner.hooks).subs.insert(webhook_id.clone(), sub);
+    let target = Target {
+        state: state.clone(),
+        webhook_id,
+        url,
+        secret,
+        active,
+    };
+    tokio::spawn(target.run(rx));
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("Webhook {id} not found"))
+}
+
+/// `GET /api/v1/webhooks/{webhook_id}`.
+pub async fn get(
+    State(state): State<SandboxState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    ctx.require(&state, "read")?;
+    let hooks = lock(&state.inner.hooks);
+    match hooks.subs.get(&id) {
+        Some(s) if s.client_id == ctx.caller.client_id => Ok(Json(s.to_json())),
+        _ => Err(not_found(&id)),
+    }
+}
+
+/// `DELETE /api/v1/webhooks/{webhook_id}`: 204; pending retries stop.
+pub async fn delete(
+    State(state): State<SandboxState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    ctx.require(&state, "write")?;
+    let mut hooks = lock(&state.inner.hooks);
+    match hooks.subs.get(&id) {
+        Some(s) if s.client_id == ctx.caller.client_id => {
+            s.active.store(false, Ordering::SeqCst);
+            hooks.subs.remove(&id);
+            Ok(StatusCode::NO_CONTENT)
+        }
+        _ => Err(not_found(&id)),
+    }
+}
+
+/// `GET /api/v1/webhooks/{webhook_id}/deliveries`: oldest first.
+pub async fn deliveries(
+    State(state): State<SandboxState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+) -> Result<Json<Value>, ApiError> {
+    ctx.require(&state, "read")?;
+    let (params, limit) = page_params(&uri, 100)?;
+    let start = match params.get("cursor") {
+        Some(c) => crate::util::decode_cursor("deliveries", c)
+            .ok_or_else(|| ApiError::validation("query.cursor", "is not a valid cursor"))?,
+        None => 0,
+    } as usize;
+    let hooks = lock(&state.inner.hooks);
+    let sub = match hooks.subs.get(&id) {
+        Some(s) if s.client_id == ctx.caller.client_id => s,
+        _ => return Err(not_found(&id)),
+    };
+    let data: Vec<&DeliveryRecord> = sub.deliveries.iter().skip(start).take(limit).collect();
+    let end = start + data.len();
+    let next = (end < sub.deliveries.len())
+        .then(|| crate::util::encode_cursor("deliveries", end as u64));
+    Ok(Json(json!({"data": data, "next_cursor": next})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_matches_a_known_vector() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            sign(b"Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn subscription_validation() {
+        let ok = json!({"url": "http://127.0.0.1:9/hook", "events": ["order.created"]});
+        assert!(validate_subscription(&ok).is_ok());
+        let bad = json!({"url": "not a url", "events": ["order.created", "order.deleted"], "secret": ""});
+        let Err(ApiError::Validation(d)) = validate_subscription(&bad) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = d.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["url", "events[1]", "secret"]);
+        let Err(ApiError::Validation(d)) = validate_subscription(&json!({"url": "ftp://x/y", "events": []})) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(d.len(), 2);
+    }
+}
