@@ -4,3 +4,4 @@ pub mod scenario;
 pub mod config;
 pub mod run;
 pub mod check;
+pub mod report;

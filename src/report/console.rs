@@ -1,0 +1,237 @@
+//! The console reporter: follows the event stream, one line per finished scenario (above a
+//! progress bar when stderr is interactive), then every failure in detail and a summary.
+use super::detail::{error_message, failure_message, phase_name, render_problem, skip_reason};
+use super::paint::Painter;
+use super::progress::Progress;
+use super::term::TermContext;
+use super::text::{fmt_ms, terminal_safe};
+use crate::run::{EventSink, Outcome, RunEvent, RunResult, ScenarioResult};
+use colored::Color;
+use indicatif::ProgressDrawTarget;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+pub struct ConsoleReporter<W: Write + Send> {
+    out: W,
+    ctx: TermContext,
+    verbose: bool,
+    paint: Painter,
+    progress: Option<Progress>,
+    progress_target: Option<ProgressDrawTarget>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write + Send> ConsoleReporter<W> {
+    /// `out` receives the scenario lines, the failure details and the summary. When
+    /// `ctx.interactive`, a progress bar is drawn on stderr.
+    pub fn new(out: W, ctx: TermContext, verbose: bool) -> Self {
+        ConsoleReporter {
+            out,
+            ctx,
+            verbose,
+            paint: Painter::new(ctx.color),
+            progress: None,
+            progress_target: None,
+            error: None,
+        }
+    }
+
+    /// Draws the progress bar on `target` instead of stderr (tests use a hidden target).
+    pub fn with_progress_target(mut self, target: ProgressDrawTarget) -> Self {
+        self.progress_target = Some(target);
+        self
+    }
+
+    /// The first write error, if any: `on_event` cannot return one.
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn emit(&mut self, text: &str) {
+        if self.error.is_some() || text.is_empty() {
+            return;
+        }
+        let out = &mut self.out;
+        let mut write = || out.write_all(text.as_bytes()).and_then(|_| out.flush());
+        let res = match &self.progress {
+            Some(p) => p.suspend(write),
+            None => write(),
+        };
+        if let Err(e) = res {
+            self.error = Some(e);
+        }
+    }
+
+    fn scenario_line(&self, sc: &ScenarioResult) -> String {
+        let p = &self.paint;
+        let (label, color) = match sc.outcome {
+            Outcome::Passed => ("PASS", Color::Green),
+            Outcome::Failed => ("FAIL", Color::Red),
+            Outcome::Errored => ("ERROR", Color::Red),
+            Outcome::Skipped => ("SKIP", Color::Yellow),
+            Outcome::NotRun => ("NORUN", Color::Yellow),
+        };
+        let reason = match sc.outcome {
+            Outcome::Passed => String::new(),
+            Outcome::Failed => failure_message(sc),
+            Outcome::Errored => error_message(sc),
+            Outcome::Skipped | Outcome::NotRun => skip_reason(sc, false),
+        };
+        let mut line = format!(
+            "{}{:pad$} {}  {}",
+            p.bold_fg(color, label),
+            "",
+            terminal_safe(&sc.id),
+            p.dim(&format!("({})", fmt_ms(sc.duration_ms))),
+            pad = 5 - label.len()
+        );
+        if !reason.is_empty() {
+            let _ = write!(line, "  {}", p.fg(color, &reason));
+        }
+        line.push('\n');
+        if self.verbose {
+            for step in &sc.steps {
+                let _ = writeln!(
+                    line,
+                    "      [{}] {} {}  {}",
+                    phase_name(step.phase),
+                    terminal_safe(&step.name),
+                    step.outcome.as_str(),
+                    p.dim(&format!("({})", fmt_ms(step.duration_ms)))
+                );
+                for ex in &step.exchanges {
+                    let status = match (&ex.response, &ex.error) {
+                        (Some(r), _) => format!("{} ({})", r.status, fmt_ms(r.latency_ms)),
+                        (None, Some(_)) => "no response".to_string(),
+                        (None, None) => "-".to_string(),
+                    };
+                    let _ = writeln!(
+                        line,
+                        "        {} {} -> {}",
+                        terminal_safe(&ex.request.method),
+                        terminal_safe(&ex.request.url),
+                        status
+                    );
+                }
+            }
+        }
+        line
+    }
+
+    fn finish(&mut self, result: &RunResult) {
+        if let Some(p) = self.progress.take() {
+            p.clear();
+        }
+        let p = self.paint;
+        let mut text = String::new();
+        let problems: Vec<&ScenarioResult> = result
+            .scenarios
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::Failed | Outcome::Errored))
+            .collect();
+        if !problems.is_empty() {
+            let _ = writeln!(
+                text,
+                "\n{}\n",
+                p.bold(&format!("failures and errors ({}):", problems.len()))
+            );
+            for sc in problems {
+                render_problem(&mut text, sc, &p, true);
+                text.push('\n');
+            }
+        }
+        text.push_str(&summary_line(result, &p));
+        text.push('\n');
+        for (name, a) in &result.auth {
+            if a.token_requests + a.refreshes + a.retries_after_401 + a.token_failures == 0 {
+                continue;
+            }
+            let _ = write!(
+                text,
+                "auth {}: {} token requests, {} refreshes, {} retries after 401",
+                terminal_safe(name),
+                a.token_requests,
+                a.refreshes,
+                a.retries_after_401
+            );
+            if a.token_failures > 0 {
+                let _ = write!(
+                    text,
+                    ", {}",
+                    p.fg(Color::Red, &format!("{} token failures", a.token_failures))
+                );
+            }
+            text.push('\n');
+        }
+        self.emit(&text);
+    }
+}
+
+/// `3 scenarios: 1 passed, 1 failed, 1 errored, 0 skipped, 0 not run in 1.23 s`.
+fn summary_line(result: &RunResult, p: &Painter) -> String {
+    let s = &result.summary;
+    let part = |n: usize, what: &str, color: Color| {
+        let text = format!("{n} {what}");
+        if n > 0 {
+            p.fg(color, &text)
+        } else {
+            text
+        }
+    };
+    let verdict = if result.interrupted {
+        p.bold_fg(Color::Yellow, "INTERRUPTED")
+    } else if s.success() {
+        p.bold_fg(Color::Green, "PASSED")
+    } else {
+        p.bold_fg(Color::Red, "FAILED")
+    };
+    format!(
+        "{verdict} {} scenario{}: {}, {}, {}, {}, {} in {}",
+        s.total,
+        if s.total == 1 { "" } else { "s" },
+        part(s.passed, "passed", Color::Green),
+        part(s.failed, "failed", Color::Red),
+        part(s.errored, "errored", Color::Red),
+        part(s.skipped, "skipped", Color::Yellow),
+        part(s.not_run, "not run", Color::Yellow),
+        fmt_ms(result.duration_ms)
+    )
+}
+
+impl<W: Write + Send> EventSink for ConsoleReporter<W> {
+    fn on_event(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::RunStarted { environment, total } => {
+                if self.ctx.interactive {
+                    let target = self
+                        .progress_target
+                        .take()
+                        .unwrap_or_else(ProgressDrawTarget::stderr);
+                    self.progress = Some(Progress::new(*total, target, self.ctx.color));
+                }
+                let line = format!(
+                    "{} {} scenario{} against {} ({})\n",
+                    self.paint.bold("conform:"),
+                    total,
+                    if *total == 1 { "" } else { "s" },
+                    terminal_safe(&environment.name),
+                    terminal_safe(&environment.base_url)
+                );
+                self.emit(&line);
+            }
+            RunEvent::ScenarioStarted { .. } | RunEvent::StepFinished { .. } => {}
+            RunEvent::ScenarioFinished { result } => {
+                let line = self.scenario_line(result);
+                self.emit(&line);
+                if let Some(p) = &mut self.progress {
+                    p.finished(matches!(result.outcome, Outcome::Failed | Outcome::Errored));
+                }
+            }
+            RunEvent::RunFinished { result } => self.finish(result),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+use std::path::PathBuf;
+
+/// Why a report could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("failed to write report {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("failed to parse results: {0}")]
+    Parse(#[source] serde_json::Error),
+    #[error("failed to read results: no `schema_version` field (is this a conform results.json?)")]
+    MissingSchemaVersion,
+    #[error(
+        "failed to read results: schema_version {found:?} is not supported \
+         (this conform reads version {supported:?}; use the conform that wrote the file)"
+    )]
+    UnsupportedSchemaVersion {
+        found: String,
+        supported: &'static str,
+    },
+}
