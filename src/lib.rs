@@ -5,3 +5,4 @@ pub mod config;
 pub mod run;
 pub mod check;
 pub mod report;
+pub mod webhook;
