@@ -6,3 +6,4 @@ pub mod run;
 pub mod check;
 pub mod report;
 pub mod webhook;
+pub mod template;

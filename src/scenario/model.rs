@@ -332,7 +332,9 @@ impl<'de> Deserialize<'de> for DurationValue {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Duration::try_from_secs_f64(v)
                     .map(DurationValue)
-                    .map_err(|_| E::custom("a duration must be a finite, non-negative number of seconds"))
+                    .map_err(|_| {
+                        E::custom("a duration must be a finite, non-negative number of seconds")
+                    })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 humantime::parse_duration(v.trim())
@@ -351,7 +353,9 @@ impl<'de> Deserialize<'de> for StatusExpect {
             if (100..=599).contains(&v) {
                 Ok(v as u16)
             } else {
-                Err(E::custom(format!("status {v} is not an HTTP status (100-599)")))
+                Err(E::custom(format!(
+                    "status {v} is not an HTTP status (100-599)"
+                )))
             }
         }
         impl<'de> Visitor<'de> for V {
@@ -371,10 +375,15 @@ impl<'de> Deserialize<'de> for StatusExpect {
                     return code(n).map(StatusExpect::Code);
                 }
                 let b = t.as_bytes();
-                if b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && t[1..].eq_ignore_ascii_case("xx") {
+                if b.len() == 3
+                    && (b'1'..=b'5').contains(&b[0])
+                    && t[1..].eq_ignore_ascii_case("xx")
+                {
                     return Ok(StatusExpect::Class(b[0] - b'0'));
                 }
-                Err(E::custom(format!("invalid status `{v}`: use a code like 201 or a class like 4xx")))
+                Err(E::custom(format!(
+                    "invalid status `{v}`: use a code like 201 or a class like 4xx"
+                )))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut codes = Vec::new();
@@ -424,7 +433,10 @@ impl<'de> Deserialize<'de> for Capture {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 if v.trim_start().starts_with('$') {
-                    Ok(Capture { source: CaptureSource::JsonPath(v.to_string()), regex: None })
+                    Ok(Capture {
+                        source: CaptureSource::JsonPath(v.to_string()),
+                        regex: None,
+                    })
                 } else {
                     Err(E::custom(format!(
                         "capture `{v}` is not a JSONPath (it must start with `$`); for a header write `{{header: {v}}}`"
@@ -444,11 +456,16 @@ impl<'de> Deserialize<'de> for Capture {
                         }
                         "regex" => regex = Some(map.next_value()?),
                         other => {
-                            return Err(de::Error::unknown_field(other, &["path", "header", "status", "regex"]))
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["path", "header", "status", "regex"],
+                            ))
                         }
                     }
                 }
-                let source = source.ok_or_else(|| de::Error::custom("a capture needs `path`, `header` or `status`"))?;
+                let source = source.ok_or_else(|| {
+                    de::Error::custom("a capture needs `path`, `header` or `status`")
+                })?;
                 Ok(Capture { source, regex })
             }
         }
@@ -468,7 +485,9 @@ impl<'de> Deserialize<'de> for Wait {
                 Ok(Wait::For(Duration::from_secs(v)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Duration::try_from_secs_f64(v).map(Wait::For).map_err(|_| E::custom("invalid number of seconds"))
+                Duration::try_from_secs_f64(v)
+                    .map(Wait::For)
+                    .map_err(|_| E::custom("invalid number of seconds"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 if v.trim() == "retry_after" {
@@ -476,7 +495,11 @@ impl<'de> Deserialize<'de> for Wait {
                 }
                 humantime::parse_duration(v.trim())
                     .map(Wait::For)
-                    .map_err(|e| E::custom(format!("invalid wait `{v}`: {e} (use a duration or `retry_after`)")))
+                    .map_err(|e| {
+                        E::custom(format!(
+                            "invalid wait `{v}`: {e} (use a duration or `retry_after`)"
+                        ))
+                    })
             }
         }
         d.deserialize_any(V)
@@ -492,7 +515,10 @@ impl<'de> Deserialize<'de> for HeaderExpect {
                 f.write_str("a header value (equals) or a map with `present`, `absent`, `equals` or `matches`")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(HeaderExpect { equals: Some(v.to_string()), ..HeaderExpect::default() })
+                Ok(HeaderExpect {
+                    equals: Some(v.to_string()),
+                    ..HeaderExpect::default()
+                })
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 self.visit_str(&v.to_string())
@@ -506,12 +532,19 @@ impl<'de> Deserialize<'de> for HeaderExpect {
                     match key.as_str() {
                         "present" => h.present = Some(map.next_value()?),
                         "absent" => h.absent = Some(map.next_value()?),
-                        "equals" => h.equals = Some(map.next_value::<Value>().map(|v| match v {
-                            Value::String(s) => s,
-                            other => other.to_string(),
-                        })?),
+                        "equals" => {
+                            h.equals = Some(map.next_value::<Value>().map(|v| match v {
+                                Value::String(s) => s,
+                                other => other.to_string(),
+                            })?)
+                        }
                         "matches" => h.matches = Some(map.next_value()?),
-                        other => return Err(de::Error::unknown_field(other, &["present", "absent", "equals", "matches"])),
+                        other => {
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["present", "absent", "equals", "matches"],
+                            ))
+                        }
                     }
                 }
                 Ok(h)

@@ -1,0 +1,415 @@
+//! Finding scenario files and parsing them into [`ScenarioFileDoc`]s, with YAML errors turned
+//! into [`Diagnostic`]s (several per file where the damage is local to a scenario or a step).
+
+use super::diagnostic::Diagnostic;
+use super::model::ScenarioFileDoc;
+use crate::run::result::SourceLocation;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A parsed scenario file.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    /// The path as given (relative paths stay relative), used in diagnostics and ids.
+    pub path: PathBuf,
+    pub source: Arc<str>,
+    pub doc: ScenarioFileDoc,
+}
+
+impl LoadedFile {
+    /// The path as diagnostics print it.
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+
+    /// `<path>::<name>`, the id `--filter` and reports use.
+    pub fn scenario_id(&self, name: &str) -> String {
+        scenario_id(&self.path, name)
+    }
+}
+
+/// `<path>::<name>`.
+pub fn scenario_id(path: &Path, name: &str) -> String {
+    format!("{}::{}", display_path(path), name)
+}
+
+pub(crate) fn display_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("failed to find scenarios: `{}` does not exist", .0.display())]
+    NotFound(PathBuf),
+    #[error("failed to read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Files are taken as given; directories are searched recursively for `*.yaml` and `*.yml`
+/// (sorted by path, so the order is stable across machines).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound(p.clone()),
+            _ => LoadError::Io {
+                path: p.clone(),
+                source: e,
+            },
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        if entry.file_type().map_err(io)?.is_dir() {
+            walk(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses one file. On failure, every scenario and step is parsed on its own as well, so one
+/// file reports all its broken scenarios and steps, not only the first.
+pub fn parse_file(file: &str, source: &str) -> (Option<ScenarioFileDoc>, Vec<Diagnostic>) {
+    let err = match serde_saphyr::from_str::<ScenarioFileDoc>(source) {
+        Ok(doc) => return (Some(doc), Vec::new()),
+        Err(e) => e,
+    };
+    let mut diags = vec![yaml_diagnostic(file, source, &err)];
+    if let Ok(loose) = serde_saphyr::from_str::<LooseFile>(source) {
+        for item in &loose.scenarios {
+            recover_scenario(file, source, item.referenced, &mut diags);
+        }
+    }
+    diags.sort_by(|a, b| {
+        (a.location.line, a.location.column).cmp(&(b.location.line, b.location.column))
+    });
+    diags.dedup();
+    (None, diags)
+}
+
+#[derive(Deserialize)]
+struct LooseFile {
+    #[serde(default)]
+    scenarios: Vec<Spanned<IgnoredAny>>,
+}
+
+/// A scenario with its step lists left unparsed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct LooseScenario {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
+    #[serde(default)]
+    covers: Vec<String>,
+    #[serde(default)]
+    vars: indexmap::IndexMap<String, Spanned<serde_json::Value>>,
+    #[serde(default)]
+    setup: Vec<Spanned<IgnoredAny>>,
+    #[serde(default)]
+    steps: Vec<Spanned<IgnoredAny>>,
+    #[serde(default)]
+    teardown: Vec<Spanned<IgnoredAny>>,
+    #[serde(default)]
+    timeout: Option<Spanned<super::model::DurationValue>>,
+}
+
+fn recover_scenario(file: &str, source: &str, at: Location, diags: &mut Vec<Diagnostic>) {
+    let Some(text) = isolate_item(source, at) else {
+        return;
+    };
+    if serde_saphyr::from_str::<super::model::Scenario>(&text).is_ok() {
+        return;
+    }
+    match serde_saphyr::from_str::<LooseScenario>(&text) {
+        Ok(loose) => {
+            for step in loose
+                .setup
+                .iter()
+                .chain(&loose.steps)
+                .chain(&loose.teardown)
+            {
+                let Some(step_text) = isolate_item(&text, step.referenced) else {
+                    continue;
+                };
+                if let Err(e) = serde_saphyr::from_str::<super::model::Step>(&step_text) {
+                    push_recovered(file, source, &e, diags);
+                }
+            }
+        }
+        Err(e) => push_recovered(file, source, &e, diags),
+    }
+}
+
+fn push_recovered(file: &str, source: &str, e: &serde_saphyr::Error, diags: &mut Vec<Diagnostic>) {
+    let d = yaml_diagnostic(file, source, e);
+    // An alias whose anchor was blanked out is an artefact of isolating the item.
+    if d.message.contains("anchor") || d.message.contains("alias") || diags.contains(&d) {
+        return;
+    }
+    diags.push(d);
+}
+
+/// The source with everything outside one block-sequence item replaced by spaces, so the
+/// item parses as a document of its own while keeping its lines, columns and byte offsets.
+fn isolate_item(source: &str, at: Location) -> Option<String> {
+    let start = usize::try_from(at.span().byte_offset()?).ok()?;
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &source[line_start..start];
+    if !prefix.chars().all(|c| c == ' ' || c == '-') || !prefix.contains('-') {
+        return None;
+    }
+    let dash_indent = prefix.len() - prefix.trim_start_matches(' ').len();
+    let mut end = source.len();
+    let mut pos = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i + 1);
+    while pos < source.len() {
+        let line_end = source[pos..]
+            .find('\n')
+            .map_or(source.len(), |i| pos + i + 1);
+        let line = &source[pos..line_end];
+        let content = line.trim_start_matches(' ');
+        let content_trimmed = content.trim();
+        if !content_trimmed.is_empty()
+            && !content_trimmed.starts_with('#')
+            && line.len() - content.len() <= dash_indent
+        {
+            end = pos;
+            break;
+        }
+        pos = line_end;
+    }
+    let blank = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c == '\n' || c == '\r' {
+                    c.to_string()
+                } else {
+                    " ".repeat(c.len_utf8())
+                }
+            })
+            .collect()
+    };
+    Some(format!(
+        "{}{}{}",
+        blank(&source[..start]),
+        &source[start..end],
+        blank(&source[end..])
+    ))
+}
+
+/// Turns a YAML/deserialization error into a diagnostic: the bare message (lowercase, without
+/// saphyr's "at line L, column C" suffix), a did-you-mean for unknown fields, and the key path.
+pub(crate) fn yaml_diagnostic(file: &str, source: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+    let raw = e.without_snippet().to_string();
+    let suffix = format!(" at line {line}, column {column}");
+    let raw = raw.strip_suffix(&suffix).unwrap_or(&raw).trim().to_string();
+    let mut message = friendly_message(&raw);
+    if source.trim().is_empty() {
+        message = "the file is empty: expected a mapping with `scenarios`".to_string();
+    } else if let Some(path) = key_path(source, line, column).filter(|p| !p.is_empty()) {
+        message = format!("{message} (at `{path}`)");
+    }
+    Diagnostic::error(
+        SourceLocation {
+            file: file.to_string(),
+            line,
+            column,
+        },
+        message,
+    )
+}
+
+fn friendly_message(raw: &str) -> String {
+    if let Some(rest) = raw.strip_prefix("unknown field `") {
+        if let Some((field, expected)) = rest.split_once('`') {
+            let expected = parse_expected(expected);
+            return match did_you_mean(field, &expected) {
+                Some(s) => format!("unknown field `{field}`, did you mean `{s}`?"),
+                None if expected.is_empty() => format!("unknown field `{field}`"),
+                None => format!(
+                    "unknown field `{field}`, expected one of {}",
+                    expected
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        }
+    }
+    if let Some(rest) = raw.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        return format!("duplicate key `{key}`");
+    }
+    let mapped = match raw {
+        "invalid u8" | "invalid u16" | "invalid u32" | "invalid u64" => {
+            "invalid value: expected a non-negative integer"
+        }
+        "invalid i32" | "invalid i64" => "invalid value: expected an integer",
+        "invalid f64" | "invalid f32" => "invalid value: expected a number",
+        "invalid bool" | "invalid boolean" => "invalid value: expected `true` or `false`",
+        "expected string scalar" => "invalid type: expected a string",
+        "expected sequence start" => "invalid type: expected a list",
+        "expected mapping start" => "invalid type: expected a mapping",
+        _ => raw,
+    };
+    lowercase_first(mapped)
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if f.is_uppercase() && c.clone().next().is_some_and(|n| n.is_lowercase()) => {
+            f.to_lowercase().chain(c).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
+/// `, expected one of a, b` / ``, expected `a` or `b` `` / `, there are no fields` → names.
+fn parse_expected(rest: &str) -> Vec<String> {
+    let rest = rest.trim_start_matches(',').trim();
+    let list = rest
+        .strip_prefix("expected one of ")
+        .or_else(|| rest.strip_prefix("expected "));
+    let Some(list) = list else { return Vec::new() };
+    list.split(", ")
+        .flat_map(|p| p.split(" or "))
+        .map(|s| s.trim().trim_matches('`').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The closest known name, if it is close enough to be what the user meant.
+pub fn did_you_mean<S: AsRef<str>>(given: &str, candidates: &[S]) -> Option<String> {
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(given, c.as_ref()), c.as_ref()))
+        .filter(|(d, c)| *d <= (c.len().max(given.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+/// The key path (`scenarios[0].steps[1].request`) of the node at `line:column`, read from
+/// the block structure (indentation) of the source.
+pub(crate) fn key_path(source: &str, line: u64, column: u64) -> Option<String> {
+    let lines: Vec<&str> = source.lines().collect();
+    let line_idx = usize::try_from(line).ok()?.checked_sub(1)?;
+    if line_idx >= lines.len() {
+        return None;
+    }
+    let mut indent = usize::try_from(column).ok()?.saturating_sub(1);
+    let mut segments: Vec<String> = Vec::new();
+    for i in (0..=line_idx).rev() {
+        let l = lines[i];
+        let ind = l.len() - l.trim_start_matches(' ').len();
+        let rest = &l[ind..];
+        if rest.trim().is_empty() || rest.starts_with('#') || ind >= indent {
+            continue;
+        }
+        // `- key: value` lines: the inline key first (deeper), then the item itself.
+        let mut d = ind;
+        let mut item_rest = rest;
+        let mut dashes = Vec::new();
+        while let Some(after) = item_rest
+            .strip_prefix("- ")
+            .or_else(|| (item_rest == "-").then_some(""))
+        {
+            dashes.push(d);
+            let skip = after.len() - after.trim_start_matches(' ').len();
+            d += 2 + skip;
+            item_rest = &after[skip..];
+        }
+        if d < indent {
+            if let Some(key) = mapping_key(item_rest) {
+                segments.push(key);
+                indent = d;
+            }
+        }
+        for &dash in dashes.iter().rev() {
+            if dash < indent {
+                segments.push(format!("[{}]", item_index(&lines, i, dash)));
+                indent = dash;
+            }
+        }
+        if indent == 0 {
+            break;
+        }
+    }
+    segments.reverse();
+    let mut out = String::new();
+    for s in segments {
+        if !out.is_empty() && !s.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(&s);
+    }
+    Some(out)
+}
+
+fn mapping_key(rest: &str) -> Option<String> {
+    let (key, _) = rest.split_once(':')?;
+    let key = key.trim().trim_matches('"').trim_matches('\'');
+    (!key.is_empty() && !key.starts_with(['{', '[', '#', '&', '*'])).then(|| key.to_string())
+}
+
+/// Index of the sequence item starting on line `i` with its dash at column `dash`.
+fn item_index(lines: &[&str], i: usize, dash: usize) -> usize {
+    let mut n = 0;
+    for l in lines[..i].iter().rev() {
+        let ind = l.len() - l.trim_start_matches(' ').len();
+        let rest = &l[ind..];
+        if rest.trim().is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        if ind < dash {
+            break;
+        }
+        if ind == dash && (rest.starts_with("- ") || rest == "-") {
+            n += 1;
+        } else if ind == dash {
+            break;
+        }
+    }
+    n
+}

@@ -1,0 +1,3 @@
+//! Variables, generators and captures → concrete strings and JSON values (minijinja).
+mod engine;
+pub use engine::*;
