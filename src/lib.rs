@@ -1,9 +1,11 @@
 #![forbid(unsafe_code)]
 //! conform: prove, repeatably, whether a live HTTP API honours its contract.
-pub mod scenario;
-pub mod config;
-pub mod run;
+pub mod auth;
 pub mod check;
+pub mod config;
 pub mod report;
-pub mod webhook;
+pub mod run;
+pub mod scenario;
 pub mod template;
+pub mod webhook;
+pub mod cli;

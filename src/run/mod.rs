@@ -1,6 +1,15 @@
 //! Stage 3: plan (select, filter) → execute (scheduler, steps, HTTP) → [`RunEvent`] stream and
 //! a [`RunResult`].
 pub mod event;
+pub mod executor;
+pub mod http;
+pub mod plan;
 pub mod result;
+pub mod scenario;
+pub mod target;
+pub mod webhooks;
 pub use event::{EventSink, RunEvent};
+pub use executor::{execute, RunOptions};
+pub use plan::{plan, PlannedScenario, Selection, TargetTraits};
 pub use result::*;
+pub use target::Target;

@@ -107,7 +107,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(scenarios: &[ScenarioResult]) -> Summary {
-        let mut s = Summary { total: scenarios.len(), ..Summary::default() };
+        let mut s = Summary {
+            total: scenarios.len(),
+            ..Summary::default()
+        };
         for r in scenarios {
             match r.outcome {
                 Outcome::Passed => s.passed += 1,

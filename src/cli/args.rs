@@ -1,0 +1,149 @@
+//! clap types only. They are converted into library options in the command modules; the
+//! library itself knows nothing of clap.
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conform",
+    version,
+    about = "Prove, repeatably, whether a live HTTP API honours its contract",
+    long_about = "conform runs declarative YAML scenarios against a named environment, checks every \
+response, captures webhooks on an embedded receiver and writes JUnit XML and results.json.\n\n\
+Without --env it targets `local`: the reference sandbox, started inside the run.",
+    after_help = "Examples:\n  conform run                                  # the whole suite against the embedded sandbox\n  conform run --env staging --tag orders       # one area against staging\n  conform run scenarios/auth --fail-fast\n  conform list --tag webhooks\n  conform validate scenarios/\n  conform sandbox --listen 127.0.0.1:8080 --fault webhook-bad-signature\n\nExit codes: 0 all selected scenarios passed (skips allowed); 1 a scenario failed or errored;\n2 usage, config or scenario-file errors (nothing ran); 130 interrupted."
+)]
+pub struct Cli {
+    /// Configuration file [default: conform.yaml]
+    #[arg(long, global = true, env = "CONFORM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// When to color output
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios against an environment
+    #[command(after_help = "Examples:\n  conform run\n  conform run --env staging --tag orders --jobs 4\n  conform run scenarios/idempotency.yaml --var customer=CUST-1\n  conform run --env local --base-url http://127.0.0.1:8080   # a server you started yourself")]
+    Run(RunArgs),
+    /// List the selected scenarios with tags and requirements, without running anything
+    #[command(after_help = "Examples:\n  conform list\n  conform list --tag webhooks --env production")]
+    List(ListArgs),
+    /// Check scenario files and report every problem at file:line:column
+    #[command(after_help = "Examples:\n  conform validate\n  conform validate scenarios/orders.yaml")]
+    Validate(ValidateArgs),
+    /// Serve the reference sandbox (the contract, implemented) until Ctrl-C
+    #[command(after_help = "Examples:\n  conform sandbox\n  conform sandbox --listen 127.0.0.1:0 --token-ttl 30s --fault schema-order-id")]
+    Sandbox(SandboxArgs),
+    /// Webhook tools
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Scenario files or folders [default: scenarios/]
+    pub paths: Vec<PathBuf>,
+    /// Only scenarios with this tag (repeatable: any of them)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Leave out scenarios with this tag (repeatable)
+    #[arg(long = "exclude-tag", value_name = "TAG")]
+    pub exclude_tags: Vec<String>,
+    /// Only scenarios whose id (file::name) contains TEXT (case-insensitive)
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Environment from the config [default: the config's default_env, else `local`]
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Run scenarios that production environments refuse (destructive, sandbox controls)
+    #[arg(long)]
+    pub allow_destructive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Scenarios run at once [default: number of cores]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Stop starting scenarios after the first failure or error
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Folder for the report files
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// Set a variable for every scenario (repeatable); VALUE is JSON if it parses, else a string
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Point the environment at another host (replaces an embedded sandbox)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Print every exchange, not only failures
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files or folders [default: scenarios/]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to serve on (port 0: any free port)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Lifetime of issued tokens
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub token_ttl: Option<std::time::Duration>,
+    /// Multiply every rate limit (e.g. 1000 to get them out of the way)
+    #[arg(long, value_name = "F")]
+    pub rate_scale: Option<f64>,
+    /// Per-minute limit of POST /api/v1/orders
+    #[arg(long, value_name = "N")]
+    pub orders_limit: Option<u32>,
+    /// Multiply the webhook retry schedule (0.01: seconds instead of minutes)
+    #[arg(long, value_name = "F")]
+    pub webhook_retry_scale: Option<f64>,
+    /// Switch on a deliberate contract violation (repeatable); `--fault list` lists them
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Run the webhook receiver alone and print each delivery with its verdict
+    #[command(after_help = "Examples:\n  WEBHOOK_SECRET=s3cret conform webhooks listen --listen 127.0.0.1:9000 --secret-env WEBHOOK_SECRET")]
+    Listen(ListenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    pub listen: std::net::SocketAddr,
+    /// Environment variable holding the signing secret
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+    /// Signature scheme: seed (X-Webhook-Signature) or standard (Standard Webhooks)
+    #[arg(long, default_value = "seed")]
+    pub scheme: String,
+}

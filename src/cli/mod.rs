@@ -1,0 +1,61 @@
+//! The command line: clap types (`args`), and the wiring of the library's stages — the only
+//! place that knows both the harness and the reference sandbox.
+pub mod args;
+pub mod exit;
+mod run;
+mod sandbox;
+
+pub use args::Cli;
+use args::{ColorArg, Command, WebhooksCommand};
+use clap::Parser;
+
+/// Parses the command line, runs the command, returns the process exit code.
+pub fn main_exit() -> i32 {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return exit::USAGE;
+        }
+    };
+    rt.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: Cli) -> i32 {
+    let color = match cli.color {
+        ColorArg::Auto => crate::report::ColorChoice::Auto,
+        ColorArg::Always => crate::report::ColorChoice::Always,
+        ColorArg::Never => crate::report::ColorChoice::Never,
+    };
+    let term = crate::report::TermContext::detect(color);
+    match cli.command {
+        Command::Run(a) => run::run(cli.config.as_deref(), a, term).await,
+        Command::List(a) => run::list(cli.config.as_deref(), a, term).await,
+        Command::Validate(a) => run::validate(cli.config.as_deref(), a, term).await,
+        Command::Sandbox(a) => sandbox::serve(a).await,
+        Command::Webhooks(WebhooksCommand::Listen(a)) => sandbox::listen(a).await,
+    }
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

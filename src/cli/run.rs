@@ -1,0 +1,370 @@
+//! `conform run`, `conform list`, `conform validate`: load → resolve → (start the embedded
+//! sandbox) → execute → report.
+use super::args::{ListArgs, RunArgs, SelectArgs, ValidateArgs};
+use super::exit;
+use crate::auth::{AuthManager, AuthSettings, Redactor};
+use crate::config::{Config, Environment, Secret, ValueLookup};
+use crate::report::{ConsoleReporter, ReportOptions, TermContext};
+use crate::run::{EnvironmentInfo, PlannedScenario, RunOptions, Selection, Target, TargetTraits};
+use crate::scenario::{self, ValidationContext};
+use crate::template::TemplateEngine;
+use conform_sandbox::{ClientSpec, RunningSandbox, SandboxConfig};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Variables an `embedded_sandbox` environment can reference for its generated credentials.
+pub const EMBEDDED_CLIENT_ID: &str = "EMBEDDED_SANDBOX_CLIENT_ID";
+pub const EMBEDDED_CLIENT_SECRET: &str = "EMBEDDED_SANDBOX_CLIENT_SECRET";
+pub const EMBEDDED_READONLY_ID: &str = "EMBEDDED_SANDBOX_READONLY_CLIENT_ID";
+pub const EMBEDDED_READONLY_SECRET: &str = "EMBEDDED_SANDBOX_READONLY_CLIENT_SECRET";
+
+fn random_token(n: usize) -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), n)
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, String> {
+    let p = path.map_or_else(|| PathBuf::from("conform.yaml"), Path::to_path_buf);
+    if path.is_none() && !p.exists() {
+        return Err("no conform.yaml in this folder (pass --config FILE or set CONFORM_CONFIG)".into());
+    }
+    Config::load(&p).map_err(|e| e.to_string())
+}
+
+/// The config, the resolved environment and the scenarios, or exit code 2 with every problem printed.
+struct Loaded {
+    config: Config,
+    env: Environment,
+    lookup: ValueLookup,
+    templates: TemplateEngine,
+    files: Vec<scenario::LoadedFile>,
+}
+
+fn load_all(config_path: Option<&Path>, select: &SelectArgs, base_url: Option<&str>, cli_vars: &Map<String, Value>, term: &TermContext) -> Result<Loaded, i32> {
+    let config = load_config(config_path).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::USAGE
+    })?;
+    let name = select.env.clone().unwrap_or_else(|| config.default_env().to_string());
+    let mut lookup = ValueLookup { overlay: Default::default(), root: config.root.clone() };
+    let embedded = base_url.is_none()
+        && config.doc.environments.get(&name).is_some_and(|e| e.value.embedded_sandbox.is_some());
+    if embedded {
+        lookup.overlay.insert(EMBEDDED_CLIENT_ID.into(), "sandbox-client".into());
+        lookup.overlay.insert(EMBEDDED_CLIENT_SECRET.into(), format!("sbx-{}", random_token(24)));
+        lookup.overlay.insert(EMBEDDED_READONLY_ID.into(), "sandbox-readonly".into());
+        lookup.overlay.insert(EMBEDDED_READONLY_SECRET.into(), format!("sbx-{}", random_token(24)));
+    }
+    let env = config.environment(&name, base_url, &lookup).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::USAGE
+    })?;
+    let run_id = random_token(6).to_lowercase();
+    let templates = TemplateEngine::new(&run_id);
+    let mut known: BTreeSet<String> = env.vars.keys().cloned().collect();
+    known.extend(cli_vars.keys().cloned());
+    known.extend(["base_url".to_string(), "env_name".to_string()]);
+    let paths = if select.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { select.paths.clone() };
+    let fixtures = env.fixtures_dir.clone();
+    let ctx = ValidationContext { fixtures_dir: &fixtures, known_vars: known, templates: &templates };
+    let (files, diags) = scenario::load_and_validate(&paths, &ctx);
+    if !diags.is_empty() {
+        let sources = |f: &str| files.iter().find(|l| l.display_path() == f).map(|l| l.source.clone()).or_else(|| {
+            std::fs::read_to_string(f).ok().map(Arc::from)
+        });
+        eprint!("{}", scenario::render_diagnostics(&diags, &sources, term.color));
+        if scenario::has_errors(&diags) {
+            let n = diags.iter().filter(|d| d.severity == scenario::Severity::Error).count();
+            eprintln!("error: {n} problem(s) in scenario files; nothing ran");
+            return Err(exit::USAGE);
+        }
+    }
+    Ok(Loaded { config, env, lookup, templates, files })
+}
+
+fn selection(select: &SelectArgs) -> Selection {
+    Selection {
+        tags: select.tags.clone(),
+        exclude_tags: select.exclude_tags.clone(),
+        filter: select.filter.clone(),
+        shard: None,
+        allow_destructive: select.allow_destructive,
+    }
+}
+
+fn make_plan(l: &Loaded, select: &SelectArgs) -> Vec<PlannedScenario> {
+    let files: Vec<(String, crate::scenario::ScenarioFileDoc)> =
+        l.files.iter().map(|f| (f.display_path(), f.doc.clone())).collect();
+    let traits = TargetTraits { name: l.env.name.clone(), capabilities: l.env.capabilities.clone(), production: l.env.production };
+    crate::run::plan(&files, &selection(select), &traits)
+}
+
+fn parse_vars(vars: &[String]) -> Result<Map<String, Value>, String> {
+    let mut m = Map::new();
+    for v in vars {
+        let (k, val) = v.split_once('=').ok_or_else(|| format!("--var `{v}` is not KEY=VALUE"))?;
+        let val = serde_json::from_str(val).unwrap_or_else(|_| Value::String(val.to_string()));
+        m.insert(k.trim().to_string(), val);
+    }
+    Ok(m)
+}
+
+pub async fn validate(config: Option<&Path>, a: ValidateArgs, term: TermContext) -> i32 {
+    let select = SelectArgs { paths: a.paths, ..SelectArgs::default() };
+    match load_all(config, &select, None, &Map::new(), &term) {
+        Ok(l) => {
+            let n: usize = l.files.iter().map(|f| f.doc.scenarios.len()).sum();
+            println!("{} file(s), {n} scenario(s): no problems", l.files.len());
+            exit::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+pub async fn list(config: Option<&Path>, a: ListArgs, term: TermContext) -> i32 {
+    let l = match load_all(config, &a.select, None, &Map::new(), &term) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let plan = make_plan(&l, &a.select);
+    for p in &plan {
+        let tags = if p.tags.is_empty() { String::new() } else { format!("  [{}]", p.tags.join(", ")) };
+        let req = if p.requires.is_empty() { String::new() } else { format!("  requires: {}", p.requires.join(", ")) };
+        let skip = p.skip.as_ref().map(|s| format!("  (skipped: {s})")).unwrap_or_default();
+        println!("{}{tags}{req}{skip}", p.id);
+    }
+    let skipped = plan.iter().filter(|p| p.skip.is_some()).count();
+    println!("{} scenario(s) selected for environment `{}`, {skipped} would be skipped", plan.len(), l.env.name);
+    exit::SUCCESS
+}
+
+fn sandbox_config_from(doc: &crate::config::EmbeddedSandboxDoc, lookup: &ValueLookup) -> Result<SandboxConfig, String> {
+    let mut c = SandboxConfig::default();
+    if let Some(t) = doc.token_ttl {
+        c.token_ttl = t.0;
+    }
+    if let Some(r) = doc.rate_scale {
+        c.rate_scale = r;
+    }
+    c.orders_limit = doc.orders_limit;
+    if let Some(s) = doc.webhook_retry_scale {
+        c.webhook_retry_scale = s;
+    }
+    if let Some(d) = doc.delivery_timeout {
+        c.delivery_timeout = d.0;
+    }
+    for f in &doc.faults {
+        c.faults.insert(super::sandbox::parse_fault(f)?);
+    }
+    let get = |k: &str| lookup.overlay.get(k).cloned().unwrap_or_default();
+    c.clients = vec![
+        ClientSpec { client_id: get(EMBEDDED_CLIENT_ID), client_secret: get(EMBEDDED_CLIENT_SECRET), scopes: vec!["read".into(), "write".into()] },
+        ClientSpec { client_id: get(EMBEDDED_READONLY_ID), client_secret: get(EMBEDDED_READONLY_SECRET), scopes: vec!["read".into()] },
+    ];
+    Ok(c)
+}
+
+pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
+    let cli_vars = match parse_vars(&a.vars) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let l = match load_all(config, &a.select, a.base_url.as_deref(), &cli_vars, &term) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let plan = make_plan(&l, &a.select);
+    let mut env = l.env.clone();
+
+    // The embedded sandbox: started inside this process on an ephemeral port.
+    let mut sandbox = None;
+    if let Some(doc) = &env.embedded_sandbox {
+        let sc = match sandbox_config_from(doc, &l.lookup) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {}: environments.{}.embedded_sandbox: {e}", l.config.path.display(), env.name);
+                return exit::USAGE;
+            }
+        };
+        match RunningSandbox::start(sc, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await {
+            Ok(sb) => {
+                match url::Url::parse(&sb.url()) {
+                    Ok(u) => env.base_url = Some(u),
+                    Err(e) => {
+                        eprintln!("error: the embedded sandbox reported an invalid URL: {e}");
+                        return exit::USAGE;
+                    }
+                }
+                sandbox = Some(sb);
+            }
+            Err(e) => {
+                eprintln!("error: failed to start the embedded sandbox: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let Some(base_url) = env.base_url.clone() else {
+        eprintln!("error: environment `{}` has no base URL", env.name);
+        return exit::USAGE;
+    };
+
+    let lookup = l.lookup.clone();
+    let resolve = move |v: &crate::config::ValueSource| lookup.resolve(v);
+    let auth_settings = match env.auth.as_ref().map(|d| AuthSettings::resolve(d, &resolve)).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}: environments.{}.auth: {e}", l.config.path.display(), env.name);
+            return exit::USAGE;
+        }
+    };
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(env.timeouts.connect)
+        .redirect(reqwest::redirect::Policy::limited(10))
+        .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
+    if let Some(s) = &auth_settings {
+        builder = match s.configure_client(builder) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: environments.{}.auth: {e}", env.name);
+                return exit::USAGE;
+            }
+        };
+    }
+    let http = match builder.build() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: failed to build the HTTP client: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut secrets: Vec<Secret> = env.headers.iter().map(|(_, v)| v.clone()).collect();
+    secrets.extend(l.lookup.overlay.values().map(|v| Secret::new(v.clone())).filter(|s| s.expose().starts_with("sbx-")));
+    let auth = auth_settings.map(|s| AuthManager::new(&env.name, s, http.clone(), &base_url));
+    if let Some(a) = &auth {
+        secrets.extend(a.known_secrets());
+    }
+    let redactor = Redactor::new(secrets);
+
+    // The webhook receiver, when the environment delivers webhooks.
+    let mut receiver = None;
+    if env.capabilities.contains("webhooks") {
+        match start_receiver(&env, &l.lookup).await {
+            Ok(r) => receiver = Some(r),
+            Err(e) => {
+                eprintln!("error: environments.{}.webhooks: {e}", env.name);
+                return exit::USAGE;
+            }
+        }
+    }
+
+    let info = EnvironmentInfo {
+        name: env.name.clone(),
+        base_url: base_url.to_string(),
+        production: env.production,
+        capabilities: env.capabilities.iter().cloned().collect(),
+        note: sandbox.as_ref().map(|_| "embedded reference sandbox".to_string()),
+    };
+    let fixtures_dir = env.fixtures_dir.clone();
+    let target = Arc::new(Target {
+        env,
+        base_url,
+        http,
+        auth,
+        receiver: receiver.clone(),
+        redactor,
+        templates: l.templates,
+        fixtures_dir,
+        cli_vars,
+    });
+
+    // One subscription for the whole run, unless the target was registered out of band.
+    let mut subscription = None;
+    if let Some(r) = &receiver {
+        if target.env.webhooks.secret.is_none() && plan.iter().any(|p| p.skip.is_none()) {
+            match crate::run::webhooks::subscribe(&target, r).await {
+                Ok(id) => subscription = Some(id),
+                Err(e) => eprintln!("warning: failed to subscribe the webhook receiver: {e}; webhook scenarios will fail"),
+            }
+        }
+    }
+
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let signal = tokio::spawn(async move {
+        super::shutdown_signal().await;
+        let _ = cancel_tx.send(true);
+        eprintln!("interrupted: no new scenarios start; press Ctrl-C again to exit at once");
+        super::shutdown_signal().await;
+        std::process::exit(exit::INTERRUPTED);
+    });
+    let opts = RunOptions {
+        jobs: a.jobs.unwrap_or_else(|| RunOptions::default().jobs),
+        fail_fast: a.fail_fast,
+        cancel: Some(cancel_rx),
+    };
+    let mut console = ConsoleReporter::new(std::io::stdout(), term, a.verbose);
+    let result = crate::run::execute(plan, target.clone(), info, opts, &mut console).await;
+    signal.abort();
+
+    if let (Some(id), Some(_)) = (subscription, &receiver) {
+        if let Err(e) = crate::run::webhooks::unsubscribe(&target, &id).await {
+            eprintln!("warning: failed to delete webhook subscription {id}: {e}");
+        }
+    }
+    if let Some(r) = receiver {
+        r.shutdown().await;
+    }
+    if let Some(sb) = sandbox {
+        sb.shutdown().await;
+    }
+    let opts = ReportOptions { dir: a.report_dir.clone(), junit: None, json: None };
+    match crate::report::write_reports(&result, &opts) {
+        Ok(paths) => {
+            for p in paths {
+                println!("report: {}", p.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILURES;
+        }
+    }
+    if result.interrupted {
+        exit::INTERRUPTED
+    } else if result.summary.success() {
+        exit::SUCCESS
+    } else {
+        exit::FAILURES
+    }
+}
+
+async fn start_receiver(env: &Environment, lookup: &ValueLookup) -> Result<crate::webhook::Receiver, String> {
+    use crate::webhook::{Receiver, ReceiverConfig, Scheme};
+    let w = &env.webhooks;
+    let mut cfg = ReceiverConfig::default();
+    if let Some(l) = &w.listen {
+        cfg.listen = l.parse().map_err(|e| format!("listen `{l}`: {e}"))?;
+    }
+    if let Some(p) = &w.public_url {
+        let raw = lookup.resolve(&p.value)?;
+        cfg.public_url = Some(url::Url::parse(&raw).map_err(|e| format!("public_url `{raw}`: {e}"))?);
+    }
+    if let Some(s) = &w.scheme {
+        cfg.scheme = s.parse::<Scheme>().map_err(|e| e.to_string())?;
+    }
+    if let Some(t) = w.tolerance {
+        cfg.tolerance = t.0;
+    }
+    if let (Some(c), Some(k)) = (&w.tls_cert, &w.tls_key) {
+        cfg.tls = Some((PathBuf::from(lookup.resolve(&c.value)?), PathBuf::from(lookup.resolve(&k.value)?)));
+    }
+    let r = Receiver::start(cfg).await.map_err(|e| e.to_string())?;
+    if let Some(s) = &w.secret {
+        r.add_secret(Secret::new(lookup.resolve(&s.value)?));
+    }
+    Ok(r)
+}

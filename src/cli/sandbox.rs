@@ -1,0 +1,106 @@
+//! `conform sandbox` and `conform webhooks listen`.
+use super::args::{ListenArgs, SandboxArgs};
+use super::exit;
+use conform_sandbox::{Fault, RunningSandbox, SandboxConfig};
+
+/// Builds the sandbox configuration from flags; `--fault list` is answered by the caller.
+pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
+    let mut c = SandboxConfig::default();
+    if let Some(t) = a.token_ttl {
+        c.token_ttl = t;
+    }
+    if let Some(r) = a.rate_scale {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(format!("--rate-scale must be a positive number, not {r}"));
+        }
+        c.rate_scale = r;
+    }
+    c.orders_limit = a.orders_limit;
+    if let Some(s) = a.webhook_retry_scale {
+        if !(s.is_finite() && s >= 0.0) {
+            return Err(format!("--webhook-retry-scale must be a non-negative number, not {s}"));
+        }
+        c.webhook_retry_scale = s;
+    }
+    for f in &a.faults {
+        c.faults.insert(parse_fault(f)?);
+    }
+    Ok(c)
+}
+
+pub fn parse_fault(name: &str) -> Result<Fault, String> {
+    name.parse::<Fault>().map_err(|_| {
+        format!("unknown fault `{name}`; known faults: {}", Fault::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))
+    })
+}
+
+pub async fn serve(a: SandboxArgs) -> i32 {
+    if a.faults.iter().any(|f| f == "list") {
+        for f in Fault::ALL {
+            println!("{:<32} {}", f.name(), f.description());
+        }
+        return exit::SUCCESS;
+    }
+    let config = match sandbox_config(&a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let clients = config.clients.clone();
+    let faults: Vec<String> = config.faults.iter().map(|f| f.name().to_string()).collect();
+    let sb = match RunningSandbox::start(config, a.listen).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: failed to listen on {}: {e}", a.listen);
+            return exit::USAGE;
+        }
+    };
+    println!("conform sandbox listening on {}", sb.url());
+    println!("OpenAPI contract: {}/openapi.yaml", sb.url());
+    for c in &clients {
+        println!("client {} / {} (scopes: {})", c.client_id, c.client_secret, c.scopes.join(" "));
+    }
+    if !faults.is_empty() {
+        println!("faults on: {}", faults.join(", "));
+    }
+    println!("press Ctrl-C to stop");
+    super::shutdown_signal().await;
+    sb.shutdown().await;
+    println!("sandbox stopped");
+    exit::SUCCESS
+}
+
+pub async fn listen(a: ListenArgs) -> i32 {
+    use crate::webhook::{ListenOptions, ReceiverConfig, Scheme};
+    let scheme = match a.scheme.parse::<Scheme>() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut secrets = Vec::new();
+    if let Some(var) = &a.secret_env {
+        match std::env::var(var) {
+            Ok(v) => secrets.push(crate::config::Secret::new(v)),
+            Err(_) => {
+                eprintln!("error: environment variable {var} (--secret-env) is not set");
+                return exit::USAGE;
+            }
+        }
+    }
+    let opts = ListenOptions {
+        receiver: ReceiverConfig { listen: a.listen, scheme, ..ReceiverConfig::default() },
+        secrets,
+        ready: None,
+    };
+    match crate::webhook::listen(opts, std::io::stdout(), super::shutdown_signal()).await {
+        Ok(()) => exit::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The scheduler: scenarios concurrently up to `jobs`, steps in order within each, events to
+//! the sink as they happen, results in plan order.
+use super::event::{EventSink, RunEvent};
+use super::plan::PlannedScenario;
+use super::result::*;
+use super::scenario::{not_running, now_rfc3339, run_scenario};
+use super::target::Target;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub jobs: usize,
+    pub fail_fast: bool,
+    /// Becomes `true` on Ctrl-C / SIGTERM: nothing new starts.
+    pub cancel: Option<watch::Receiver<bool>>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            fail_fast: false,
+            cancel: None,
+        }
+    }
+}
+
+pub async fn execute(
+    plan: Vec<PlannedScenario>,
+    target: Arc<Target>,
+    environment: EnvironmentInfo,
+    opts: RunOptions,
+    sink: &mut dyn EventSink,
+) -> RunResult {
+    let started_at = now_rfc3339();
+    let t0 = Instant::now();
+    sink.on_event(&RunEvent::RunStarted {
+        environment: environment.clone(),
+        total: plan.len(),
+    });
+    let mut results: Vec<Option<ScenarioResult>> = vec![None; plan.len()];
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut set = JoinSet::new();
+    let mut finished = Vec::new();
+    for (i, p) in plan.iter().cloned().enumerate() {
+        if let Some(reason) = &p.skip {
+            finished.push((i, not_running(&p, Outcome::Skipped, reason.clone())));
+            continue;
+        }
+        let (sem, stop, tx, target, cancel) = (
+            sem.clone(),
+            stop.clone(),
+            tx.clone(),
+            target.clone(),
+            opts.cancel.clone(),
+        );
+        let fail_fast = opts.fail_fast;
+        set.spawn(async move {
+            let Ok(_permit) = sem.acquire_owned().await else {
+                return (
+                    i,
+                    not_running(&p, Outcome::NotRun, "not run: the scheduler stopped".into()),
+                );
+            };
+            if cancel.as_ref().is_some_and(|c| *c.borrow()) {
+                return (
+                    i,
+                    not_running(
+                        &p,
+                        Outcome::NotRun,
+                        "not run: the run was interrupted".into(),
+                    ),
+                );
+            }
+            if stop.load(Ordering::SeqCst) {
+                return (
+                    i,
+                    not_running(
+                        &p,
+                        Outcome::NotRun,
+                        "not run: --fail-fast stopped the run after a failure".into(),
+                    ),
+                );
+            }
+            let r = run_scenario(target, p, tx).await;
+            if fail_fast && matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
+                stop.store(true, Ordering::SeqCst);
+            }
+            (i, r)
+        });
+    }
+    drop(tx);
+    for (i, r) in finished {
+        sink.on_event(&RunEvent::ScenarioFinished {
+            result: Box::new(r.clone()),
+        });
+        results[i] = Some(r);
+    }
+    let mut events_open = true;
+    loop {
+        tokio::select! {
+            ev = rx.recv(), if events_open => match ev {
+                Some(ev) => sink.on_event(&ev),
+                None => events_open = false,
+            },
+            joined = set.join_next() => match joined {
+                Some(Ok((i, r))) => {
+                    // Deliver this scenario's remaining step events before its result.
+                    while let Ok(ev) = rx.try_recv() {
+                        sink.on_event(&ev);
+                    }
+                    sink.on_event(&RunEvent::ScenarioFinished { result: Box::new(r.clone()) });
+                    results[i] = Some(r);
+                }
+                Some(Err(e)) => {
+                    // A panic inside a scenario task: reported, never swallowed.
+                    eprintln!("internal error in a scenario task: {e}");
+                }
+                None => break,
+            },
+        }
+    }
+    while let Ok(ev) = rx.try_recv() {
+        sink.on_event(&ev);
+    }
+    let scenarios: Vec<ScenarioResult> = results
+        .into_iter()
+        .zip(&plan)
+        .map(|(r, p)| {
+            r.unwrap_or_else(|| {
+                not_running(
+                    p,
+                    Outcome::Errored,
+                    "internal error: the scenario task ended without a result".into(),
+                )
+            })
+        })
+        .collect();
+    let summary = Summary::of(&scenarios);
+    let auth = target.auth.as_ref().map(|a| a.stats()).unwrap_or_default();
+    let interrupted = opts.cancel.as_ref().is_some_and(|c| *c.borrow());
+    let result = RunResult {
+        schema_version: RESULTS_SCHEMA_VERSION.to_string(),
+        conform_version: env!("CARGO_PKG_VERSION").to_string(),
+        environment,
+        started_at,
+        duration_ms: (t0.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
+        scenarios,
+        summary,
+        auth,
+        interrupted,
+        extensions: Default::default(),
+    };
+    sink.on_event(&RunEvent::RunFinished {
+        result: Box::new(result.clone()),
+    });
+    result
+}
