@@ -95,7 +95,9 @@ fn form_decode(s: &str) -> String {
 fn issue(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
     let mut params = std::collections::HashMap::new();
     for (k, v) in form_urlencoded::parse(body) {
-        params.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+        params
+            .entry(k.into_owned())
+            .or_insert_with(|| v.into_owned());
     }
     // 1. The client.
     let basic = basic_credentials(headers);
@@ -157,7 +159,10 @@ fn issue(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
 
 /// The scopes a token gets: those asked for that the client may have; all of the
 /// client's when none are asked; `invalid_scope` when every asked one is refused.
-pub fn grant_scopes(allowed: &[String], requested: Option<&str>) -> Result<Vec<String>, OAuthError> {
+pub fn grant_scopes(
+    allowed: &[String],
+    requested: Option<&str>,
+) -> Result<Vec<String>, OAuthError> {
     let asked: Vec<&str> = requested
         .map(|s| s.split(' ').filter(|p| !p.is_empty()).collect())
         .unwrap_or_default();
@@ -194,8 +199,14 @@ mod tests {
         assert_eq!(grant_scopes(&rw, Some("write")), Ok(v(&["write"])));
         assert_eq!(grant_scopes(&r, Some("read write")), Ok(v(&["read"])));
         assert_eq!(grant_scopes(&r, None), Ok(v(&["read"])));
-        assert_eq!(grant_scopes(&r, Some("write")), Err(OAuthError::InvalidScope));
-        assert_eq!(grant_scopes(&rw, Some("admin")), Err(OAuthError::InvalidScope));
+        assert_eq!(
+            grant_scopes(&r, Some("write")),
+            Err(OAuthError::InvalidScope)
+        );
+        assert_eq!(
+            grant_scopes(&rw, Some("admin")),
+            Err(OAuthError::InvalidScope)
+        );
     }
 
     #[test]

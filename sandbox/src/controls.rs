@@ -36,7 +36,10 @@ pub async fn put_customer(
         Some(Some("active")) => Some(CustomerStatus::Active),
         Some(Some("inactive")) => Some(CustomerStatus::Inactive),
         Some(_) => {
-            errs.push(crate::error::Detail::new("status", "must be active or inactive"));
+            errs.push(crate::error::Detail::new(
+                "status",
+                "must be active or inactive",
+            ));
             None
         }
     };
@@ -45,7 +48,10 @@ pub async fn put_customer(
         Some(Some("approve")) => Some(Payment::Approve),
         Some(Some("decline")) => Some(Payment::Decline),
         Some(_) => {
-            errs.push(crate::error::Detail::new("payment", "must be approve or decline"));
+            errs.push(crate::error::Detail::new(
+                "payment",
+                "must be approve or decline",
+            ));
             None
         }
     };
@@ -90,14 +96,21 @@ pub async fn put_product(
         Some(v) => match v.as_u64() {
             Some(n) => Some(n),
             None => {
-                errs.push(crate::error::Detail::new("stock", "must be an integer >= 0"));
+                errs.push(crate::error::Detail::new(
+                    "stock",
+                    "must be an integer >= 0",
+                ));
                 None
             }
         },
     };
     let price = match body.get("price") {
         None => None,
-        Some(v) => match v.as_f64().filter(|p| *p >= 0.0).and_then(crate::util::cents) {
+        Some(v) => match v
+            .as_f64()
+            .filter(|p| *p >= 0.0)
+            .and_then(crate::util::cents)
+        {
             Some(c) => Some(c),
             None => {
                 errs.push(crate::error::Detail::new(

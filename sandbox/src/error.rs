@@ -202,9 +202,7 @@ impl IntoResponse for OAuthError {
         let (status, code) = match self {
             OAuthError::InvalidClient { .. } => (StatusCode::UNAUTHORIZED, "invalid_client"),
             OAuthError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            OAuthError::UnsupportedGrantType => {
-                (StatusCode::BAD_REQUEST, "unsupported_grant_type")
-            }
+            OAuthError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
             OAuthError::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope"),
         };
         let body = json!({"error": code, "error_description": self.to_string()});

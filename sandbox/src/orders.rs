@@ -49,7 +49,8 @@ pub fn page_params(
 ) -> Result<(HashMap<String, String>, usize), ApiError> {
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
         .map_err(|_| ApiError::validation("query", "malformed query string"))?;
-    let params: HashMap<String, String> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    let params: HashMap<String, String> =
+        pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     let limit = match params.get("limit") {
         None => default_limit,
         Some(l) => match l.parse::<usize>() {
@@ -120,7 +121,10 @@ pub async fn create(
         if idem.len() > 10_000 {
             idem.retain(|_, s| {
                 s.try_lock()
-                    .map(|r| r.as_ref().is_none_or(|r| now - r.stored_at < IDEMPOTENCY_TTL))
+                    .map(|r| {
+                        r.as_ref()
+                            .is_none_or(|r| now - r.stored_at < IDEMPOTENCY_TTL)
+                    })
                     .unwrap_or(true)
             });
         }
@@ -207,7 +211,8 @@ fn place(state: &SandboxState, ctx: &Ctx, new: NewOrder) -> Result<Order, ApiErr
             };
             p.reserved += u64::from(item.quantity);
             let price = item.unit_price_cents.unwrap_or(p.price_cents);
-            total_cents = total_cents.saturating_add(price.saturating_mul(i64::from(item.quantity)));
+            total_cents =
+                total_cents.saturating_add(price.saturating_mul(i64::from(item.quantity)));
             items.push(OrderItem {
                 product_id: item.product_id.clone(),
                 quantity: item.quantity,
@@ -315,7 +320,7 @@ fn page(
         .filter(|r| before.is_none_or(|b| r.seq < b))
         .filter(|r| keep(&r.order))
         .collect();
-    matching.sort_by(|a, b| b.seq.cmp(&a.seq));
+    matching.sort_by_key(|r| std::cmp::Reverse(r.seq));
     let more = matching.len() > limit;
     matching.truncate(limit);
     let next = match matching.last() {

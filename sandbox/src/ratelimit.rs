@@ -189,8 +189,14 @@ mod tests {
     fn rules_by_method_and_path() {
         assert_eq!(Rule::of(&Method::POST, "/api/v1/orders"), Rule::CreateOrder);
         assert_eq!(Rule::of(&Method::GET, "/api/v1/orders"), Rule::ReadOrders);
-        assert_eq!(Rule::of(&Method::GET, "/api/v1/orders/ORD-1"), Rule::ReadOrders);
-        assert_eq!(Rule::of(&Method::POST, "/api/v1/orders/ORD-1/cancel"), Rule::Other);
+        assert_eq!(
+            Rule::of(&Method::GET, "/api/v1/orders/ORD-1"),
+            Rule::ReadOrders
+        );
+        assert_eq!(
+            Rule::of(&Method::POST, "/api/v1/orders/ORD-1/cancel"),
+            Rule::Other
+        );
         assert_eq!(Rule::of(&Method::GET, "/api/v1/search"), Rule::Search);
         assert_eq!(Rule::of(&Method::GET, "/api/v1/webhooks/x"), Rule::Other);
     }

@@ -58,7 +58,10 @@ pub fn app(state: SandboxState) -> Router {
             "/sandbox/v1/products/{product_id}",
             put(controls::put_product).get(controls::get_product),
         )
-        .route("/sandbox/v1/orders/{order_id}/advance", post(controls::advance))
+        .route(
+            "/sandbox/v1/orders/{order_id}/advance",
+            post(controls::advance),
+        )
         .route("/sandbox/v1/stats", get(controls::stats))
         .route("/sandbox/v1/{*rest}", any(middleware::not_found_inner))
         .layer(from_fn_with_state(state.clone(), middleware::controls));

@@ -293,7 +293,14 @@ mod tests {
     fn postal_codes() {
         assert!(is_postal_code("12345"));
         assert!(is_postal_code("12345-6789"));
-        for bad in ["1234", "123456", "12345-678", "abcde", "12345 6789", "١٢٣٤٥"] {
+        for bad in [
+            "1234",
+            "123456",
+            "12345-678",
+            "abcde",
+            "12345 6789",
+            "١٢٣٤٥",
+        ] {
             assert!(!is_postal_code(bad), "{bad}");
         }
     }
@@ -302,28 +309,82 @@ mod tests {
     fn every_rule_has_its_path() {
         let cases: Vec<(Value, &str)> = vec![
             (json!({"items": valid()["items"]}), "customer_id"),
-            (json!({"customer_id": null, "items": valid()["items"]}), "customer_id"),
-            (json!({"customer_id": "", "items": valid()["items"]}), "customer_id"),
-            (json!({"customer_id": "a".repeat(51), "items": valid()["items"]}), "customer_id"),
-            (json!({"customer_id": "CUST_1", "items": valid()["items"]}), "customer_id"),
+            (
+                json!({"customer_id": null, "items": valid()["items"]}),
+                "customer_id",
+            ),
+            (
+                json!({"customer_id": "", "items": valid()["items"]}),
+                "customer_id",
+            ),
+            (
+                json!({"customer_id": "a".repeat(51), "items": valid()["items"]}),
+                "customer_id",
+            ),
+            (
+                json!({"customer_id": "CUST_1", "items": valid()["items"]}),
+                "customer_id",
+            ),
             (json!({"customer_id": "C"}), "items"),
             (json!({"customer_id": "C", "items": []}), "items"),
             (json!({"customer_id": "C", "items": {}}), "items"),
             (json!({"customer_id": "C", "items": [1]}), "items[0]"),
-            (json!({"customer_id": "C", "items": [{"quantity": 1}]}), "items[0].product_id"),
-            (json!({"customer_id": "C", "items": [{"product_id": 5, "quantity": 1}]}), "items[0].product_id"),
-            (json!({"customer_id": "C", "items": [{"product_id": "NOPE", "quantity": 1}]}), "items[0].product_id"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1"}]}), "items[0].quantity"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 0}]}), "items[0].quantity"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1000}]}), "items[0].quantity"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": -1}]}), "items[0].quantity"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1.5}]}), "items[0].quantity"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": "1"}]}), "items[0].quantity"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": null}]}), "items[0].quantity"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": -1}]}), "items[0].unit_price"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": 1.234}]}), "items[0].unit_price"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": "1"}]}), "items[0].unit_price"),
-            (json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": null}]}), "items[0].unit_price"),
+            (
+                json!({"customer_id": "C", "items": [{"quantity": 1}]}),
+                "items[0].product_id",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": 5, "quantity": 1}]}),
+                "items[0].product_id",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "NOPE", "quantity": 1}]}),
+                "items[0].product_id",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1"}]}),
+                "items[0].quantity",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 0}]}),
+                "items[0].quantity",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1000}]}),
+                "items[0].quantity",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": -1}]}),
+                "items[0].quantity",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1.5}]}),
+                "items[0].quantity",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": "1"}]}),
+                "items[0].quantity",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": null}]}),
+                "items[0].quantity",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": -1}]}),
+                "items[0].unit_price",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": 1.234}]}),
+                "items[0].unit_price",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": "1"}]}),
+                "items[0].unit_price",
+            ),
+            (
+                json!({"customer_id": "C", "items": [{"product_id": "SKU-1", "quantity": 1, "unit_price": null}]}),
+                "items[0].unit_price",
+            ),
         ];
         for (body, field) in cases {
             assert_eq!(fields(body.clone()), vec![field.to_owned()], "{body}");
@@ -331,7 +392,10 @@ mod tests {
         let too_many: Vec<Value> = (0..101)
             .map(|_| json!({"product_id": "SKU-1", "quantity": 1}))
             .collect();
-        assert_eq!(fields(json!({"customer_id": "C", "items": too_many})), vec!["items"]);
+        assert_eq!(
+            fields(json!({"customer_id": "C", "items": too_many})),
+            vec!["items"]
+        );
     }
 
     #[test]

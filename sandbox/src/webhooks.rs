@@ -302,7 +302,10 @@ fn validate_subscription(body: &Value) -> Result<(String, Vec<String>, Option<St
         None => None,
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 255 => Some(s.clone()),
         Some(_) => {
-            errs.push(Detail::new("secret", "must be a string of 1-255 characters"));
+            errs.push(Detail::new(
+                "secret",
+                "must be a string of 1-255 characters",
+            ));
             None
         }
     };
@@ -337,7 +340,9 @@ pub async fn create(
         queue: tx,
     };
     let out = sub.to_json();
-    lock(&state.inner.hooks).subs.insert(webhook_id.clone(), sub);
+    lock(&state.inner.hooks)
+        .subs
+        .insert(webhook_id.clone(), sub);
     let target = Target {
         state: state.clone(),
         webhook_id,
@@ -406,8 +411,8 @@ pub async fn deliveries(
     };
     let data: Vec<&DeliveryRecord> = sub.deliveries.iter().skip(start).take(limit).collect();
     let end = start + data.len();
-    let next = (end < sub.deliveries.len())
-        .then(|| crate::util::encode_cursor("deliveries", end as u64));
+    let next =
+        (end < sub.deliveries.len()).then(|| crate::util::encode_cursor("deliveries", end as u64));
     Ok(Json(json!({"data": data, "next_cursor": next})))
 }
 
@@ -428,13 +433,16 @@ mod tests {
     fn subscription_validation() {
         let ok = json!({"url": "http://127.0.0.1:9/hook", "events": ["order.created"]});
         assert!(validate_subscription(&ok).is_ok());
-        let bad = json!({"url": "not a url", "events": ["order.created", "order.deleted"], "secret": ""});
+        let bad =
+            json!({"url": "not a url", "events": ["order.created", "order.deleted"], "secret": ""});
         let Err(ApiError::Validation(d)) = validate_subscription(&bad) else {
             panic!("expected a validation error");
         };
         let fields: Vec<_> = d.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, ["url", "events[1]", "secret"]);
-        let Err(ApiError::Validation(d)) = validate_subscription(&json!({"url": "ftp://x/y", "events": []})) else {
+        let Err(ApiError::Validation(d)) =
+            validate_subscription(&json!({"url": "ftp://x/y", "events": []}))
+        else {
             panic!("expected a validation error");
         };
         assert_eq!(d.len(), 2);

@@ -22,7 +22,10 @@ async fn token_errors_in_contract_order() {
     assert_eq!(r.status, 401);
     assert_eq!(r.body["error"], "invalid_client");
 
-    let ok = [("client_id", "sandbox-client"), ("client_secret", "sandbox-secret")];
+    let ok = [
+        ("client_id", "sandbox-client"),
+        ("client_secret", "sandbox-secret"),
+    ];
     let r = sb.token_form(&ok).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["error"], "invalid_request");
@@ -125,7 +128,9 @@ async fn bearer_checks_401_then_403() {
 
     // A read-only token may read but not write; 403 comes before the body is read.
     let ro = sb.token_for("sandbox-readonly", None).await;
-    let r = sb.call_as(&ro, Method::GET, "/api/v1/orders", None, &[]).await;
+    let r = sb
+        .call_as(&ro, Method::GET, "/api/v1/orders", None, &[])
+        .await;
     assert_eq!(r.status, 200);
     let r = sb
         .raw(
@@ -141,7 +146,9 @@ async fn bearer_checks_401_then_403() {
     assert_eq!(r.body["error_code"], "FORBIDDEN");
     // A write-only token may not read.
     let wo = sb.token_for("sandbox-client", Some("write")).await;
-    let r = sb.call_as(&wo, Method::GET, "/api/v1/orders", None, &[]).await;
+    let r = sb
+        .call_as(&wo, Method::GET, "/api/v1/orders", None, &[])
+        .await;
     assert_eq!(r.status, 403);
     sb.shutdown().await;
 }
@@ -162,7 +169,9 @@ async fn expired_tokens_are_refused() {
 #[tokio::test]
 async fn stats_count_token_requests() {
     let sb = start_default().await; // one token request already
-    let _ = sb.token_form(&[("client_id", "x"), ("client_secret", "y")]).await;
+    let _ = sb
+        .token_form(&[("client_id", "x"), ("client_secret", "y")])
+        .await;
     let r = sb.control(Method::GET, "/sandbox/v1/stats", None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["token_requests"], 2);

@@ -17,15 +17,20 @@ async fn replay_returns_the_same_order_without_a_second_reservation() {
     let id = first.body["order_id"].as_str().unwrap();
 
     // Same body, keys in another order: same JSON value.
-    let reordered = json!({"items": [{"quantity": 4, "product_id": "SKU-001"}], "customer_id": "CUST-12345"});
+    let reordered =
+        json!({"items": [{"quantity": 4, "product_id": "SKU-001"}], "customer_id": "CUST-12345"});
     let again = sb.create_order(&reordered, Some("abc123")).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.body["order_id"], id);
-    assert_eq!(again.header("location").unwrap(), format!("/api/v1/orders/{id}"));
+    assert_eq!(
+        again.header("location").unwrap(),
+        format!("/api/v1/orders/{id}")
+    );
     assert_eq!(sb.product("SKU-001").await["reserved"], 4);
 
     // The replay shows the current state.
-    sb.call(Method::POST, &format!("/api/v1/orders/{id}/cancel"), None).await;
+    sb.call(Method::POST, &format!("/api/v1/orders/{id}/cancel"), None)
+        .await;
     let again = sb.create_order(&body, Some("abc123")).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.body["status"], "cancelled");
@@ -46,7 +51,11 @@ async fn replay_returns_the_same_order_without_a_second_reservation() {
 #[tokio::test]
 async fn keys_are_per_client_and_failures_do_not_store_them() {
     let mut config = conform_sandbox::SandboxConfig::default();
-    config.clients.push(conform_sandbox::ClientSpec::new("other", "sandbox-secret", &["read", "write"]));
+    config.clients.push(conform_sandbox::ClientSpec::new(
+        "other",
+        "sandbox-secret",
+        &["read", "write"],
+    ));
     let sb = start(config).await;
     let mut declined = order_body(1);
     declined["customer_id"] = json!("CUST-DECLINE");
@@ -58,13 +67,25 @@ async fn keys_are_per_client_and_failures_do_not_store_them() {
     // The same client with a new token shares its keys.
     let token2 = sb.token_for("sandbox-client", None).await;
     let r = sb
-        .call_as(&token2, Method::POST, "/api/v1/orders", Some(&order_body(1)), &[("X-Idempotency-Key", "k1")])
+        .call_as(
+            &token2,
+            Method::POST,
+            "/api/v1/orders",
+            Some(&order_body(1)),
+            &[("X-Idempotency-Key", "k1")],
+        )
         .await;
     assert_eq!(r.status, 200);
     // Another client's identical key is a different key.
     let other = sb.token_for("other", None).await;
     let r = sb
-        .call_as(&other, Method::POST, "/api/v1/orders", Some(&order_body(1)), &[("X-Idempotency-Key", "k1")])
+        .call_as(
+            &other,
+            Method::POST,
+            "/api/v1/orders",
+            Some(&order_body(1)),
+            &[("X-Idempotency-Key", "k1")],
+        )
         .await;
     assert_eq!(r.status, 201);
 

@@ -35,7 +35,10 @@ async fn create_returns_the_order_object() {
     let o = &r.body;
     let id = o["order_id"].as_str().unwrap();
     assert!(is_order_id(id), "{id}");
-    assert_eq!(r.header("location").unwrap(), format!("/api/v1/orders/{id}"));
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/api/v1/orders/{id}")
+    );
     assert_eq!(o["status"], "pending");
     assert_eq!(o["customer_id"], "CUST-12345");
     assert_eq!(o["currency"], "USD");
@@ -44,7 +47,10 @@ async fn create_returns_the_order_object() {
     assert_eq!(o["items"][1]["unit_price"], json!(9.99));
     assert_eq!(o["shipping_address"]["postal_code"], "12345");
     let created = parse(&o["created_at"]);
-    assert_eq!(parse(&o["estimated_delivery"]) - created, time::Duration::days(5));
+    assert_eq!(
+        parse(&o["estimated_delivery"]) - created,
+        time::Duration::days(5)
+    );
     assert!(o["created_at"].as_str().unwrap().ends_with('Z'));
     parse(&o["updated_at"]);
     let tracking = o["tracking_url"].as_str().unwrap();
@@ -56,7 +62,9 @@ async fn create_returns_the_order_object() {
     assert_eq!(p["available"], 997);
     assert_eq!(p["stock"], 1000);
 
-    let g = sb.call(Method::GET, &format!("/api/v1/orders/{id}"), None).await;
+    let g = sb
+        .call(Method::GET, &format!("/api/v1/orders/{id}"), None)
+        .await;
     assert_eq!(g.status, 200);
     assert_eq!(&g.body, o);
     sb.shutdown().await;
@@ -66,26 +74,72 @@ async fn create_returns_the_order_object() {
 async fn validation_lists_every_failure_with_its_path() {
     let sb = start_default().await;
     let cases: Vec<(Value, Vec<&str>)> = vec![
-        (json!({"items": [{"product_id": "SKU-001", "quantity": 1}]}), vec!["customer_id"]),
-        (json!({"customer_id": "CUST 1", "items": [{"product_id": "SKU-001", "quantity": 1}]}), vec!["customer_id"]),
+        (
+            json!({"items": [{"product_id": "SKU-001", "quantity": 1}]}),
+            vec!["customer_id"],
+        ),
+        (
+            json!({"customer_id": "CUST 1", "items": [{"product_id": "SKU-001", "quantity": 1}]}),
+            vec!["customer_id"],
+        ),
         (json!({"customer_id": "CUST-12345"}), vec!["items"]),
-        (json!({"customer_id": "CUST-12345", "items": []}), vec!["items"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 0}]}), vec!["items[0].quantity"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}, {"product_id": "SKU-001", "quantity": 1000}]}), vec!["items[1].quantity"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": null}]}), vec!["items[0].quantity"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-NOPE", "quantity": 1}]}), vec!["items[0].product_id"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"quantity": 1}]}), vec!["items[0].product_id"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1, "unit_price": 1.999}]}), vec!["items[0].unit_price"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1, "unit_price": -1}]}), vec!["items[0].unit_price"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}],
-                "shipping_address": {"street": "s", "city": "c", "postal_code": "1234", "country": "US"}}), vec!["shipping_address.postal_code"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}],
-                "shipping_address": {"street": "s", "city": "c", "postal_code": "12345", "country": "XX"}}), vec!["shipping_address.country"]),
-        (json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}],
-                "shipping_address": {"city": "c", "postal_code": "12345", "country": "US"}}), vec!["shipping_address.street"]),
-        (json!({"customer_id": "", "items": [{"product_id": "SKU-001", "quantity": 0}],
+        (
+            json!({"customer_id": "CUST-12345", "items": []}),
+            vec!["items"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 0}]}),
+            vec!["items[0].quantity"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}, {"product_id": "SKU-001", "quantity": 1000}]}),
+            vec!["items[1].quantity"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": null}]}),
+            vec!["items[0].quantity"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-NOPE", "quantity": 1}]}),
+            vec!["items[0].product_id"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"quantity": 1}]}),
+            vec!["items[0].product_id"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1, "unit_price": 1.999}]}),
+            vec!["items[0].unit_price"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1, "unit_price": -1}]}),
+            vec!["items[0].unit_price"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}],
+                "shipping_address": {"street": "s", "city": "c", "postal_code": "1234", "country": "US"}}),
+            vec!["shipping_address.postal_code"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}],
+                "shipping_address": {"street": "s", "city": "c", "postal_code": "12345", "country": "XX"}}),
+            vec!["shipping_address.country"],
+        ),
+        (
+            json!({"customer_id": "CUST-12345", "items": [{"product_id": "SKU-001", "quantity": 1}],
+                "shipping_address": {"city": "c", "postal_code": "12345", "country": "US"}}),
+            vec!["shipping_address.street"],
+        ),
+        (
+            json!({"customer_id": "", "items": [{"product_id": "SKU-001", "quantity": 0}],
                 "shipping_address": {"street": "s", "city": "c", "postal_code": "1", "country": "us"}}),
-         vec!["customer_id", "items[0].quantity", "shipping_address.postal_code", "shipping_address.country"]),
+            vec![
+                "customer_id",
+                "items[0].quantity",
+                "shipping_address.postal_code",
+                "shipping_address.country",
+            ],
+        ),
     ];
     for (body, fields) in cases {
         let r = sb.create_order(&body, None).await;
@@ -142,7 +196,11 @@ async fn insufficient_inventory_reserves_nothing() {
 
     // After restocking it works.
     let r = sb
-        .control(Method::PUT, "/sandbox/v1/products/SKU-OUT", Some(&json!({"stock": 1})))
+        .control(
+            Method::PUT,
+            "/sandbox/v1/products/SKU-OUT",
+            Some(&json!({"stock": 1})),
+        )
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["available"], 1);
@@ -169,14 +227,25 @@ async fn declined_payment_releases_the_reservation() {
 
     // A customer switched to decline by the control, and back.
     let r = sb
-        .control(Method::PUT, "/sandbox/v1/customers/CUST-NEW", Some(&json!({"payment": "decline"})))
+        .control(
+            Method::PUT,
+            "/sandbox/v1/customers/CUST-NEW",
+            Some(&json!({"payment": "decline"})),
+        )
         .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body, json!({"customer_id": "CUST-NEW", "status": "active", "payment": "decline"}));
+    assert_eq!(
+        r.body,
+        json!({"customer_id": "CUST-NEW", "status": "active", "payment": "decline"})
+    );
     body["customer_id"] = json!("CUST-NEW");
     assert_eq!(sb.create_order(&body, None).await.status, 402);
-    sb.control(Method::PUT, "/sandbox/v1/customers/CUST-NEW", Some(&json!({"payment": "approve"})))
-        .await;
+    sb.control(
+        Method::PUT,
+        "/sandbox/v1/customers/CUST-NEW",
+        Some(&json!({"payment": "approve"})),
+    )
+    .await;
     assert_eq!(sb.create_order(&body, None).await.status, 201);
     sb.shutdown().await;
 }
@@ -185,7 +254,11 @@ async fn declined_payment_releases_the_reservation() {
 async fn orders_of_another_client_are_not_found() {
     let sb = start(conform_sandbox::SandboxConfig {
         clients: vec![
-            conform_sandbox::ClientSpec::new("sandbox-client", "sandbox-secret", &["read", "write"]),
+            conform_sandbox::ClientSpec::new(
+                "sandbox-client",
+                "sandbox-secret",
+                &["read", "write"],
+            ),
             conform_sandbox::ClientSpec::new("other", "sandbox-secret", &["read", "write"]),
         ],
         ..Default::default()
@@ -197,13 +270,23 @@ async fn orders_of_another_client_are_not_found() {
         .to_owned();
     let other = sb.token_for("other", None).await;
     let r = sb
-        .call_as(&other, Method::GET, &format!("/api/v1/orders/{id}"), None, &[])
+        .call_as(
+            &other,
+            Method::GET,
+            &format!("/api/v1/orders/{id}"),
+            None,
+            &[],
+        )
         .await;
     assert_eq!(r.status, 404);
     assert_eq!(r.body["error_code"], "NOT_FOUND");
-    let r = sb.call_as(&other, Method::GET, "/api/v1/orders", None, &[]).await;
+    let r = sb
+        .call_as(&other, Method::GET, "/api/v1/orders", None, &[])
+        .await;
     assert_eq!(r.body["data"], json!([]));
-    let r = sb.call(Method::GET, "/api/v1/orders/ORD-00000000", None).await;
+    let r = sb
+        .call(Method::GET, "/api/v1/orders/ORD-00000000", None)
+        .await;
     assert_eq!(r.status, 404);
     sb.shutdown().await;
 }
@@ -217,7 +300,12 @@ async fn list_pages_newest_first_with_filters() {
         if i % 2 == 1 {
             b["items"][0]["product_id"] = json!("SKU-002");
         }
-        ids.push(sb.create_order(&b, None).await.body["order_id"].as_str().unwrap().to_owned());
+        ids.push(
+            sb.create_order(&b, None).await.body["order_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let mut seen = Vec::new();
     let mut path = "/api/v1/orders?limit=2".to_owned();
@@ -226,7 +314,10 @@ async fn list_pages_newest_first_with_filters() {
         assert_eq!(r.status, 200);
         let data = r.body["data"].as_array().unwrap();
         assert!(data.len() <= 2);
-        seen.extend(data.iter().map(|o| o["order_id"].as_str().unwrap().to_owned()));
+        seen.extend(
+            data.iter()
+                .map(|o| o["order_id"].as_str().unwrap().to_owned()),
+        );
         match r.body["next_cursor"].as_str() {
             Some(c) => path = format!("/api/v1/orders?limit=2&cursor={c}"),
             None => break,
@@ -237,12 +328,27 @@ async fn list_pages_newest_first_with_filters() {
     assert_eq!(seen, newest_first);
 
     // Filters.
-    sb.call(Method::POST, &format!("/api/v1/orders/{}/cancel", ids[0]), None).await;
-    let r = sb.call(Method::GET, "/api/v1/orders?status=cancelled", None).await;
+    sb.call(
+        Method::POST,
+        &format!("/api/v1/orders/{}/cancel", ids[0]),
+        None,
+    )
+    .await;
+    let r = sb
+        .call(Method::GET, "/api/v1/orders?status=cancelled", None)
+        .await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
-    let r = sb.call(Method::GET, "/api/v1/orders?customer_id=CUST-12345&status=pending", None).await;
+    let r = sb
+        .call(
+            Method::GET,
+            "/api/v1/orders?customer_id=CUST-12345&status=pending",
+            None,
+        )
+        .await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 4);
-    let r = sb.call(Method::GET, "/api/v1/orders?customer_id=CUST-OTHER", None).await;
+    let r = sb
+        .call(Method::GET, "/api/v1/orders?customer_id=CUST-OTHER", None)
+        .await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 0);
 
     // Bad parameters.
@@ -253,7 +359,9 @@ async fn list_pages_newest_first_with_filters() {
         ("status=lost", "query.status"),
         ("cursor=%%%", "query.cursor"),
     ] {
-        let r = sb.call(Method::GET, &format!("/api/v1/orders?{q}"), None).await;
+        let r = sb
+            .call(Method::GET, &format!("/api/v1/orders?{q}"), None)
+            .await;
         assert_eq!(r.status, 400, "{q}");
         assert_eq!(r.fields(), [field], "{q}");
     }
@@ -261,17 +369,32 @@ async fn list_pages_newest_first_with_filters() {
     // Search.
     let r = sb.call(Method::GET, "/api/v1/search?q=SKU-002", None).await;
     assert_eq!(r.status, 200);
-    let found: Vec<&str> = r.body["data"].as_array().unwrap().iter().map(|o| o["order_id"].as_str().unwrap()).collect();
+    let found: Vec<&str> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order_id"].as_str().unwrap())
+        .collect();
     assert_eq!(found, [ids[3].as_str(), ids[1].as_str()]);
-    let r = sb.call(Method::GET, &format!("/api/v1/search?q={}", &ids[2][4..]), None).await;
+    let r = sb
+        .call(
+            Method::GET,
+            &format!("/api/v1/search?q={}", &ids[2][4..]),
+            None,
+        )
+        .await;
     assert_eq!(r.body["data"][0]["order_id"], ids[2]);
     let r = sb.call(Method::GET, "/api/v1/search?q=sku-002", None).await;
     assert_eq!(r.body["data"], json!([]));
-    let r = sb.call(Method::GET, "/api/v1/search?q=CUST&limit=3", None).await;
+    let r = sb
+        .call(Method::GET, "/api/v1/search?q=CUST&limit=3", None)
+        .await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 3);
     assert!(r.body["next_cursor"].is_string());
     for q in ["", "q="] {
-        let r = sb.call(Method::GET, &format!("/api/v1/search?{q}"), None).await;
+        let r = sb
+            .call(Method::GET, &format!("/api/v1/search?{q}"), None)
+            .await;
         assert_eq!(r.status, 400);
         assert_eq!(r.fields(), ["query.q"]);
     }
@@ -283,29 +406,69 @@ async fn cancel_and_advance_move_inventory() {
     let sb = start_default().await;
     let a = sb.create_order(&order_body(10), None).await.body;
     let b = sb.create_order(&order_body(20), None).await.body;
-    let (a, b) = (a["order_id"].as_str().unwrap(), b["order_id"].as_str().unwrap());
+    let (a, b) = (
+        a["order_id"].as_str().unwrap(),
+        b["order_id"].as_str().unwrap(),
+    );
     assert_eq!(sb.product("SKU-001").await["reserved"], 30);
 
-    let r = sb.call(Method::POST, &format!("/api/v1/orders/{a}/cancel"), None).await;
+    let r = sb
+        .call(Method::POST, &format!("/api/v1/orders/{a}/cancel"), None)
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["status"], "cancelled");
     assert_eq!(sb.product("SKU-001").await["reserved"], 20);
-    let r = sb.call(Method::POST, &format!("/api/v1/orders/{a}/cancel"), None).await;
+    let r = sb
+        .call(Method::POST, &format!("/api/v1/orders/{a}/cancel"), None)
+        .await;
     assert_eq!(r.status, 409);
     assert_eq!(r.body["error_code"], "CONFLICT");
 
-    let r = sb.control(Method::POST, &format!("/sandbox/v1/orders/{b}/advance"), None).await;
+    let r = sb
+        .control(
+            Method::POST,
+            &format!("/sandbox/v1/orders/{b}/advance"),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["status"], "shipped");
     let p = sb.product("SKU-001").await;
-    assert_eq!((p["stock"].as_u64(), p["reserved"].as_u64(), p["available"].as_u64()), (Some(980), Some(0), Some(980)));
-    let r = sb.call(Method::POST, &format!("/api/v1/orders/{b}/cancel"), None).await;
+    assert_eq!(
+        (
+            p["stock"].as_u64(),
+            p["reserved"].as_u64(),
+            p["available"].as_u64()
+        ),
+        (Some(980), Some(0), Some(980))
+    );
+    let r = sb
+        .call(Method::POST, &format!("/api/v1/orders/{b}/cancel"), None)
+        .await;
     assert_eq!(r.status, 409);
-    let r = sb.control(Method::POST, &format!("/sandbox/v1/orders/{b}/advance"), None).await;
+    let r = sb
+        .control(
+            Method::POST,
+            &format!("/sandbox/v1/orders/{b}/advance"),
+            None,
+        )
+        .await;
     assert_eq!(r.body["status"], "delivered");
-    let r = sb.control(Method::POST, &format!("/sandbox/v1/orders/{b}/advance"), None).await;
+    let r = sb
+        .control(
+            Method::POST,
+            &format!("/sandbox/v1/orders/{b}/advance"),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 409);
-    let r = sb.control(Method::POST, "/sandbox/v1/orders/ORD-00000000/advance", None).await;
+    let r = sb
+        .control(
+            Method::POST,
+            "/sandbox/v1/orders/ORD-00000000/advance",
+            None,
+        )
+        .await;
     assert_eq!(r.status, 404);
     sb.shutdown().await;
 }
@@ -313,8 +476,12 @@ async fn cancel_and_advance_move_inventory() {
 #[tokio::test]
 async fn concurrent_orders_never_oversell() {
     let sb = start_default().await;
-    sb.control(Method::PUT, "/sandbox/v1/products/SKU-RACE", Some(&json!({"stock": 50, "price": 1.25})))
-        .await;
+    sb.control(
+        Method::PUT,
+        "/sandbox/v1/products/SKU-RACE",
+        Some(&json!({"stock": 50, "price": 1.25})),
+    )
+    .await;
     let sb = std::sync::Arc::new(sb);
     let mut tasks = Vec::new();
     for _ in 0..40 {

@@ -18,7 +18,13 @@ async fn bucket_capacity_then_429_with_headers() {
         let r = sb.create_order(&order_body(1), None).await;
         assert_eq!(r.status, 201);
         assert_eq!(r.header("x-ratelimit-limit"), Some("2"));
-        assert_eq!(r.header("x-ratelimit-remaining").unwrap().parse::<u64>().unwrap(), expected_remaining);
+        assert_eq!(
+            r.header("x-ratelimit-remaining")
+                .unwrap()
+                .parse::<u64>()
+                .unwrap(),
+            expected_remaining
+        );
         let reset: i64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
         assert!(reset >= time::OffsetDateTime::now_utc().unix_timestamp());
     }
@@ -39,7 +45,9 @@ async fn bucket_capacity_then_429_with_headers() {
     assert_eq!(r.header("x-ratelimit-limit"), Some("300"));
     assert_eq!(r.header("x-ratelimit-remaining"), Some("449"));
     // Controls are not limited.
-    let r = sb.control(Method::GET, "/sandbox/v1/products/SKU-001", None).await;
+    let r = sb
+        .control(Method::GET, "/sandbox/v1/products/SKU-001", None)
+        .await;
     assert_eq!(r.status, 200);
     assert!(r.header("x-ratelimit-limit").is_none());
     sb.shutdown().await;

@@ -93,7 +93,8 @@ async fn into_resp(r: reqwest::Response) -> Resp {
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
     Resp {
         status,
@@ -164,9 +165,17 @@ impl Sb {
     }
 
     pub async fn create_order(&self, body: &Value, key: Option<&str>) -> Resp {
-        let headers: Vec<(&str, &str)> = key.map(|k| vec![("X-Idempotency-Key", k)]).unwrap_or_default();
-        self.call_as(&self.token, Method::POST, "/api/v1/orders", Some(body), &headers)
-            .await
+        let headers: Vec<(&str, &str)> = key
+            .map(|k| vec![("X-Idempotency-Key", k)])
+            .unwrap_or_default();
+        self.call_as(
+            &self.token,
+            Method::POST,
+            "/api/v1/orders",
+            Some(body),
+            &headers,
+        )
+        .await
     }
 
     pub async fn control(&self, method: Method, path: &str, body: Option<&Value>) -> Resp {
