@@ -79,7 +79,12 @@ impl<W: Write + Send> ConsoleReporter<W> {
             Outcome::Passed => String::new(),
             Outcome::Failed => failure_message(sc),
             Outcome::Errored => error_message(sc),
-            Outcome::Skipped | Outcome::NotRun => skip_reason(sc, false),
+            Outcome::Skipped => skip_reason(sc, false),
+            // The run may still be going: whether it was interrupted is known at the end.
+            Outcome::NotRun => match &sc.reason {
+                Some(_) => skip_reason(sc, false),
+                None => "not run".to_string(),
+            },
         };
         let mut line = format!(
             "{}{:pad$} {}  {}",

@@ -81,7 +81,7 @@ pub(crate) fn skip_reason(sc: &ScenarioResult, interrupted: bool) -> String {
         (Outcome::NotRun, Some(r)) if r.starts_with("not run") => r,
         (Outcome::NotRun, Some(r)) => format!("not run: {r}"),
         (Outcome::NotRun, None) if interrupted => "not run: interrupted".to_string(),
-        (Outcome::NotRun, None) => "not run: the run stopped early".to_string(),
+        (Outcome::NotRun, None) => "not run: the run stopped early (--fail-fast)".to_string(),
         (_, Some(r)) => r,
         (_, None) => "skipped".to_string(),
     }
@@ -282,7 +282,7 @@ pub(crate) fn render_problem(out: &mut String, sc: &ScenarioResult, p: &Painter,
             out,
             "  {} {} [{}] {}  {}",
             p.bold("step"),
-            p.bold(&format!("{:?}", terminal_safe(&step.name))),
+            p.bold(&format!("\"{}\"", terminal_safe(&step.name))),
             phase_name(step.phase),
             p.fg(outcome_color(step.outcome), step.outcome.as_str()),
             p.dim(&format!("at {}", step.location))

@@ -39,9 +39,12 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
 }
 
 /// Makes text from the target safe to print on a terminal: control characters other than
-/// newline and tab (ESC in particular) are shown as `\u{..}` instead of being interpreted.
+/// newline and tab (ESC in particular) and the noncharacters U+FFFE/U+FFFF are shown as
+/// `\u{..}` instead of being interpreted.
 pub(crate) fn terminal_safe(s: &str) -> String {
-    escape_where(s, |c| c.is_control() && c != '\n' && c != '\t')
+    escape_where(s, |c| {
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    })
 }
 
 /// Makes text valid XML 1.0 character data: characters XML cannot carry (NUL and the other
