@@ -691,3 +691,16 @@ fn dump_samples_when_asked() {
     write_json(&sample(), &mut buf).unwrap();
     std::fs::write(dir.join("results.json"), buf).unwrap();
 }
+
+#[test]
+fn the_schema_doc_example_reads() {
+    let doc = include_str!("../docs/results-schema.md");
+    let start = doc.find("```json\n").expect("an example") + "```json\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let r = read_json(example).expect("the documented example is a valid results.json");
+    assert_eq!(r.summary, Summary::of(&r.scenarios));
+    let xml = junit_string(&r);
+    if let Some((ok, stderr)) = xmllint(&xml, "doc") {
+        assert!(ok, "{stderr}");
+    }
+}
