@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the third-party validators the tests use, outside the repository, idempotently:
+#   xmllint (JUnit XSD checks), node modules of ../shared/validators (OAuth2 test server),
+#   a Python venv with junitparser / openapi-spec-validator / schemathesis.
+# See ../shared/validators/README.md. Safe to run repeatedly; quick when already installed.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+validators="${VALIDATORS_DIR:-$here/../shared/validators}"
+node_dir="${VALIDATORS_NODE:-/tmp/vnode}"
+venv="${VALIDATORS_VENV:-/tmp/vv}"
+
+if ! command -v xmllint >/dev/null 2>&1; then
+  echo "installing xmllint (libxml2-utils)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq libxml2-utils >/dev/null
+  fi
+fi
+
+if [ -f "$validators/package.json" ] && command -v npm >/dev/null 2>&1; then
+  if [ ! -d "$node_dir/node_modules/oauth2-mock-server" ]; then
+    echo "installing node validators into $node_dir"
+    mkdir -p "$node_dir"
+    cp "$validators/package.json" "$node_dir/"
+    (cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi
+
+if [ -f "$validators/requirements.txt" ] && command -v python3 >/dev/null 2>&1; then
+  if [ ! -x "$venv/bin/junitparser" ] && [ "${SKIP_PYTHON_VALIDATORS:-}" != 1 ]; then
+    echo "installing python validators into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$validators/requirements.txt"
+  fi
+fi
+echo "validators ready: xmllint=$(command -v xmllint || echo none) node_modules=$node_dir/node_modules venv=$venv"

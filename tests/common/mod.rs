@@ -1,0 +1,157 @@
+//! Shared helpers for end-to-end tests: a small local HTTP server with known answers, and a
+//! builder that runs the real `conform` binary in a temporary project folder.
+#![allow(dead_code)]
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{any, get};
+use axum::Router;
+use std::net::SocketAddr;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+/// A target with fixed answers, on 127.0.0.1 with an ephemeral port.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+async fn order() -> impl IntoResponse {
+    (
+        [("X-API-Version", "1"), ("Location", "/api/v1/orders/ORD-12345678")],
+        axum::Json(serde_json::json!({
+            "order_id": "ORD-12345678",
+            "status": "pending",
+            "total_amount": 69.48,
+            "items": [{"product_id": "SKU-001", "quantity": 2}, {"product_id": "SKU-002", "quantity": 1}],
+            "tags": ["a", "b"],
+            "note": null
+        })),
+    )
+}
+
+async fn status(Path(code): Path<u16>) -> impl IntoResponse {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+async fn echo(headers: HeaderMap, body: String) -> impl IntoResponse {
+    let h: serde_json::Map<String, serde_json::Value> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), serde_json::Value::String(v.to_str().unwrap_or("").to_string())))
+        .collect();
+    axum::Json(serde_json::json!({"headers": h, "body": body}))
+}
+
+async fn not_json() -> impl IntoResponse {
+    ([("content-type", "application/json")], "{this is not json")
+}
+
+async fn stall() -> impl IntoResponse {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    "late"
+}
+
+pub fn start_server() -> TestServer {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            let app = Router::new()
+                .route("/order", get(order))
+                .route("/status/{code}", any(status))
+                .route("/echo", any(echo))
+                .route("/not-json", get(not_json))
+                .route("/stall", get(stall));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("serve");
+        });
+    });
+    let addr = addr_rx.recv().expect("server address");
+    TestServer { addr, _shutdown: tx, _thread: thread }
+}
+
+/// Runs the real binary in a temporary project with its own conform.yaml and scenarios.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct RunOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Project {
+    /// A project whose `test` environment points at `base_url` (no auth).
+    pub fn new(base_url: &str) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = format!(
+            "default_env: test\nenvironments:\n  test:\n    base_url: \"{base_url}\"\n    timeouts: {{request: 2s, connect: 1s, scenario: 20s}}\n    capabilities: [things]\n  prod:\n    base_url: \"{base_url}\"\n    production: true\n"
+        );
+        std::fs::write(dir.path().join("conform.yaml"), config).expect("write config");
+        std::fs::create_dir_all(dir.path().join("scenarios")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("fixtures")).expect("mkdir");
+        Project { dir }
+    }
+
+    pub fn file(&self, rel: &str, text: &str) -> &Project {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, text).expect("write");
+        self
+    }
+
+    pub fn run(&self, args: &[&str]) -> RunOutput {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_conform"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("CONFORM_CONFIG")
+            .output()
+            .expect("run conform");
+        RunOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(rel)).unwrap_or_default()
+    }
+
+    pub fn results(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read("reports/results.json")).expect("results.json")
+    }
+}
+
+/// xmllint is required in CI; locally a missing xmllint skips the check with a message.
+pub fn xmllint_validate(xml_path: &std::path::Path) -> Option<Result<(), String>> {
+    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/validators/junit/jenkins-xunit-junit-10.xsd");
+    let out = Command::new("xmllint").args(["--noout", "--schema", xsd]).arg(xml_path).output();
+    match out {
+        Err(_) if std::env::var_os("CI").is_some() => Some(Err("xmllint is not installed (CI requires it)".into())),
+        Err(_) => {
+            eprintln!("skipping the XSD check: xmllint is not installed (apt-get install libxml2-utils)");
+            None
+        }
+        Ok(o) if o.status.success() => Some(Ok(())),
+        Ok(o) => Some(Err(String::from_utf8_lossy(&o.stderr).into_owned())),
+    }
+}
