@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -9,12 +10,28 @@ use crate::error::ApiError;
 use crate::orders::MAX_BODY;
 use crate::state::{lock, Customer, CustomerStatus, Order, Payment, Product, SandboxState};
 
-async fn body_json(body: Body) -> Result<serde_json::Map<String, Value>, ApiError> {
+/// The optional JSON body of a control: empty means `{}`; a body needs
+/// `Content-Type: application/json`.
+async fn body_json(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| ApiError::PayloadTooLarge)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Map::new());
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::validation(
+            "headers.Content-Type",
+            "must be application/json",
+        ));
     }
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(m)) => Ok(m),
@@ -27,9 +44,10 @@ async fn body_json(body: Body) -> Result<serde_json::Map<String, Value>, ApiErro
 pub async fn put_customer(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Customer>, ApiError> {
-    let body = body_json(body).await?;
+    let body = body_json(&headers, body).await?;
     let mut errs = Vec::new();
     let status = match body.get("status").map(|v| v.as_str()) {
         None => None,
@@ -87,9 +105,10 @@ fn product_json(id: &str, p: &Product) -> Value {
 pub async fn put_product(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let body = body_json(body).await?;
+    let body = body_json(&headers, body).await?;
     let mut errs = Vec::new();
     let stock = match body.get("stock") {
         None => None,

@@ -167,6 +167,10 @@ impl IntoResponse for ApiError {
         let body = Value::Object(payload.render(None, false));
         let mut resp = (self.status(), axum::Json(body)).into_response();
         match &self {
+            ApiError::Unauthorized => {
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
             ApiError::MethodNotAllowed(Some(allow)) => {
                 resp.headers_mut().insert(header::ALLOW, allow.clone());
             }

@@ -26,7 +26,6 @@ mod validate;
 mod webhooks;
 
 pub use config::{ClientSpec, SandboxConfig};
-pub use error::{ApiError, Detail};
 pub use fault::{Fault, UnknownFault};
 pub use server::{app, RunningSandbox, OPENAPI_YAML};
 pub use state::SandboxState;

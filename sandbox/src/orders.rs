@@ -186,7 +186,7 @@ fn place(state: &SandboxState, ctx: &Ctx, new: NewOrder) -> Result<Order, ApiErr
             let available = world
                 .products
                 .get(&item.product_id)
-                .map_or(0, |p| p.available());
+                .map_or(0, |p| u64::try_from(p.available()).unwrap_or(0));
             let total = need.entry(item.product_id.as_str()).or_insert(0);
             *total += u64::from(item.quantity);
             if *total > available {

@@ -50,8 +50,11 @@ pub struct Product {
 }
 
 impl Product {
-    pub fn available(&self) -> u64 {
-        self.stock.saturating_sub(self.reserved)
+    /// `stock − reserved`; negative when a control set the stock below what pending
+    /// orders hold.
+    pub fn available(&self) -> i64 {
+        i64::try_from(self.stock).unwrap_or(i64::MAX)
+            - i64::try_from(self.reserved).unwrap_or(i64::MAX)
     }
 }
 

@@ -504,3 +504,70 @@ async fn concurrent_orders_never_oversell() {
     assert_eq!(p["reserved"], 48);
     assert_eq!(p["available"], 2);
 }
+
+#[tokio::test]
+async fn product_controls_are_partial_and_checked() {
+    let sb = start_default().await;
+    sb.create_order(&order_body(10), None).await;
+    // Stock set below what pending orders hold: available goes negative, nothing else moves.
+    let r = sb
+        .control(
+            Method::PUT,
+            "/sandbox/v1/products/SKU-001",
+            Some(&json!({"stock": 4})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.body,
+        json!({"product_id": "SKU-001", "stock": 4, "reserved": 10, "available": -6, "price": 29.99})
+    );
+    assert_eq!(sb.create_order(&order_body(1), None).await.status, 409);
+    // A new product from a price alone.
+    let r = sb
+        .control(
+            Method::PUT,
+            "/sandbox/v1/products/SKU-NEW",
+            Some(&json!({"price": 2.5})),
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"product_id": "SKU-NEW", "stock": 0, "reserved": 0, "available": 0, "price": 2.5})
+    );
+    for bad in [
+        json!({"stock": -1}),
+        json!({"price": 1.234}),
+        json!({"stock": "3"}),
+    ] {
+        let r = sb
+            .control(Method::PUT, "/sandbox/v1/products/SKU-NEW", Some(&bad))
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert_eq!(r.body["error_code"], "VALIDATION_ERROR");
+    }
+    let r = sb
+        .raw(
+            sb.http
+                .put(sb.url("/sandbox/v1/products/SKU-NEW"))
+                .bearer_auth(&sb.token)
+                .header("Content-Type", "text/plain")
+                .body("{\"stock\": 1}"),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.fields(), ["headers.Content-Type"]);
+    let r = sb
+        .control(Method::GET, "/sandbox/v1/products/SKU-NONE", None)
+        .await;
+    assert_eq!(r.status, 404);
+    let r = sb
+        .control(
+            Method::PUT,
+            "/sandbox/v1/customers/CUST-12345",
+            Some(&json!({"status": "gone"})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    sb.shutdown().await;
+}
