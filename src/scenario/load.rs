@@ -125,7 +125,7 @@ struct LooseFile {
 /// A scenario with its step lists left unparsed.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "fields are parsed for their errors only")]
 struct LooseScenario {
     name: Spanned<String>,
     #[serde(default)]
@@ -322,6 +322,11 @@ fn parse_expected(rest: &str) -> Vec<String> {
 
 /// The closest known name, if it is close enough to be what the user meant.
 pub fn did_you_mean<S: AsRef<str>>(given: &str, candidates: &[S]) -> Option<String> {
+    if given.len() >= 3 {
+        if let Some(c) = candidates.iter().find(|c| c.as_ref().starts_with(given)) {
+            return Some(c.as_ref().to_string());
+        }
+    }
     candidates
         .iter()
         .map(|c| (strsim::damerau_levenshtein(given, c.as_ref()), c.as_ref()))
@@ -377,6 +382,20 @@ pub(crate) fn key_path(source: &str, line: u64, column: u64) -> Option<String> {
         }
     }
     segments.reverse();
+    // A flow mapping on the error line (`repeat: {times: lots}`): its key before the column.
+    if let Some(prefix) = lines[line_idx].get(..usize::try_from(column).ok()?.saturating_sub(1)) {
+        if prefix.contains(['{', '[']) {
+            let head = prefix.trim_end().strip_suffix(':').unwrap_or("");
+            let key: String = head
+                .chars()
+                .rev()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            if !key.is_empty() {
+                segments.push(key.chars().rev().collect());
+            }
+        }
+    }
     let mut out = String::new();
     for s in segments {
         if !out.is_empty() && !s.starts_with('[') {

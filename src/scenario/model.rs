@@ -180,8 +180,9 @@ pub struct Check {
     pub matches: Option<Spanned<String>>,
     #[serde(default)]
     pub exists: Option<Spanned<bool>>,
-    /// `string`, `number`, `integer`, `boolean`, `array`, `object` or `null`.
-    #[serde(default, rename = "type")]
+    /// `string`, `number`, `integer`, `boolean`, `array`, `object` or `null` (an unquoted
+    /// YAML `null` here means the type name, not "no type").
+    #[serde(default, rename = "type", deserialize_with = "type_name")]
     pub type_: Option<Spanned<String>>,
     #[serde(default)]
     pub length: Option<Spanned<Value>>,
@@ -471,6 +472,16 @@ impl<'de> Deserialize<'de> for Capture {
         }
         d.deserialize_any(V)
     }
+}
+
+/// `type: null` names the JSON type `null`; YAML would read it as "absent".
+fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Spanned<String>>, D::Error> {
+    let s = Spanned::<Option<String>>::deserialize(d)?;
+    Ok(Some(Spanned::new(
+        s.value.unwrap_or_else(|| "null".to_string()),
+        s.referenced,
+        s.defined,
+    )))
 }
 
 impl<'de> Deserialize<'de> for Wait {
