@@ -139,7 +139,9 @@ fn issue(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
             TokenInfo {
                 client_id: client.client_id.clone(),
                 scopes: scopes.clone(),
-                expires_at: now + ttl,
+                expires_at: now
+                    .checked_add(ttl)
+                    .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400)),
             },
         );
     }

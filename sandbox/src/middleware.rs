@@ -42,6 +42,11 @@ pub fn finish_error(state: &SandboxState, resp: Response, request_id: &str) -> R
     {
         let allow = resp.headers().get(header::ALLOW).cloned();
         resp = ApiError::MethodNotAllowed(allow).into_response();
+    } else if resp.status() == StatusCode::BAD_REQUEST
+        && resp.extensions().get::<ErrorPayload>().is_none()
+    {
+        // An axum extractor rejection (only `Path` can reject here): keep the standard body.
+        resp = ApiError::validation("path", "invalid path parameter").into_response();
     }
     let Some(payload) = resp.extensions_mut().remove::<ErrorPayload>() else {
         return resp;

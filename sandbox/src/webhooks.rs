@@ -213,7 +213,8 @@ impl Target {
             1.0
         };
         for (i, gap) in RETRY_SCHEDULE.iter().enumerate() {
-            let wait = Duration::from_secs_f64(*gap as f64 * scale);
+            let wait = Duration::try_from_secs_f64(*gap as f64 * scale)
+                .unwrap_or(Duration::from_secs(u64::from(u32::MAX)));
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.wait_for(|stop| *stop) => return,

@@ -117,6 +117,11 @@ async fn unknown_path_405_and_413() {
     assert_eq!(r.body["error_code"], "PAYLOAD_TOO_LARGE");
     assert!(r.body["request_id"].is_string());
 
+    let r = sb.call(Method::GET, "/api/v1/orders/%FF%FE", None).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body["error_code"], "VALIDATION_ERROR");
+    assert_eq!(r.fields(), ["path"]);
+
     let r = sb.raw(sb.http.get(sb.url("/no/such/thing"))).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.body["error_code"], "NOT_FOUND");
