@@ -14,7 +14,8 @@
 #
 # Environment:
 #   CONFORM_BIN               conform binary (default target/debug/conform)
-#   CONFORM_SANDBOX_ARGS      more arguments for `conform sandbox` (word-split), e.g. rate-limit scaling
+#   CONFORM_SANDBOX_ARGS      arguments for `conform sandbox` (word-split; default --rate-scale 10,
+#                             the seed's sandbox limits; empty string: production limits)
 #   VALIDATORS_DIR            third-party tool pins (default ../shared/validators from the repo root)
 #   VALIDATORS_VENV           python venv for schemathesis, openapi-spec-validator (default /tmp/vv)
 #   VALIDATORS_NODE           npm prefix for @redocly/cli (default /tmp/vnode)
@@ -129,20 +130,27 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/check-contract.XXXXXX")"
 sandbox_pid=""
+schemathesis_pid=""
+# shellcheck disable=SC2317 # invoked through the EXIT trap
+stop_pid() {
+  local pid="$1"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+# shellcheck disable=SC2317 # invoked through the EXIT trap
 cleanup() {
-  if [[ -n "$sandbox_pid" ]] && kill -0 "$sandbox_pid" 2>/dev/null; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$sandbox_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
+  stop_pid "$schemathesis_pid"
+  stop_pid "$sandbox_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # shellcheck disable=SC2206 # word splitting of the extra arguments is intended
-sandbox_args=(${CONFORM_SANDBOX_ARGS:-})
+sandbox_args=(${CONFORM_SANDBOX_ARGS---rate-scale 10})
 "$CONFORM_BIN" sandbox --listen 127.0.0.1:0 "${sandbox_args[@]}" >"$work/sandbox.log" 2>&1 &
 sandbox_pid=$!
 url=""
@@ -189,10 +197,11 @@ checks="${SCHEMATHESIS_CHECKS:-$default_checks}"
 # shellcheck disable=SC2206 # word splitting of the extra arguments is intended
 extra=(${SCHEMATHESIS_EXTRA_ARGS:-})
 rc=0
+# In the background and awaited with `wait`, so that INT/TERM stop the run at once.
 (
   cd "$work"  # keeps schemathesis' and hypothesis' working files out of the repository
   PYTHONPATH="$ROOT/fixtures/contract${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks \
-    schemathesis run "$SPEC" \
+    exec schemathesis run "$SPEC" \
       --url "$url" \
       --header "Authorization: Bearer $token" \
       --checks "$checks" \
@@ -204,7 +213,10 @@ rc=0
       --no-color \
       --report junit --report-junit-path "$report_dir/schemathesis-junit.xml" \
       "${extra[@]}"
-) || rc=$?
+) </dev/null &
+schemathesis_pid=$!
+wait "$schemathesis_pid" || rc=$?
+schemathesis_pid=""
 record "schemathesis" "$rc"
 summary
 exit "$status"
