@@ -10,7 +10,12 @@ fn outcomes(p: &Project) -> Vec<(String, String)> {
         .as_array()
         .expect("scenarios")
         .iter()
-        .map(|s| (s["name"].as_str().unwrap_or("").to_string(), s["outcome"].as_str().unwrap_or("").to_string()))
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or("").to_string(),
+                s["outcome"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
@@ -24,37 +29,117 @@ fn operator_cases() -> Vec<(&'static str, &'static str, bool)> {
         ("status class", "status: 2xx", true),
         ("status class fails", "status: 4xx", false),
         ("header equals", "headers: {X-API-Version: '1'}", true),
-        ("header equals fails", "headers: {X-API-Version: '2'}", false),
-        ("header present", "headers: {Location: {present: true}}", true),
-        ("header present fails", "headers: {Retry-After: {present: true}}", false),
-        ("header absent", "headers: {Retry-After: {absent: true}}", true),
-        ("header absent fails", "headers: {Location: {absent: true}}", false),
-        ("header matches", "headers: {Location: {matches: 'ORD-\\d{8}$'}}", true),
-        ("header matches fails", "headers: {Location: {matches: '^x'}}", false),
+        (
+            "header equals fails",
+            "headers: {X-API-Version: '2'}",
+            false,
+        ),
+        (
+            "header present",
+            "headers: {Location: {present: true}}",
+            true,
+        ),
+        (
+            "header present fails",
+            "headers: {Retry-After: {present: true}}",
+            false,
+        ),
+        (
+            "header absent",
+            "headers: {Retry-After: {absent: true}}",
+            true,
+        ),
+        (
+            "header absent fails",
+            "headers: {Location: {absent: true}}",
+            false,
+        ),
+        (
+            "header matches",
+            "headers: {Location: {matches: 'ORD-\\d{8}$'}}",
+            true,
+        ),
+        (
+            "header matches fails",
+            "headers: {Location: {matches: '^x'}}",
+            false,
+        ),
         ("equals", "body: [{path: $.status, equals: pending}]", true),
-        ("equals fails", "body: [{path: $.status, equals: shipped}]", false),
-        ("not_equals", "body: [{path: $.status, not_equals: shipped}]", true),
-        ("not_equals fails", "body: [{path: $.status, not_equals: pending}]", false),
-        ("matches", "body: [{path: $.order_id, matches: '^ORD-\\d{8}$'}]", true),
-        ("matches fails", "body: [{path: $.order_id, matches: '^ORD-\\d{3}$'}]", false),
+        (
+            "equals fails",
+            "body: [{path: $.status, equals: shipped}]",
+            false,
+        ),
+        (
+            "not_equals",
+            "body: [{path: $.status, not_equals: shipped}]",
+            true,
+        ),
+        (
+            "not_equals fails",
+            "body: [{path: $.status, not_equals: pending}]",
+            false,
+        ),
+        (
+            "matches",
+            "body: [{path: $.order_id, matches: '^ORD-\\d{8}$'}]",
+            true,
+        ),
+        (
+            "matches fails",
+            "body: [{path: $.order_id, matches: '^ORD-\\d{3}$'}]",
+            false,
+        ),
         ("exists", "body: [{path: $.note, exists: true}]", true),
-        ("exists fails", "body: [{path: $.missing, exists: true}]", false),
+        (
+            "exists fails",
+            "body: [{path: $.missing, exists: true}]",
+            false,
+        ),
         ("type", "body: [{path: $.items, type: array}]", true),
         ("type fails", "body: [{path: $.items, type: object}]", false),
         ("length", "body: [{path: $.items, length: 2}]", true),
         ("length fails", "body: [{path: $.items, length: 3}]", false),
         ("contains", "body: [{path: $.tags, contains: b}]", true),
-        ("contains fails", "body: [{path: $.tags, contains: z}]", false),
+        (
+            "contains fails",
+            "body: [{path: $.tags, contains: z}]",
+            false,
+        ),
         ("lt", "body: [{path: $.total_amount, lt: 70}]", true),
-        ("lt fails", "body: [{path: $.total_amount, lt: 69.48}]", false),
+        (
+            "lt fails",
+            "body: [{path: $.total_amount, lt: 69.48}]",
+            false,
+        ),
         ("lte", "body: [{path: $.total_amount, lte: 69.48}]", true),
-        ("lte fails", "body: [{path: $.total_amount, lte: 69}]", false),
+        (
+            "lte fails",
+            "body: [{path: $.total_amount, lte: 69}]",
+            false,
+        ),
         ("gt", "body: [{path: $.total_amount, gt: 69}]", true),
-        ("gt fails", "body: [{path: $.total_amount, gt: 69.48}]", false),
+        (
+            "gt fails",
+            "body: [{path: $.total_amount, gt: 69.48}]",
+            false,
+        ),
         ("gte", "body: [{path: $.total_amount, gte: 69.48}]", true),
-        ("gte fails", "body: [{path: $.total_amount, gte: 70}]", false),
-        ("json subset", "json: {status: pending, items: [{product_id: SKU-001}, {quantity: 1}]}", true),
-        ("json subset fails", "json: {status: pending, items: [{product_id: SKU-009}, {}]}", false),
+        (
+            "gte fails",
+            "body: [{path: $.total_amount, gte: 70}]",
+            false,
+        ),
+        (
+            "json subset",
+            "json: {status: pending, items: [{product_id: SKU-001}, {quantity: 1}]}",
+            true,
+        ),
+        (
+            "json subset fails",
+            "json: {status: pending, items: [{product_id: SKU-009}, {}]}",
+            false,
+        ),
         ("schema", "schema: order.schema.json", true),
         ("schema fails", "schema: strict.schema.json", false),
         ("latency", "latency: 5s", true),
@@ -74,9 +159,16 @@ fn every_operator_passes_and_fails() {
     }
     p.file("scenarios/ops.yaml", &yaml);
     p.file("fixtures/order.schema.json", r#"{"type":"object","required":["order_id","status"],"properties":{"order_id":{"type":"string","pattern":"^ORD-\\d{8}$"}}}"#);
-    p.file("fixtures/strict.schema.json", r#"{"type":"object","required":["customer_id"]}"#);
+    p.file(
+        "fixtures/strict.schema.json",
+        r#"{"type":"object","required":["customer_id"]}"#,
+    );
     let out = p.run(&["run", "--jobs", "4"]);
-    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 1,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     let got = outcomes(&p);
     for (name, _, want) in operator_cases() {
         let outcome = got.iter().find(|(n, _)| n == name).map(|(_, o)| o.as_str());
@@ -123,7 +215,11 @@ fn exit_zero_when_everything_passes_and_captures_flow() {
 "#,
     );
     let out = p.run(&["run"]);
-    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     assert!(out.stdout.contains("PASS"), "{}", out.stdout);
 }
 
@@ -164,10 +260,17 @@ fn errors_are_not_failures_and_every_report_is_written() {
 "#,
     );
     let out = p.run(&["run"]);
-    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 1,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     let r = p.results();
     let by_name = |n: &str| -> Value {
-        r["scenarios"].as_array().and_then(|a| a.iter().find(|s| s["name"] == n).cloned()).unwrap_or(Value::Null)
+        r["scenarios"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == n).cloned())
+            .unwrap_or(Value::Null)
     };
     let refused = by_name("refused connection");
     assert_eq!(refused["outcome"], "errored");
@@ -175,17 +278,33 @@ fn errors_are_not_failures_and_every_report_is_written() {
     assert!(err.contains("failed to connect to 127.0.0.1:9"), "{err}");
     let stalled = by_name("stalled response");
     assert_eq!(stalled["outcome"], "errored");
-    assert!(stalled["steps"][0]["error"].as_str().unwrap_or("").contains("timed out"), "{stalled}");
+    assert!(
+        stalled["steps"][0]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("timed out"),
+        "{stalled}"
+    );
     let nj = by_name("not json");
     assert_eq!(nj["outcome"], "failed");
-    assert!(nj["steps"][0]["checks"][0]["actual"].as_str().unwrap_or("").contains("not JSON"), "{nj}");
+    assert!(
+        nj["steps"][0]["checks"][0]["actual"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not JSON"),
+        "{nj}"
+    );
     let skipped = by_name("needs a capability");
     assert_eq!(skipped["outcome"], "skipped");
     assert_eq!(skipped["reason"], "environment `test` lacks webhooks");
     let td = by_name("teardown after failure");
     assert_eq!(td["outcome"], "failed");
     let steps = td["steps"].as_array().expect("steps");
-    assert_eq!(steps.len(), 2, "the second step does not run after a failure, the teardown does: {td}");
+    assert_eq!(
+        steps.len(),
+        2,
+        "the second step does not run after a failure, the teardown does: {td}"
+    );
     assert_eq!(steps[1]["phase"], "teardown");
     assert_eq!(steps[1]["outcome"], "passed");
 
@@ -193,7 +312,10 @@ fn errors_are_not_failures_and_every_report_is_written() {
     let xml = p.read("reports/junit.xml");
     assert!(xml.contains("<error"), "{xml}");
     assert!(xml.contains("<failure"), "{xml}");
-    assert!(xml.contains("<skipped message=\"environment `test` lacks webhooks\""), "{xml}");
+    assert!(
+        xml.contains("<skipped message=\"environment `test` lacks webhooks\""),
+        "{xml}"
+    );
     if let Some(v) = xmllint_validate(&junit) {
         v.expect("junit.xml validates against the Jenkins xunit XSD");
     }
@@ -212,12 +334,32 @@ fn broken_files_exit_2_with_located_diagnostics_and_nothing_runs() {
         "scenarios:\n  - name: unknown var\n    steps:\n      - request: {method: GET, path: \"/x/{{ nope }}\"}\n",
     );
     let out = p.run(&["run"]);
-    assert_eq!(out.code, 2, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("scenarios/bad.yaml:5:9: error: unknown field `expcet`"), "{}", out.stderr);
-    assert!(out.stderr.contains("did you mean `expect`?"), "{}", out.stderr);
-    assert!(out.stderr.contains("scenarios/worse.yaml:4:"), "{}", out.stderr);
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("scenarios/bad.yaml:5:9: error: unknown field `expcet`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `expect`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("scenarios/worse.yaml:4:"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("nope"), "{}", out.stderr);
-    assert!(!p.dir.path().join("reports/results.json").exists(), "nothing ran, so no results");
+    assert!(
+        !p.dir.path().join("reports/results.json").exists(),
+        "nothing ran, so no results"
+    );
     let v = p.run(&["validate"]);
     assert_eq!(v.code, 2);
     assert!(v.stderr.contains("scenarios/bad.yaml:5:9"), "{}", v.stderr);
@@ -227,11 +369,22 @@ fn broken_files_exit_2_with_located_diagnostics_and_nothing_runs() {
 fn config_problems_exit_2() {
     let server = start_server();
     let p = Project::new(&server.url());
-    p.file("scenarios/a.yaml", "scenarios:\n  - name: a\n    steps:\n      - request: {method: GET, path: /order}\n");
+    p.file(
+        "scenarios/a.yaml",
+        "scenarios:\n  - name: a\n    steps:\n      - request: {method: GET, path: /order}\n",
+    );
     let out = p.run(&["run", "--env", "tset"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("unknown environment `tset`"), "{}", out.stderr);
-    assert!(out.stderr.contains("did you mean `test`?"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown environment `tset`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `test`?"),
+        "{}",
+        out.stderr
+    );
     let empty = tempfile::tempdir().expect("tmp");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
         .arg("run")
@@ -253,10 +406,18 @@ fn list_filters_and_production_refusal() {
     );
     let out = p.run(&["list", "--tag", "smoke"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("scenarios/l.yaml::one  [area, smoke]"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("scenarios/l.yaml::one  [area, smoke]"),
+        "{}",
+        out.stdout
+    );
     assert!(!out.stdout.contains("::two"), "{}", out.stdout);
     let prod = p.run(&["list", "--env", "prod"]);
-    assert!(prod.stdout.contains("::two") && prod.stdout.contains("refused on production"), "{}", prod.stdout);
+    assert!(
+        prod.stdout.contains("::two") && prod.stdout.contains("refused on production"),
+        "{}",
+        prod.stdout
+    );
     let run = p.run(&["run", "--env", "prod"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let r = p.results();

@@ -34,16 +34,24 @@ pub enum ColorArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against an environment
-    #[command(after_help = "Examples:\n  conform run\n  conform run --env staging --tag orders --jobs 4\n  conform run scenarios/idempotency.yaml --var customer=CUST-1\n  conform run --env local --base-url http://127.0.0.1:8080   # a server you started yourself")]
+    #[command(
+        after_help = "Examples:\n  conform run\n  conform run --env staging --tag orders --jobs 4\n  conform run scenarios/idempotency.yaml --var customer=CUST-1\n  conform run --env local --base-url http://127.0.0.1:8080   # a server you started yourself"
+    )]
     Run(RunArgs),
     /// List the selected scenarios with tags and requirements, without running anything
-    #[command(after_help = "Examples:\n  conform list\n  conform list --tag webhooks --env production")]
+    #[command(
+        after_help = "Examples:\n  conform list\n  conform list --tag webhooks --env production"
+    )]
     List(ListArgs),
     /// Check scenario files and report every problem at file:line:column
-    #[command(after_help = "Examples:\n  conform validate\n  conform validate scenarios/orders.yaml")]
+    #[command(
+        after_help = "Examples:\n  conform validate\n  conform validate scenarios/orders.yaml"
+    )]
     Validate(ValidateArgs),
     /// Serve the reference sandbox (the contract, implemented) until Ctrl-C
-    #[command(after_help = "Examples:\n  conform sandbox\n  conform sandbox --listen 127.0.0.1:0 --token-ttl 30s --fault schema-order-id")]
+    #[command(
+        after_help = "Examples:\n  conform sandbox\n  conform sandbox --listen 127.0.0.1:0 --token-ttl 30s --fault schema-order-id"
+    )]
     Sandbox(SandboxArgs),
     /// Webhook tools
     #[command(subcommand)]
@@ -132,7 +140,9 @@ pub struct SandboxArgs {
 #[derive(Debug, Subcommand)]
 pub enum WebhooksCommand {
     /// Run the webhook receiver alone and print each delivery with its verdict
-    #[command(after_help = "Examples:\n  WEBHOOK_SECRET=s3cret conform webhooks listen --listen 127.0.0.1:9000 --secret-env WEBHOOK_SECRET")]
+    #[command(
+        after_help = "Examples:\n  WEBHOOK_SECRET=s3cret conform webhooks listen --listen 127.0.0.1:9000 --secret-env WEBHOOK_SECRET"
+    )]
     Listen(ListenArgs),
 }
 

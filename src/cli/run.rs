@@ -28,7 +28,9 @@ fn random_token(n: usize) -> String {
 fn load_config(path: Option<&Path>) -> Result<Config, String> {
     let p = path.map_or_else(|| PathBuf::from("conform.yaml"), Path::to_path_buf);
     if path.is_none() && !p.exists() {
-        return Err("no conform.yaml in this folder (pass --config FILE or set CONFORM_CONFIG)".into());
+        return Err(
+            "no conform.yaml in this folder (pass --config FILE or set CONFORM_CONFIG)".into(),
+        );
     }
     Config::load(&p).map_err(|e| e.to_string())
 }
@@ -42,20 +44,46 @@ struct Loaded {
     files: Vec<scenario::LoadedFile>,
 }
 
-fn load_all(config_path: Option<&Path>, select: &SelectArgs, base_url: Option<&str>, cli_vars: &Map<String, Value>, term: &TermContext) -> Result<Loaded, i32> {
+fn load_all(
+    config_path: Option<&Path>,
+    select: &SelectArgs,
+    base_url: Option<&str>,
+    cli_vars: &Map<String, Value>,
+    term: &TermContext,
+) -> Result<Loaded, i32> {
     let config = load_config(config_path).map_err(|e| {
         eprintln!("error: {e}");
         exit::USAGE
     })?;
-    let name = select.env.clone().unwrap_or_else(|| config.default_env().to_string());
-    let mut lookup = ValueLookup { overlay: Default::default(), root: config.root.clone() };
+    let name = select
+        .env
+        .clone()
+        .unwrap_or_else(|| config.default_env().to_string());
+    let mut lookup = ValueLookup {
+        overlay: Default::default(),
+        root: config.root.clone(),
+    };
     let embedded = base_url.is_none()
-        && config.doc.environments.get(&name).is_some_and(|e| e.value.embedded_sandbox.is_some());
+        && config
+            .doc
+            .environments
+            .get(&name)
+            .is_some_and(|e| e.value.embedded_sandbox.is_some());
     if embedded {
-        lookup.overlay.insert(EMBEDDED_CLIENT_ID.into(), "sandbox-client".into());
-        lookup.overlay.insert(EMBEDDED_CLIENT_SECRET.into(), format!("sbx-{}", random_token(24)));
-        lookup.overlay.insert(EMBEDDED_READONLY_ID.into(), "sandbox-readonly".into());
-        lookup.overlay.insert(EMBEDDED_READONLY_SECRET.into(), format!("sbx-{}", random_token(24)));
+        lookup
+            .overlay
+            .insert(EMBEDDED_CLIENT_ID.into(), "sandbox-client".into());
+        lookup.overlay.insert(
+            EMBEDDED_CLIENT_SECRET.into(),
+            format!("sbx-{}", random_token(24)),
+        );
+        lookup
+            .overlay
+            .insert(EMBEDDED_READONLY_ID.into(), "sandbox-readonly".into());
+        lookup.overlay.insert(
+            EMBEDDED_READONLY_SECRET.into(),
+            format!("sbx-{}", random_token(24)),
+        );
     }
     let env = config.environment(&name, base_url, &lookup).map_err(|e| {
         eprintln!("error: {e}");
@@ -66,22 +94,46 @@ fn load_all(config_path: Option<&Path>, select: &SelectArgs, base_url: Option<&s
     let mut known: BTreeSet<String> = env.vars.keys().cloned().collect();
     known.extend(cli_vars.keys().cloned());
     known.extend(["base_url".to_string(), "env_name".to_string()]);
-    let paths = if select.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { select.paths.clone() };
+    let paths = if select.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        select.paths.clone()
+    };
     let fixtures = env.fixtures_dir.clone();
-    let ctx = ValidationContext { fixtures_dir: &fixtures, known_vars: known, templates: &templates };
+    let ctx = ValidationContext {
+        fixtures_dir: &fixtures,
+        known_vars: known,
+        templates: &templates,
+    };
     let (files, diags) = scenario::load_and_validate(&paths, &ctx);
     if !diags.is_empty() {
-        let sources = |f: &str| files.iter().find(|l| l.display_path() == f).map(|l| l.source.clone()).or_else(|| {
-            std::fs::read_to_string(f).ok().map(Arc::from)
-        });
-        eprint!("{}", scenario::render_diagnostics(&diags, &sources, term.color));
+        let sources = |f: &str| {
+            files
+                .iter()
+                .find(|l| l.display_path() == f)
+                .map(|l| l.source.clone())
+                .or_else(|| std::fs::read_to_string(f).ok().map(Arc::from))
+        };
+        eprint!(
+            "{}",
+            scenario::render_diagnostics(&diags, &sources, term.color)
+        );
         if scenario::has_errors(&diags) {
-            let n = diags.iter().filter(|d| d.severity == scenario::Severity::Error).count();
+            let n = diags
+                .iter()
+                .filter(|d| d.severity == scenario::Severity::Error)
+                .count();
             eprintln!("error: {n} problem(s) in scenario files; nothing ran");
             return Err(exit::USAGE);
         }
     }
-    Ok(Loaded { config, env, lookup, templates, files })
+    Ok(Loaded {
+        config,
+        env,
+        lookup,
+        templates,
+        files,
+    })
 }
 
 fn selection(select: &SelectArgs) -> Selection {
@@ -95,16 +147,25 @@ fn selection(select: &SelectArgs) -> Selection {
 }
 
 fn make_plan(l: &Loaded, select: &SelectArgs) -> Vec<PlannedScenario> {
-    let files: Vec<(String, crate::scenario::ScenarioFileDoc)> =
-        l.files.iter().map(|f| (f.display_path(), f.doc.clone())).collect();
-    let traits = TargetTraits { name: l.env.name.clone(), capabilities: l.env.capabilities.clone(), production: l.env.production };
+    let files: Vec<(String, crate::scenario::ScenarioFileDoc)> = l
+        .files
+        .iter()
+        .map(|f| (f.display_path(), f.doc.clone()))
+        .collect();
+    let traits = TargetTraits {
+        name: l.env.name.clone(),
+        capabilities: l.env.capabilities.clone(),
+        production: l.env.production,
+    };
     crate::run::plan(&files, &selection(select), &traits)
 }
 
 fn parse_vars(vars: &[String]) -> Result<Map<String, Value>, String> {
     let mut m = Map::new();
     for v in vars {
-        let (k, val) = v.split_once('=').ok_or_else(|| format!("--var `{v}` is not KEY=VALUE"))?;
+        let (k, val) = v
+            .split_once('=')
+            .ok_or_else(|| format!("--var `{v}` is not KEY=VALUE"))?;
         let val = serde_json::from_str(val).unwrap_or_else(|_| Value::String(val.to_string()));
         m.insert(k.trim().to_string(), val);
     }
@@ -112,7 +173,10 @@ fn parse_vars(vars: &[String]) -> Result<Map<String, Value>, String> {
 }
 
 pub async fn validate(config: Option<&Path>, a: ValidateArgs, term: TermContext) -> i32 {
-    let select = SelectArgs { paths: a.paths, ..SelectArgs::default() };
+    let select = SelectArgs {
+        paths: a.paths,
+        ..SelectArgs::default()
+    };
     match load_all(config, &select, None, &Map::new(), &term) {
         Ok(l) => {
             let n: usize = l.files.iter().map(|f| f.doc.scenarios.len()).sum();
@@ -130,17 +194,36 @@ pub async fn list(config: Option<&Path>, a: ListArgs, term: TermContext) -> i32 
     };
     let plan = make_plan(&l, &a.select);
     for p in &plan {
-        let tags = if p.tags.is_empty() { String::new() } else { format!("  [{}]", p.tags.join(", ")) };
-        let req = if p.requires.is_empty() { String::new() } else { format!("  requires: {}", p.requires.join(", ")) };
-        let skip = p.skip.as_ref().map(|s| format!("  (skipped: {s})")).unwrap_or_default();
+        let tags = if p.tags.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", p.tags.join(", "))
+        };
+        let req = if p.requires.is_empty() {
+            String::new()
+        } else {
+            format!("  requires: {}", p.requires.join(", "))
+        };
+        let skip = p
+            .skip
+            .as_ref()
+            .map(|s| format!("  (skipped: {s})"))
+            .unwrap_or_default();
         println!("{}{tags}{req}{skip}", p.id);
     }
     let skipped = plan.iter().filter(|p| p.skip.is_some()).count();
-    println!("{} scenario(s) selected for environment `{}`, {skipped} would be skipped", plan.len(), l.env.name);
+    println!(
+        "{} scenario(s) selected for environment `{}`, {skipped} would be skipped",
+        plan.len(),
+        l.env.name
+    );
     exit::SUCCESS
 }
 
-fn sandbox_config_from(doc: &crate::config::EmbeddedSandboxDoc, lookup: &ValueLookup) -> Result<SandboxConfig, String> {
+fn sandbox_config_from(
+    doc: &crate::config::EmbeddedSandboxDoc,
+    lookup: &ValueLookup,
+) -> Result<SandboxConfig, String> {
     let mut c = SandboxConfig::default();
     if let Some(t) = doc.token_ttl {
         c.token_ttl = t.0;
@@ -160,8 +243,16 @@ fn sandbox_config_from(doc: &crate::config::EmbeddedSandboxDoc, lookup: &ValueLo
     }
     let get = |k: &str| lookup.overlay.get(k).cloned().unwrap_or_default();
     c.clients = vec![
-        ClientSpec { client_id: get(EMBEDDED_CLIENT_ID), client_secret: get(EMBEDDED_CLIENT_SECRET), scopes: vec!["read".into(), "write".into()] },
-        ClientSpec { client_id: get(EMBEDDED_READONLY_ID), client_secret: get(EMBEDDED_READONLY_SECRET), scopes: vec!["read".into()] },
+        ClientSpec {
+            client_id: get(EMBEDDED_CLIENT_ID),
+            client_secret: get(EMBEDDED_CLIENT_SECRET),
+            scopes: vec!["read".into(), "write".into()],
+        },
+        ClientSpec {
+            client_id: get(EMBEDDED_READONLY_ID),
+            client_secret: get(EMBEDDED_READONLY_SECRET),
+            scopes: vec!["read".into()],
+        },
     ];
     Ok(c)
 }
@@ -187,7 +278,11 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         let sc = match sandbox_config_from(doc, &l.lookup) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("error: {}: environments.{}.embedded_sandbox: {e}", l.config.path.display(), env.name);
+                eprintln!(
+                    "error: {}: environments.{}.embedded_sandbox: {e}",
+                    l.config.path.display(),
+                    env.name
+                );
                 return exit::USAGE;
             }
         };
@@ -215,10 +310,19 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
 
     let lookup = l.lookup.clone();
     let resolve = move |v: &crate::config::ValueSource| lookup.resolve(v);
-    let auth_settings = match env.auth.as_ref().map(|d| AuthSettings::resolve(d, &resolve)).transpose() {
+    let auth_settings = match env
+        .auth
+        .as_ref()
+        .map(|d| AuthSettings::resolve(d, &resolve))
+        .transpose()
+    {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {}: environments.{}.auth: {e}", l.config.path.display(), env.name);
+            eprintln!(
+                "error: {}: environments.{}.auth: {e}",
+                l.config.path.display(),
+                env.name
+            );
             return exit::USAGE;
         }
     };
@@ -243,7 +347,13 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         }
     };
     let mut secrets: Vec<Secret> = env.headers.iter().map(|(_, v)| v.clone()).collect();
-    secrets.extend(l.lookup.overlay.values().map(|v| Secret::new(v.clone())).filter(|s| s.expose().starts_with("sbx-")));
+    secrets.extend(
+        l.lookup
+            .overlay
+            .values()
+            .map(|v| Secret::new(v.clone()))
+            .filter(|s| s.expose().starts_with("sbx-")),
+    );
     let auth = auth_settings.map(|s| AuthManager::new(&env.name, s, http.clone(), &base_url));
     if let Some(a) = &auth {
         secrets.extend(a.known_secrets());
@@ -267,7 +377,9 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         base_url: base_url.to_string(),
         production: env.production,
         capabilities: env.capabilities.iter().cloned().collect(),
-        note: sandbox.as_ref().map(|_| "embedded reference sandbox".to_string()),
+        note: sandbox
+            .as_ref()
+            .map(|_| "embedded reference sandbox".to_string()),
     };
     let fixtures_dir = env.fixtures_dir.clone();
     let target = Arc::new(Target {
@@ -321,7 +433,11 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
-    let opts = ReportOptions { dir: a.report_dir.clone(), junit: None, json: None };
+    let opts = ReportOptions {
+        dir: a.report_dir.clone(),
+        junit: None,
+        json: None,
+    };
     match crate::report::write_reports(&result, &opts) {
         Ok(paths) => {
             for p in paths {
@@ -329,7 +445,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", super::error_chain(&e));
             return exit::FAILURES;
         }
     }
@@ -342,7 +458,10 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     }
 }
 
-async fn start_receiver(env: &Environment, lookup: &ValueLookup) -> Result<crate::webhook::Receiver, String> {
+async fn start_receiver(
+    env: &Environment,
+    lookup: &ValueLookup,
+) -> Result<crate::webhook::Receiver, String> {
     use crate::webhook::{Receiver, ReceiverConfig, Scheme};
     let w = &env.webhooks;
     let mut cfg = ReceiverConfig::default();
@@ -351,7 +470,8 @@ async fn start_receiver(env: &Environment, lookup: &ValueLookup) -> Result<crate
     }
     if let Some(p) = &w.public_url {
         let raw = lookup.resolve(&p.value)?;
-        cfg.public_url = Some(url::Url::parse(&raw).map_err(|e| format!("public_url `{raw}`: {e}"))?);
+        cfg.public_url =
+            Some(url::Url::parse(&raw).map_err(|e| format!("public_url `{raw}`: {e}"))?);
     }
     if let Some(s) = &w.scheme {
         cfg.scheme = s.parse::<Scheme>().map_err(|e| e.to_string())?;
@@ -360,7 +480,10 @@ async fn start_receiver(env: &Environment, lookup: &ValueLookup) -> Result<crate
         cfg.tolerance = t.0;
     }
     if let (Some(c), Some(k)) = (&w.tls_cert, &w.tls_key) {
-        cfg.tls = Some((PathBuf::from(lookup.resolve(&c.value)?), PathBuf::from(lookup.resolve(&k.value)?)));
+        cfg.tls = Some((
+            PathBuf::from(lookup.resolve(&c.value)?),
+            PathBuf::from(lookup.resolve(&k.value)?),
+        ));
     }
     let r = Receiver::start(cfg).await.map_err(|e| e.to_string())?;
     if let Some(s) = &w.secret {

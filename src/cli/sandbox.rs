@@ -18,7 +18,9 @@ pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
     c.orders_limit = a.orders_limit;
     if let Some(s) = a.webhook_retry_scale {
         if !(s.is_finite() && s >= 0.0) {
-            return Err(format!("--webhook-retry-scale must be a non-negative number, not {s}"));
+            return Err(format!(
+                "--webhook-retry-scale must be a non-negative number, not {s}"
+            ));
         }
         c.webhook_retry_scale = s;
     }
@@ -30,7 +32,14 @@ pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
 
 pub fn parse_fault(name: &str) -> Result<Fault, String> {
     name.parse::<Fault>().map_err(|_| {
-        format!("unknown fault `{name}`; known faults: {}", Fault::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))
+        format!(
+            "unknown fault `{name}`; known faults: {}",
+            Fault::ALL
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     })
 }
 
@@ -60,7 +69,12 @@ pub async fn serve(a: SandboxArgs) -> i32 {
     println!("conform sandbox listening on {}", sb.url());
     println!("OpenAPI contract: {}/openapi.yaml", sb.url());
     for c in &clients {
-        println!("client {} / {} (scopes: {})", c.client_id, c.client_secret, c.scopes.join(" "));
+        println!(
+            "client {} / {} (scopes: {})",
+            c.client_id,
+            c.client_secret,
+            c.scopes.join(" ")
+        );
     }
     if !faults.is_empty() {
         println!("faults on: {}", faults.join(", "));
@@ -92,7 +106,11 @@ pub async fn listen(a: ListenArgs) -> i32 {
         }
     }
     let opts = ListenOptions {
-        receiver: ReceiverConfig { listen: a.listen, scheme, ..ReceiverConfig::default() },
+        receiver: ReceiverConfig {
+            listen: a.listen,
+            scheme,
+            ..ReceiverConfig::default()
+        },
         secrets,
         ready: None,
     };

@@ -14,9 +14,15 @@ use url::Url;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("failed to read config {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{location}: {message}")]
-    At { location: SourceLocation, message: String },
+    At {
+        location: SourceLocation,
+        message: String,
+    },
     #[error("{path}: {message}")]
     File { path: String, message: String },
 }
@@ -69,7 +75,9 @@ impl ValueLookup {
                 Some(v) => Ok(v.clone()),
                 None => match std::env::var(name) {
                     Ok(v) => Ok(v),
-                    Err(_) => default.clone().ok_or_else(|| format!("environment variable {name} is not set")),
+                    Err(_) => default
+                        .clone()
+                        .ok_or_else(|| format!("environment variable {name} is not set")),
                 },
             },
             ValueSource::File(p) => {
@@ -113,7 +121,10 @@ pub struct Environment {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: display.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: display.clone(),
+            source,
+        })?;
         Self::parse(path, &text)
     }
 
@@ -123,14 +134,26 @@ impl Config {
             let message = suggest_field(&yaml_error_message(&e));
             match e.location() {
                 Some(l) if l.line() > 0 => ConfigError::At {
-                    location: SourceLocation { file: display.clone(), line: l.line(), column: l.column() },
+                    location: SourceLocation {
+                        file: display.clone(),
+                        line: l.line(),
+                        column: l.column(),
+                    },
                     message,
                 },
-                _ => ConfigError::File { path: display.clone(), message },
+                _ => ConfigError::File {
+                    path: display.clone(),
+                    message,
+                },
             }
         })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Config { path: path.to_path_buf(), root, source: Arc::from(text), doc })
+        Ok(Config {
+            path: path.to_path_buf(),
+            root,
+            source: Arc::from(text),
+            doc,
+        })
     }
 
     fn at<T>(&self, s: &Spanned<T>, message: String) -> ConfigError {
@@ -149,7 +172,12 @@ impl Config {
     }
 
     pub fn fixtures_dir(&self) -> PathBuf {
-        self.root.join(self.doc.fixtures.as_ref().map_or("fixtures", |f| f.value.as_str()))
+        self.root.join(
+            self.doc
+                .fixtures
+                .as_ref()
+                .map_or("fixtures", |f| f.value.as_str()),
+        )
     }
 
     pub fn contract_path(&self) -> Option<PathBuf> {
@@ -158,18 +186,30 @@ impl Config {
 
     /// Resolves environment `name`. `base_url` overrides the configured URL (and replaces an
     /// embedded sandbox: the run then targets that host instead).
-    pub fn environment(&self, name: &str, base_url: Option<&str>, lookup: &ValueLookup) -> Result<Environment, ConfigError> {
+    pub fn environment(
+        &self,
+        name: &str,
+        base_url: Option<&str>,
+        lookup: &ValueLookup,
+    ) -> Result<Environment, ConfigError> {
         let Some(def) = self.doc.environments.get(name) else {
             let names: Vec<&str> = self.doc.environments.keys().map(String::as_str).collect();
-            let hint = strsim_best(name, &names).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+            let hint = strsim_best(name, &names)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
             return Err(ConfigError::File {
                 path: self.path.display().to_string(),
-                message: format!("unknown environment `{name}` (known: {}){hint}", names.join(", ")),
+                message: format!(
+                    "unknown environment `{name}` (known: {}){hint}",
+                    names.join(", ")
+                ),
             });
         };
         let d = &def.value;
         let resolve = |s: &Spanned<ValueSource>, what: &str| -> Result<String, ConfigError> {
-            lookup.resolve(&s.value).map_err(|e| self.at(s, format!("{e} (needed for environments.{name}.{what})")))
+            lookup
+                .resolve(&s.value)
+                .map_err(|e| self.at(s, format!("{e} (needed for environments.{name}.{what})")))
         };
         let base = match (base_url, &d.base_url, &d.embedded_sandbox) {
             (Some(u), _, _) => Some(Url::parse(u).map_err(|e| ConfigError::File {
@@ -178,14 +218,24 @@ impl Config {
             })?),
             (None, Some(b), _) => {
                 let raw = resolve(b, "base_url")?;
-                Some(Url::parse(&raw).map_err(|e| self.at(b, format!("invalid base_url `{raw}`: {e}")))?)
+                Some(
+                    Url::parse(&raw)
+                        .map_err(|e| self.at(b, format!("invalid base_url `{raw}`: {e}")))?,
+                )
             }
             (None, None, Some(_)) => None,
             (None, None, None) => {
-                return Err(self.at(def, format!("environment `{name}` needs `base_url` or `embedded_sandbox`")));
+                return Err(self.at(
+                    def,
+                    format!("environment `{name}` needs `base_url` or `embedded_sandbox`"),
+                ));
             }
         };
-        let embedded = if base_url.is_some() { None } else { d.embedded_sandbox.as_ref().map(|e| e.value.clone()) };
+        let embedded = if base_url.is_some() {
+            None
+        } else {
+            d.embedded_sandbox.as_ref().map(|e| e.value.clone())
+        };
         let mut headers = Vec::new();
         for (k, v) in &d.headers {
             headers.push((k.clone(), Secret::new(resolve(v, &format!("headers.{k}"))?)));
@@ -209,7 +259,11 @@ impl Config {
                 scenario: t.scenario.map_or(Duration::from_secs(120), |x| x.0),
             },
             auth: d.auth.as_ref().map(|a| a.value.clone()),
-            webhooks: d.webhooks.as_ref().map(|w| w.value.clone()).unwrap_or_default(),
+            webhooks: d
+                .webhooks
+                .as_ref()
+                .map(|w| w.value.clone())
+                .unwrap_or_default(),
             vars,
             sla: d.sla,
             max_body_bytes: d.max_body_bytes.unwrap_or(1024 * 1024),
@@ -230,10 +284,14 @@ fn strsim_best<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 
 /// Adds "did you mean" to serde's `unknown field `x`, expected one of a, b` messages.
 pub fn suggest_field(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_string() };
-    let Some((field, tail)) = rest.split_once('`') else { return message.to_string() };
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((field, tail)) = rest.split_once('`') else {
+        return message.to_string();
+    };
     let expected: Vec<&str> = tail
-        .split(|c: char| c == ',' || c == ' ' || c == '`')
+        .split([',', ' ', '`'])
         .filter(|w| !w.is_empty() && !matches!(*w, "expected" | "one" | "of" | "or"))
         .collect();
     match strsim_best(field, &expected) {
@@ -250,20 +308,27 @@ mod tests {
     fn unknown_key_is_located_and_suggested() {
         let y = "environments:\n  local:\n    embedded_sandbox: {}\n    capabilites: [webhooks]\n";
         let e = Config::parse(Path::new("conform.yaml"), y).unwrap_err();
-        assert_eq!(e.to_string(), "conform.yaml:4:5: unknown field `capabilites`; did you mean `capabilities`?");
+        assert_eq!(
+            e.to_string(),
+            "conform.yaml:4:5: unknown field `capabilites`; did you mean `capabilities`?"
+        );
     }
 
     #[test]
     fn secrets_come_from_the_environment_and_name_the_variable() {
         let y = "environments:\n  staging:\n    base_url: https://api-staging.example.com\n    headers:\n      X-Key: {env: CONFORM_TEST_UNSET_VAR_1}\n";
         let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
-        let e = c.environment("staging", None, &ValueLookup::default()).unwrap_err();
+        let e = c
+            .environment("staging", None, &ValueLookup::default())
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "c.yaml:5:14: environment variable CONFORM_TEST_UNSET_VAR_1 is not set (needed for environments.staging.headers.X-Key)"
         );
         let mut lookup = ValueLookup::default();
-        lookup.overlay.insert("CONFORM_TEST_UNSET_VAR_1".into(), "s3cret".into());
+        lookup
+            .overlay
+            .insert("CONFORM_TEST_UNSET_VAR_1".into(), "s3cret".into());
         let env = c.environment("staging", None, &lookup).expect("resolves");
         assert_eq!(env.headers[0].1.expose(), "s3cret");
         assert_eq!(format!("{:?}", env.headers), "[(\"X-Key\", ***)]");
@@ -273,7 +338,9 @@ mod tests {
     fn unknown_environment_suggests() {
         let y = "environments:\n  staging:\n    base_url: https://x\n";
         let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
-        let e = c.environment("stagin", None, &ValueLookup::default()).unwrap_err();
+        let e = c
+            .environment("stagin", None, &ValueLookup::default())
+            .unwrap_err();
         assert!(e.to_string().contains("did you mean `staging`?"), "{e}");
     }
 
@@ -281,8 +348,13 @@ mod tests {
     fn base_url_override_replaces_embedded_sandbox() {
         let y = "environments:\n  local:\n    embedded_sandbox: {}\n";
         let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
-        let env = c.environment("local", Some("http://127.0.0.1:9"), &ValueLookup::default()).expect("ok");
+        let env = c
+            .environment("local", Some("http://127.0.0.1:9"), &ValueLookup::default())
+            .expect("ok");
         assert!(env.embedded_sandbox.is_none());
-        assert_eq!(env.base_url.map(|u| u.to_string()).as_deref(), Some("http://127.0.0.1:9/"));
+        assert_eq!(
+            env.base_url.map(|u| u.to_string()).as_deref(),
+            Some("http://127.0.0.1:9/")
+        );
     }
 }

@@ -196,7 +196,10 @@ pub struct WebhooksDoc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueSource {
     Literal(String),
-    Env { name: String, default: Option<String> },
+    Env {
+        name: String,
+        default: Option<String>,
+    },
     File(String),
 }
 
@@ -229,14 +232,21 @@ impl<'de> Deserialize<'de> for ValueSource {
                         "env" => env = Some(map.next_value::<String>()?),
                         "file" => file = Some(map.next_value::<String>()?),
                         "default" => default = Some(map.next_value::<String>()?),
-                        other => return Err(de::Error::unknown_field(other, &["env", "file", "default"])),
+                        other => {
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["env", "file", "default"],
+                            ))
+                        }
                     }
                 }
                 match (env, file) {
                     (Some(name), None) => Ok(ValueSource::Env { name, default }),
                     (None, Some(path)) if default.is_none() => Ok(ValueSource::File(path)),
                     (None, None) => Err(de::Error::custom("expected `env: NAME` or `file: PATH`")),
-                    _ => Err(de::Error::custom("use either `env` (with an optional `default`) or `file`")),
+                    _ => Err(de::Error::custom(
+                        "use either `env` (with an optional `default`) or `file`",
+                    )),
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! Sending one HTTP request and recording the exchange (redacted) with its timing.
 use super::result::{RecordedRequest, RecordedResponse};
+use crate::auth::Redactor;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::error::Error as _;
@@ -152,35 +153,30 @@ pub async fn send(
     }
 }
 
-/// Records a request for reports, with secrets already removed by `redact_headers`/`redact_text`.
+/// Records a request for reports, secrets removed before any reporter sees it.
 pub fn record_request(
     req: &PreparedRequest,
     sent_at: String,
-    redact_headers: &dyn Fn(&[(String, String)]) -> Vec<(String, String)>,
-    redact_text: &dyn Fn(&str) -> String,
+    redactor: &Redactor,
 ) -> RecordedRequest {
     RecordedRequest {
         method: req.method.to_string(),
         url: req.url.to_string(),
-        headers: redact_headers(&req.headers),
+        headers: redactor.headers(&req.headers),
         body: req
             .body
             .as_ref()
-            .map(|b| redact_text(&clip(&String::from_utf8_lossy(b)))),
+            .map(|b| redactor.text(&clip(&String::from_utf8_lossy(b)))),
         sent_at,
     }
 }
 
-pub fn record_response(
-    resp: &RawResponse,
-    redact_headers: &dyn Fn(&[(String, String)]) -> Vec<(String, String)>,
-    redact_text: &dyn Fn(&str) -> String,
-) -> RecordedResponse {
+pub fn record_response(resp: &RawResponse, redactor: &Redactor) -> RecordedResponse {
     let text = resp.text();
     RecordedResponse {
         status: resp.status,
-        headers: redact_headers(&resp.headers),
-        body: (!text.is_empty()).then(|| redact_text(&clip(&text))),
+        headers: redactor.headers(&resp.headers),
+        body: (!text.is_empty()).then(|| redactor.text(&clip(&text))),
         truncated: resp.truncated || text.len() > REPORT_BODY_CAP,
         latency_ms: resp.latency.as_secs_f64() * 1000.0,
     }

@@ -571,9 +571,7 @@ impl<'a> ScenarioRun<'a> {
     ) -> Result<RawResponse, StepError> {
         let sent_at = now_rfc3339();
         let t = self.target;
-        let rh = |h: &[(String, String)]| t.redact_headers(h);
-        let rt = |s: &str| t.redact_text(s);
-        let recorded = http::record_request(req, sent_at, &rh, &rt);
+        let recorded = http::record_request(req, sent_at, &t.redactor);
         res.attempts += 1;
         match http::send(&t.http, req, t.env.max_body_bytes).await {
             Ok(resp) => {
@@ -581,7 +579,7 @@ impl<'a> ScenarioRun<'a> {
                     res,
                     Exchange {
                         request: recorded,
-                        response: Some(http::record_response(&resp, &rh, &rt)),
+                        response: Some(http::record_response(&resp, &t.redactor)),
                         error: None,
                         operation: None,
                     },
@@ -700,9 +698,7 @@ impl<'a> ScenarioRun<'a> {
                 sent += 1;
                 res.attempts += 1;
                 let t = self.target;
-                let rh = |h: &[(String, String)]| t.redact_headers(h);
-                let rt = |s: &str| t.redact_text(s);
-                let recorded = http::record_request(p, now_rfc3339(), &rh, &rt);
+                let recorded = http::record_request(p, now_rfc3339(), &t.redactor);
                 let resp = match r {
                     Ok(resp) => resp,
                     Err(e) => {
@@ -722,7 +718,7 @@ impl<'a> ScenarioRun<'a> {
                     res,
                     Exchange {
                         request: recorded,
-                        response: Some(http::record_response(&resp, &rh, &rt)),
+                        response: Some(http::record_response(&resp, &t.redactor)),
                         error: None,
                         operation: None,
                     },
@@ -866,14 +862,12 @@ impl<'a> ScenarioRun<'a> {
         for ((m, p), r) in members.iter().zip(&prepared).zip(results) {
             res.attempts += 1;
             let t = self.target;
-            let rh = |h: &[(String, String)]| t.redact_headers(h);
-            let rt = |s: &str| t.redact_text(s);
-            let recorded = http::record_request(p, now_rfc3339(), &rh, &rt);
+            let recorded = http::record_request(p, now_rfc3339(), &t.redactor);
             match r {
                 Ok(resp) => {
                     res.exchanges.push(Exchange {
                         request: recorded,
-                        response: Some(http::record_response(&resp, &rh, &rt)),
+                        response: Some(http::record_response(&resp, &t.redactor)),
                         error: None,
                         operation: None,
                     });
@@ -1079,7 +1073,7 @@ impl<'a> ScenarioRun<'a> {
         for c in checks {
             let mut c = c.clone();
             let ops = &mut c.value;
-            for slot in [
+            for v in [
                 &mut ops.equals,
                 &mut ops.not_equals,
                 &mut ops.length,
@@ -1088,12 +1082,13 @@ impl<'a> ScenarioRun<'a> {
                 &mut ops.lte,
                 &mut ops.gt,
                 &mut ops.gte,
-            ] {
-                if let Some(v) = slot {
-                    v.value = self
-                        .render(&v.value)
-                        .map_err(|e| format!("{}: {e}", self.loc(v)))?;
-                }
+            ]
+            .into_iter()
+            .flatten()
+            {
+                v.value = self
+                    .render(&v.value)
+                    .map_err(|e| format!("{}: {e}", self.loc(v)))?;
             }
             if let Some(m) = &mut ops.matches {
                 m.value = self

@@ -9,15 +9,28 @@ use bytes::Bytes;
 
 pub const EVENTS: [&str; 3] = ["order.created", "order.updated", "order.cancelled"];
 
-async fn call(target: &Target, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> Result<http::RawResponse, String> {
-    let mut headers: Vec<(String, String)> =
-        target.env.headers.iter().map(|(k, v)| (k.clone(), v.expose().to_string())).collect();
+async fn call(
+    target: &Target,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<http::RawResponse, String> {
+    let mut headers: Vec<(String, String)> = target
+        .env
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose().to_string()))
+        .collect();
     headers.push(("X-Request-ID".into(), uuid::Uuid::new_v4().to_string()));
     if body.is_some() {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
     if let Some(a) = &target.auth {
-        for (k, v) in a.headers_for(&AuthSelector::Default).await.map_err(|e| e.to_string())? {
+        for (k, v) in a
+            .headers_for(&AuthSelector::Default)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             headers.push((k, v.expose().to_string()));
         }
     }
@@ -34,13 +47,31 @@ async fn call(target: &Target, method: reqwest::Method, path: &str, body: Option
 /// Registers the receiver for every event; returns the subscription id.
 pub async fn subscribe(target: &Target, receiver: &Receiver) -> Result<String, String> {
     let body = serde_json::json!({ "url": receiver.url().as_str(), "events": EVENTS });
-    let resp = call(target, reqwest::Method::POST, "/api/v1/webhooks", Some(body)).await?;
+    let resp = call(
+        target,
+        reqwest::Method::POST,
+        "/api/v1/webhooks",
+        Some(body),
+    )
+    .await?;
     if resp.status != 201 {
-        return Err(format!("POST /api/v1/webhooks answered {}: {}", resp.status, target.redact_text(&resp.text())));
+        return Err(format!(
+            "POST /api/v1/webhooks answered {}: {}",
+            resp.status,
+            target.redact_text(&resp.text())
+        ));
     }
-    let json = resp.json().ok_or("POST /api/v1/webhooks answered a body that is not JSON")?;
-    let id = json.get("webhook_id").and_then(|v| v.as_str()).ok_or("the subscription has no webhook_id")?;
-    let secret = json.get("secret").and_then(|v| v.as_str()).ok_or("the subscription has no secret")?;
+    let json = resp
+        .json()
+        .ok_or("POST /api/v1/webhooks answered a body that is not JSON")?;
+    let id = json
+        .get("webhook_id")
+        .and_then(|v| v.as_str())
+        .ok_or("the subscription has no webhook_id")?;
+    let secret = json
+        .get("secret")
+        .and_then(|v| v.as_str())
+        .ok_or("the subscription has no secret")?;
     let secret = Secret::new(secret);
     target.redactor.add(secret.clone());
     receiver.add_secret(secret);
@@ -48,7 +79,13 @@ pub async fn subscribe(target: &Target, receiver: &Receiver) -> Result<String, S
 }
 
 pub async fn unsubscribe(target: &Target, id: &str) -> Result<(), String> {
-    let resp = call(target, reqwest::Method::DELETE, &format!("/api/v1/webhooks/{id}"), None).await?;
+    let resp = call(
+        target,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/webhooks/{id}"),
+        None,
+    )
+    .await?;
     if (200..300).contains(&resp.status) {
         Ok(())
     } else {

@@ -25,7 +25,10 @@ impl TestServer {
 
 async fn order() -> impl IntoResponse {
     (
-        [("X-API-Version", "1"), ("Location", "/api/v1/orders/ORD-12345678")],
+        [
+            ("X-API-Version", "1"),
+            ("Location", "/api/v1/orders/ORD-12345678"),
+        ],
         axum::Json(serde_json::json!({
             "order_id": "ORD-12345678",
             "status": "pending",
@@ -44,7 +47,12 @@ async fn status(Path(code): Path<u16>) -> impl IntoResponse {
 async fn echo(headers: HeaderMap, body: String) -> impl IntoResponse {
     let h: serde_json::Map<String, serde_json::Value> = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), serde_json::Value::String(v.to_str().unwrap_or("").to_string())))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                serde_json::Value::String(v.to_str().unwrap_or("").to_string()),
+            )
+        })
         .collect();
     axum::Json(serde_json::json!({"headers": h, "body": body}))
 }
@@ -62,7 +70,10 @@ pub fn start_server() -> TestServer {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async move {
             let app = Router::new()
                 .route("/order", get(order))
@@ -70,8 +81,12 @@ pub fn start_server() -> TestServer {
                 .route("/echo", any(echo))
                 .route("/not-json", get(not_json))
                 .route("/stall", get(stall));
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            addr_tx
+                .send(listener.local_addr().expect("addr"))
+                .expect("send addr");
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
@@ -81,7 +96,11 @@ pub fn start_server() -> TestServer {
         });
     });
     let addr = addr_rx.recv().expect("server address");
-    TestServer { addr, _shutdown: tx, _thread: thread }
+    TestServer {
+        addr,
+        _shutdown: tx,
+        _thread: thread,
+    }
 }
 
 /// Runs the real binary in a temporary project with its own conform.yaml and scenarios.
@@ -143,12 +162,22 @@ impl Project {
 
 /// xmllint is required in CI; locally a missing xmllint skips the check with a message.
 pub fn xmllint_validate(xml_path: &std::path::Path) -> Option<Result<(), String>> {
-    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/validators/junit/jenkins-xunit-junit-10.xsd");
-    let out = Command::new("xmllint").args(["--noout", "--schema", xsd]).arg(xml_path).output();
+    let xsd = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/validators/junit/jenkins-xunit-junit-10.xsd"
+    );
+    let out = Command::new("xmllint")
+        .args(["--noout", "--schema", xsd])
+        .arg(xml_path)
+        .output();
     match out {
-        Err(_) if std::env::var_os("CI").is_some() => Some(Err("xmllint is not installed (CI requires it)".into())),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            Some(Err("xmllint is not installed (CI requires it)".into()))
+        }
         Err(_) => {
-            eprintln!("skipping the XSD check: xmllint is not installed (apt-get install libxml2-utils)");
+            eprintln!(
+                "skipping the XSD check: xmllint is not installed (apt-get install libxml2-utils)"
+            );
             None
         }
         Ok(o) if o.status.success() => Some(Ok(())),
