@@ -482,6 +482,8 @@ async fn a_slow_sender_does_not_block_others_and_is_cut_off() {
         .write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Le")
         .await
         .unwrap();
+    // Connects and sends nothing at all.
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let started = Instant::now();
 
     let client = reqwest::Client::new();
@@ -522,6 +524,11 @@ async fn a_slow_sender_does_not_block_others_and_is_cut_off() {
         "{:?}",
         read
     );
+    let mut nothing = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), silent.read_to_end(&mut nothing))
+        .await
+        .expect("an idle connection is closed by the header timeout");
+    assert!(read.is_err() || nothing.is_empty() || nothing.starts_with(b"HTTP/1.1 408"));
     assert!(started.elapsed() >= Duration::from_millis(450));
 
     // Incomplete deliveries are not recorded.

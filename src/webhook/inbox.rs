@@ -223,3 +223,69 @@ impl Inbox {
         self.inner.arrived.send_modify(|n| *n += 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::webhook::Verdict;
+
+    fn delivery(id: &str) -> Delivery {
+        Delivery {
+            received_at: time::OffsetDateTime::now_utc(),
+            headers: vec![],
+            body: bytes::Bytes::new(),
+            json: None,
+            event_id: Some(id.to_owned()),
+            event_type: None,
+            attempt: 0,
+            verdict: Verdict::Valid,
+            answered: 200,
+        }
+    }
+
+    #[tokio::test]
+    async fn waiters_are_woken_by_each_record() {
+        let inbox = Inbox::new();
+        let writer = inbox.clone();
+        let waiter = tokio::spawn(async move {
+            let is_b = |d: &Delivery| d.event_id.as_deref() == Some("b");
+            inbox
+                .wait_until(&is_b, &|m| m.len() == 2, Duration::from_secs(30))
+                .await
+        });
+        for id in ["a", "b", "a", "b"] {
+            let attempt = writer.reserve_attempt(Some(id));
+            writer.record(Delivery {
+                attempt,
+                ..delivery(id)
+            });
+            tokio::task::yield_now().await;
+        }
+        let got = tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.iter().map(|d| d.attempt).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(writer.len(), 4);
+        assert_eq!(writer.since(3).len(), 1);
+        assert_eq!(writer.wait_for_count(4, Duration::ZERO).await, 4);
+    }
+
+    #[test]
+    fn reply_rules_are_used_up_in_order() {
+        let inbox = Inbox::new();
+        inbox.add_reply_rule(
+            Arc::new(|d| d.event_id.as_deref() == Some("x")),
+            500,
+            2,
+            Duration::ZERO,
+        );
+        inbox.add_reply_rule(Arc::new(|_| true), 429, 1, Duration::from_millis(5));
+        inbox.add_reply_rule(Arc::new(|_| true), 404, 0, Duration::ZERO);
+        let statuses: Vec<u16> = ["x", "y", "x", "x", "y"]
+            .iter()
+            .map(|id| inbox.reply_for(&delivery(id)).status)
+            .collect();
+        assert_eq!(statuses, [500, 429, 500, 200, 200]);
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
-use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 use tokio::sync::oneshot;
 use url::Url;
 
@@ -23,7 +23,7 @@ pub struct ListenOptions {
 
 /// Runs a receiver until `shutdown` resolves (the CLI passes Ctrl-C), writing to `out`:
 /// a `listening on URL ...` line, then one line per delivery
-/// (`<time> <event type> <event id> attempt <n> <verdict> -> <status>`), then a summary line.
+/// (`<UTC time, ms> <event type> <event id> attempt <n> <verdict> -> <status>`), then a summary line.
 pub async fn listen(
     opts: ListenOptions,
     mut out: impl Write + Send,
@@ -96,10 +96,10 @@ pub async fn listen(
 
 /// One delivery as a line.
 pub fn line(d: &Delivery) -> String {
-    let time = d
-        .received_at
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| d.received_at.to_string());
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    let utc = d.received_at.to_offset(time::UtcOffset::UTC);
+    let time = utc.format(format).unwrap_or_else(|_| utc.to_string());
     format!(
         "{time} {} {} attempt {} {} -> {}",
         d.event_type.as_deref().unwrap_or("-"),
