@@ -875,6 +875,9 @@ mod tests {
             std::fs::write(dir.join("broken.json"), "{not json").expect("write fixture");
             std::fs::write(dir.join("order.schema.json"), r#"{"type": "object"}"#)
                 .expect("write schema");
+            std::fs::create_dir_all(dir.join("schemas")).expect("create fixtures dir");
+            std::fs::write(dir.join("schemas/order.json"), r#"{"type": "object"}"#)
+                .expect("write schema");
             dir
         })
     }
@@ -1360,5 +1363,72 @@ scenarios:
             ]
         );
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Every example in `docs/scenarios.md` is valid (apart from variables a fragment
+    /// takes from context it does not show).
+    #[test]
+    fn documentation_examples_validate() {
+        let doc = include_str!("../../docs/scenarios.md");
+        let mut checked = 0;
+        for block in doc.split("```yaml\n").skip(1) {
+            let Some((yaml, _)) = block.split_once("```") else {
+                continue;
+            };
+            let indent = |s: &str, n: usize| -> String {
+                s.lines()
+                    .map(|l| format!("{}{l}\n", " ".repeat(n)))
+                    .collect()
+            };
+            let wrapped = if yaml.starts_with("scenarios:") || yaml.starts_with("suite:") {
+                yaml.to_string()
+            } else if yaml.starts_with("- ") {
+                steps(&indent(yaml, 6))
+            } else if yaml.starts_with("expect:") || yaml.starts_with("capture:") {
+                steps(&format!(
+                    "      - request: {{method: GET, path: /x}}\n{}",
+                    indent(yaml, 8)
+                ))
+            } else if yaml.starts_with("body:") {
+                steps(&format!(
+                    "      - request: {{method: GET, path: /x}}\n        expect:\n{}",
+                    indent(yaml, 10)
+                ))
+            } else {
+                continue;
+            };
+            checked += 1;
+            let problems: Vec<String> = check(&wrapped)
+                .into_iter()
+                .filter(|d| {
+                    !d.contains("undefined variable") && !d.contains("used before it is defined")
+                })
+                .collect();
+            assert!(
+                problems.is_empty(),
+                "example:\n{wrapped}\nproblems: {problems:#?}"
+            );
+        }
+        assert!(checked >= 15, "only {checked} examples checked");
+    }
+
+    /// The shipped suite validates against the shipped fixtures
+    /// (`cargo test --lib shipped_suite -- --ignored`).
+    #[test]
+    #[ignore = "depends on the shipped scenarios, which change independently"]
+    fn shipped_suite_validates() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ctx = ValidationContext {
+            fixtures_dir: &root.join("fixtures"),
+            known_vars: BTreeSet::new(),
+            templates: engine(),
+        };
+        let (files, diags) = load_and_validate(&[root.join("scenarios")], &ctx);
+        let sources: BTreeMap<String, Arc<str>> = files
+            .iter()
+            .map(|f| (f.display_path(), f.source.clone()))
+            .collect();
+        let out = crate::scenario::render_diagnostics(&diags, &|f| sources.get(f).cloned(), false);
+        assert!(diags.is_empty(), "{out}");
     }
 }
