@@ -342,13 +342,16 @@ impl AuthManager {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .token_requests += 1;
-            let err = match request_token(&self.inner.http, url, o.client_auth, creds).await {
-                Ok(t) => {
-                    self.inner.redactor.add(t.token.clone());
-                    return Ok(t);
-                }
-                Err(e) => e,
-            };
+            let err =
+                match request_token(&self.inner.http, url, o.client_auth, creds, o.token_timeout)
+                    .await
+                {
+                    Ok(t) => {
+                        self.inner.redactor.add(t.token.clone());
+                        return Ok(t);
+                    }
+                    Err(e) => e,
+                };
             slot.stats
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

@@ -17,5 +17,5 @@ pub use redact::Redactor;
 pub use selector::AuthSelector;
 pub use settings::{
     ApiKey, AuthSettings, ClientAuth, Mtls, OAuth2Client, OAuth2Settings,
-    DEFAULT_REFRESH_THRESHOLD, DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_DELAY,
+    DEFAULT_REFRESH_THRESHOLD, DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_DELAY, DEFAULT_TOKEN_TIMEOUT,
 };

@@ -569,3 +569,29 @@ fn mtls_errors_name_the_file() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_hung_token_endpoint_times_out_and_is_retried() {
+    let (server, base) = serve().await;
+    *server.delay.lock().unwrap() = Duration::from_secs(5);
+    let mut s =
+        settings(&OAUTH.replace("retry_delay: 10ms", "retry_delay: 1ms\n  retry_attempts: 1"));
+    s.oauth2.as_mut().unwrap().token_timeout = Duration::from_millis(100);
+    let m = AuthManager::new("local", s, reqwest::Client::new(), &base);
+    let started = Instant::now();
+    let err = m
+        .headers_for(&AuthSelector::Default)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("after 2 attempt(s)") && err.contains("timed out"),
+        "{err}"
+    );
+    assert_eq!(server.count(), 2);
+}

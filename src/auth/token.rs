@@ -47,6 +47,7 @@ pub(crate) async fn request_token(
     url: &url::Url,
     auth: ClientAuth,
     client: &OAuth2Client,
+    timeout: std::time::Duration,
 ) -> Result<IssuedToken, AttemptError> {
     let secret = client.client_secret.expose();
     let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
@@ -55,6 +56,7 @@ pub(crate) async fn request_token(
     }
     let mut req = http
         .post(url.clone())
+        .timeout(timeout)
         .header(reqwest::header::ACCEPT, "application/json");
     match auth {
         ClientAuth::Body => {
