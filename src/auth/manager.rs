@@ -203,7 +203,7 @@ impl AuthManager {
             // Nobody replaced the token while we waited: it is the one the API refused.
             *cache = None;
             let fresh = self.fetch(client, slot).await?;
-            self.store(client, slot, &mut cache, fresh);
+            self.store(slot, &mut cache, fresh);
         }
         drop(cache);
         slot.stats
@@ -297,7 +297,7 @@ impl AuthManager {
         match self.fetch(client, slot).await {
             Ok(t) => {
                 let token = t.token.clone();
-                self.store(client, slot, &mut cache, t);
+                self.store(slot, &mut cache, t);
                 Ok(token)
             }
             // A failed proactive refresh is no reason to stop while the old token still works.
@@ -308,7 +308,7 @@ impl AuthManager {
         }
     }
 
-    fn store(&self, _client: &str, slot: &ClientSlot, cache: &mut Option<Cached>, t: IssuedToken) {
+    fn store(&self, slot: &ClientSlot, cache: &mut Option<Cached>, t: IssuedToken) {
         if slot.fetched_once.swap(true, Ordering::AcqRel) {
             slot.stats
                 .lock()
