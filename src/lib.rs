@@ -2,10 +2,11 @@
 //! conform: prove, repeatably, whether a live HTTP API honours its contract.
 pub mod auth;
 pub mod check;
+pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod template;
 pub mod webhook;
-pub mod cli;

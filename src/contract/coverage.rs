@@ -1,0 +1,259 @@
+//! What a finished run exercised of the contract.
+use super::document::{match_status, Contract, Operation};
+use super::operation::path_only;
+use crate::run::result::{Exchange, RunResult};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Coverage of a run: documented responses (operation × status), error codes and webhook
+/// events, each with counts, and what was seen but is not in the contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// `title version` of the contract.
+    pub contract: String,
+    /// One item per operation and documented response key (`createOrder 201`, `getOrder 4XX`).
+    pub responses: CoverageSection,
+    /// The same, summed per operation.
+    pub operations: Vec<OperationCoverage>,
+    /// One item per code of the `Error` schema's `error_code` enum, counted from response bodies.
+    pub error_codes: CoverageSection,
+    /// One item per event of the `webhooks` section, counted from received deliveries.
+    pub webhook_events: CoverageSection,
+    /// Seen in the run but not in the contract (operations, statuses, error codes, events).
+    pub undocumented: Vec<CoverageItem>,
+    /// Items of the three sections together.
+    pub total: usize,
+    pub covered: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageSection {
+    pub total: usize,
+    pub covered: usize,
+    /// `covered / total` in percent (0 when there is nothing to cover).
+    pub percent: f64,
+    /// Every item, in document order, with how often it was seen (0 = not covered).
+    pub items: Vec<CoverageItem>,
+    /// Ids of the items seen 0 times.
+    pub not_covered: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageItem {
+    pub id: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationCoverage {
+    pub id: String,
+    pub method: String,
+    pub template: String,
+    /// Responses received for this operation (documented statuses or not).
+    pub exchanges: u64,
+    /// Documented response keys.
+    pub total: usize,
+    pub covered: usize,
+    pub percent: f64,
+    pub not_covered: Vec<String>,
+}
+
+fn percent(covered: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        covered as f64 * 100.0 / total as f64
+    }
+}
+
+impl CoverageSection {
+    fn new(items: Vec<CoverageItem>) -> CoverageSection {
+        let covered = items.iter().filter(|i| i.count > 0).count();
+        CoverageSection {
+            total: items.len(),
+            covered,
+            percent: percent(covered, items.len()),
+            not_covered: items
+                .iter()
+                .filter(|i| i.count == 0)
+                .map(|i| i.id.clone())
+                .collect(),
+            items,
+        }
+    }
+}
+
+impl Coverage {
+    /// Overall coverage in percent: covered items / total items over responses, error codes
+    /// and webhook events (0 when the contract has none).
+    pub fn percent(&self) -> f64 {
+        percent(self.covered, self.total)
+    }
+}
+
+/// The `error_code` of an error body; a regex finds it in a truncated body.
+fn error_code(body: &str) -> Option<String> {
+    if let Ok(v) = serde_json::from_str::<Value>(body) {
+        return v
+            .get("error_code")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    let re = regex::Regex::new(r#""error_code"\s*:\s*"([^"\\]*)""#).ok()?;
+    re.captures(body).map(|c| c[1].to_string())
+}
+
+impl Contract {
+    /// The operation of a recorded exchange: `Exchange.operation`, or else its method and URL
+    /// (minus the environment's base URL) matched again.
+    fn operation_of(&self, x: &Exchange, base_url: &str) -> Option<&Operation> {
+        if let Some(id) = &x.operation {
+            return self.by_id(id);
+        }
+        let url = &x.request.url;
+        let base = base_url.trim_end_matches('/');
+        let path = match url.strip_prefix(base) {
+            Some(rest) if !base.is_empty() => rest.to_string(),
+            _ => path_only(url),
+        };
+        self.find(&x.request.method, &path)
+    }
+
+    /// Coverage over a finished run. Operations marked `x-sandbox-only: true` are left out (a
+    /// run against production cannot reach them), and so are the error codes in their
+    /// answers.
+    pub fn coverage(&self, result: &RunResult) -> Coverage {
+        let ops: Vec<&Operation> = self.operations.iter().filter(|o| !o.sandbox_only).collect();
+        // (operation index in `ops`, response key) → count
+        let mut responses: BTreeMap<(usize, String), u64> = BTreeMap::new();
+        let mut per_op: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut codes: BTreeMap<String, u64> = BTreeMap::new();
+        let mut events: BTreeMap<String, u64> = BTreeMap::new();
+        let mut undocumented: BTreeMap<String, u64> = BTreeMap::new();
+        let base = &result.environment.base_url;
+
+        for s in &result.scenarios {
+            for x in s.steps.iter().flat_map(|st| &st.exchanges) {
+                let Some(resp) = &x.response else { continue };
+                let op = self.operation_of(x, base);
+                if op.is_some_and(|o| o.sandbox_only) {
+                    continue;
+                }
+                match op {
+                    Some(o) => {
+                        let i = ops.iter().position(|p| std::ptr::eq(*p, o)).unwrap_or(0);
+                        *per_op.entry(i).or_default() += 1;
+                        match match_status(&o.responses, resp.status) {
+                            Some(r) => *responses.entry((i, r.key.clone())).or_default() += 1,
+                            None => {
+                                *undocumented
+                                    .entry(format!("status {} of {}", resp.status, o.op.id))
+                                    .or_default() += 1
+                            }
+                        }
+                    }
+                    None => {
+                        let path = path_only(
+                            x.request
+                                .url
+                                .strip_prefix(base.trim_end_matches('/'))
+                                .filter(|_| !base.is_empty())
+                                .unwrap_or(&x.request.url),
+                        );
+                        *undocumented
+                            .entry(format!(
+                                "operation {} {path}",
+                                x.request.method.to_ascii_uppercase()
+                            ))
+                            .or_default() += 1;
+                    }
+                }
+                if let Some(code) = resp.body.as_deref().and_then(error_code) {
+                    if self.error_codes.contains(&code) {
+                        *codes.entry(code).or_default() += 1;
+                    } else {
+                        *undocumented
+                            .entry(format!("error_code {code}"))
+                            .or_default() += 1;
+                    }
+                }
+            }
+            for w in &s.webhooks {
+                let Some(t) = &w.event_type else { continue };
+                if self.webhooks.contains_key(t) {
+                    *events.entry(t.clone()).or_default() += 1;
+                } else {
+                    *undocumented
+                        .entry(format!("webhook event {t}"))
+                        .or_default() += 1;
+                }
+            }
+        }
+
+        let mut response_items = Vec::new();
+        let mut operations = Vec::new();
+        for (i, o) in ops.iter().enumerate() {
+            let items: Vec<CoverageItem> = o
+                .responses
+                .iter()
+                .map(|r| CoverageItem {
+                    id: format!("{} {}", o.op.id, r.key),
+                    count: responses.get(&(i, r.key.clone())).copied().unwrap_or(0),
+                })
+                .collect();
+            let covered = items.iter().filter(|i| i.count > 0).count();
+            operations.push(OperationCoverage {
+                id: o.op.id.clone(),
+                method: o.op.method.clone(),
+                template: o.op.template.clone(),
+                exchanges: per_op.get(&i).copied().unwrap_or(0),
+                total: items.len(),
+                covered,
+                percent: percent(covered, items.len()),
+                not_covered: o
+                    .responses
+                    .iter()
+                    .zip(&items)
+                    .filter(|(_, it)| it.count == 0)
+                    .map(|(r, _)| r.key.clone())
+                    .collect(),
+            });
+            response_items.extend(items);
+        }
+        let responses = CoverageSection::new(response_items);
+        let error_codes = CoverageSection::new(
+            self.error_codes
+                .iter()
+                .map(|c| CoverageItem {
+                    id: c.clone(),
+                    count: codes.get(c).copied().unwrap_or(0),
+                })
+                .collect(),
+        );
+        let webhook_events = CoverageSection::new(
+            self.webhooks
+                .keys()
+                .map(|e| CoverageItem {
+                    id: e.clone(),
+                    count: events.get(e).copied().unwrap_or(0),
+                })
+                .collect(),
+        );
+        let total = responses.total + error_codes.total + webhook_events.total;
+        let covered = responses.covered + error_codes.covered + webhook_events.covered;
+        Coverage {
+            contract: format!("{} {}", self.title(), self.version()),
+            responses,
+            operations,
+            error_codes,
+            webhook_events,
+            undocumented: undocumented
+                .into_iter()
+                .map(|(id, count)| CoverageItem { id, count })
+                .collect(),
+            total,
+            covered,
+        }
+    }
+}

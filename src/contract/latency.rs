@@ -1,0 +1,207 @@
+//! Latency percentiles, a histogram and the SLA verdict over every response of a run.
+use crate::run::result::RunResult;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Latency objectives: the overall p95 / p99 must not exceed these.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sla {
+    pub p95: Option<Duration>,
+    pub p99: Option<Duration>,
+}
+
+/// Upper bounds (inclusive, ms) of the histogram buckets; a last bucket takes the rest.
+pub const BUCKETS_MS: [f64; 11] = [
+    1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0,
+];
+
+/// Operation name for responses whose exchange has no contract operation.
+pub const NO_OPERATION: &str = "(no operation)";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyReport {
+    pub overall: LatencyStats,
+    /// Per `Exchange.operation`, sorted by name.
+    pub operations: Vec<OperationLatency>,
+    /// Responses per bucket (not cumulative).
+    pub histogram: Vec<HistogramBucket>,
+    /// `None` when no SLA was given.
+    pub sla: Option<SlaVerdict>,
+}
+
+/// Nearest-rank percentiles; all `None` when there were no responses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyStats {
+    pub count: usize,
+    pub min_ms: Option<f64>,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationLatency {
+    pub operation: String,
+    pub stats: LatencyStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistogramBucket {
+    /// Inclusive upper bound in ms; `None` is +inf.
+    pub le_ms: Option<f64>,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaVerdict {
+    /// The objectives, in ms.
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub passed: bool,
+    pub failures: Vec<String>,
+}
+
+impl LatencyReport {
+    /// `None` when no SLA was given.
+    pub fn sla_passed(&self) -> Option<bool> {
+        self.sla.as_ref().map(|s| s.passed)
+    }
+
+    /// Why the SLA failed, e.g. `p95 312 ms exceeds 200 ms`; empty when it passed or there is none.
+    pub fn sla_failures(&self) -> Vec<String> {
+        self.sla
+            .as_ref()
+            .map(|s| s.failures.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The `p`-th percentile by nearest rank of sorted values: the value at rank ⌈p/100 · n⌉.
+pub fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+impl LatencyStats {
+    pub fn of(latencies: &[f64]) -> LatencyStats {
+        let mut v: Vec<f64> = latencies
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        let mean = (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        LatencyStats {
+            count: v.len(),
+            min_ms: v.first().copied(),
+            mean_ms: mean,
+            p50_ms: nearest_rank(&v, 50.0),
+            p90_ms: nearest_rank(&v, 90.0),
+            p95_ms: nearest_rank(&v, 95.0),
+            p99_ms: nearest_rank(&v, 99.0),
+            max_ms: v.last().copied(),
+        }
+    }
+}
+
+/// A number of milliseconds for a message: `312`, `12.5`.
+pub fn fmt_ms(ms: f64) -> String {
+    if (ms - ms.round()).abs() < 0.05 {
+        format!("{ms:.0}")
+    } else {
+        format!("{ms:.1}")
+    }
+}
+
+/// Latency percentiles over every recorded response of the run, overall and per operation
+/// (nearest rank), a histogram over [`BUCKETS_MS`], and the SLA verdict on the overall p95/p99.
+/// Responses are those kept in `StepResult.exchanges` (long repeats keep a sample).
+pub fn latency_report(result: &RunResult, sla: &Sla) -> LatencyReport {
+    let mut all = Vec::new();
+    let mut per_op: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let exchanges = result
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.steps)
+        .flat_map(|s| &s.exchanges);
+    for x in exchanges {
+        let Some(r) = &x.response else { continue };
+        if !r.latency_ms.is_finite() {
+            continue;
+        }
+        all.push(r.latency_ms);
+        let op = x
+            .operation
+            .clone()
+            .unwrap_or_else(|| NO_OPERATION.to_string());
+        per_op.entry(op).or_default().push(r.latency_ms);
+    }
+
+    let mut histogram: Vec<HistogramBucket> = BUCKETS_MS
+        .iter()
+        .map(|b| HistogramBucket {
+            le_ms: Some(*b),
+            count: 0,
+        })
+        .chain(std::iter::once(HistogramBucket {
+            le_ms: None,
+            count: 0,
+        }))
+        .collect();
+    for l in &all {
+        let i = BUCKETS_MS
+            .iter()
+            .position(|b| l <= b)
+            .unwrap_or(BUCKETS_MS.len());
+        histogram[i].count += 1;
+    }
+
+    let overall = LatencyStats::of(&all);
+    let sla = (sla.p95.is_some() || sla.p99.is_some()).then(|| {
+        let mut failures = Vec::new();
+        for (name, limit, measured) in [
+            ("p95", sla.p95, overall.p95_ms),
+            ("p99", sla.p99, overall.p99_ms),
+        ] {
+            let Some(limit) = limit else { continue };
+            let limit = limit.as_secs_f64() * 1000.0;
+            match measured {
+                None => failures.push(format!(
+                    "{name} cannot be checked: no responses were recorded"
+                )),
+                Some(m) if m > limit => failures.push(format!(
+                    "{name} {} ms exceeds {} ms",
+                    fmt_ms(m),
+                    fmt_ms(limit)
+                )),
+                Some(_) => {}
+            }
+        }
+        SlaVerdict {
+            p95_ms: sla.p95.map(|d| d.as_secs_f64() * 1000.0),
+            p99_ms: sla.p99.map(|d| d.as_secs_f64() * 1000.0),
+            passed: failures.is_empty(),
+            failures,
+        }
+    });
+
+    LatencyReport {
+        overall,
+        operations: per_op
+            .into_iter()
+            .map(|(operation, v)| OperationLatency {
+                operation,
+                stats: LatencyStats::of(&v),
+            })
+            .collect(),
+        histogram,
+        sla,
+    }
+}
