@@ -19,7 +19,10 @@ pub struct ResponseView<'a> {
 
 impl ResponseView<'_> {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -39,11 +42,28 @@ impl CheckContext<'_> {
 
 pub fn location<T>(file: &str, s: &Spanned<T>) -> Option<SourceLocation> {
     let l = s.referenced;
-    (l.line() > 0).then(|| SourceLocation { file: file.to_string(), line: l.line(), column: l.column() })
+    (l.line() > 0).then(|| SourceLocation {
+        file: file.to_string(),
+        line: l.line(),
+        column: l.column(),
+    })
 }
 
-fn outcome(passed: bool, check: String, expected: String, actual: String, location: Option<SourceLocation>) -> CheckOutcome {
-    CheckOutcome { passed, check, expected, actual, location, detail: None }
+fn outcome(
+    passed: bool,
+    check: String,
+    expected: String,
+    actual: String,
+    location: Option<SourceLocation>,
+) -> CheckOutcome {
+    CheckOutcome {
+        passed,
+        check,
+        expected,
+        actual,
+        location,
+        detail: None,
+    }
 }
 
 /// Short, single-line rendering of a JSON value for messages.
@@ -58,7 +78,11 @@ pub fn brief(v: &Value) -> String {
 }
 
 /// Every check of `expect` against one response.
-pub fn check_expect(expect: &Expect, resp: &ResponseView<'_>, ctx: &CheckContext<'_>) -> Vec<CheckOutcome> {
+pub fn check_expect(
+    expect: &Expect,
+    resp: &ResponseView<'_>,
+    ctx: &CheckContext<'_>,
+) -> Vec<CheckOutcome> {
     let mut out = Vec::new();
     if let Some(status) = &expect.status {
         out.push(outcome(
@@ -75,16 +99,34 @@ pub fn check_expect(expect: &Expect, resp: &ResponseView<'_>, ctx: &CheckContext
         let label = format!("header {name}");
         let shown = actual.map_or_else(|| "(absent)".to_string(), |v| format!("{v:?}"));
         if let Some(p) = h.present {
-            out.push(outcome(actual.is_some() == p, label.clone(), if p { "present" } else { "absent" }.into(), shown.clone(), ctx.loc(he)));
+            out.push(outcome(
+                actual.is_some() == p,
+                label.clone(),
+                if p { "present" } else { "absent" }.into(),
+                shown.clone(),
+                ctx.loc(he),
+            ));
         }
         if let Some(true) = h.absent {
-            out.push(outcome(actual.is_none(), label.clone(), "absent".into(), shown.clone(), ctx.loc(he)));
+            out.push(outcome(
+                actual.is_none(),
+                label.clone(),
+                "absent".into(),
+                shown.clone(),
+                ctx.loc(he),
+            ));
         }
         if let Some(eq) = &h.equals {
             match (ctx.render)(&Value::String(eq.clone())) {
                 Ok(want) => {
                     let want = value_as_text(&want);
-                    out.push(outcome(actual == Some(want.as_str()), label.clone(), format!("equals {want:?}"), shown.clone(), ctx.loc(he)));
+                    out.push(outcome(
+                        actual == Some(want.as_str()),
+                        label.clone(),
+                        format!("equals {want:?}"),
+                        shown.clone(),
+                        ctx.loc(he),
+                    ));
                 }
                 Err(e) => out.push(render_error(&label, e, ctx.loc(he))),
             }
@@ -98,7 +140,11 @@ pub fn check_expect(expect: &Expect, resp: &ResponseView<'_>, ctx: &CheckContext
                     shown.clone(),
                     ctx.loc(he),
                 )),
-                Err(e) => out.push(render_error(&label, format!("invalid regex: {e}"), ctx.loc(he))),
+                Err(e) => out.push(render_error(
+                    &label,
+                    format!("invalid regex: {e}"),
+                    ctx.loc(he),
+                )),
             }
         }
     }
@@ -125,7 +171,12 @@ pub fn check_expect(expect: &Expect, resp: &ResponseView<'_>, ctx: &CheckContext
         }
     }
     if let Some(schema) = &expect.schema {
-        out.push(check_schema_file(&schema.value, resp.json, ctx, ctx.loc(schema)));
+        out.push(check_schema_file(
+            &schema.value,
+            resp.json,
+            ctx,
+            ctx.loc(schema),
+        ));
     }
     if let Some(lat) = &expect.latency {
         out.push(outcome(
@@ -159,14 +210,33 @@ fn value_as_text(v: &Value) -> String {
 
 /// Checks on the node(s) a JSONPath selects. No node = "missing"; several nodes: the checks
 /// apply to the list of them.
-pub fn check_path(json: Option<&Value>, path: &Spanned<String>, c: &Spanned<Check>, ctx: &CheckContext<'_>) -> Vec<CheckOutcome> {
+pub fn check_path(
+    json: Option<&Value>,
+    path: &Spanned<String>,
+    c: &Spanned<Check>,
+    ctx: &CheckContext<'_>,
+) -> Vec<CheckOutcome> {
     let label = format!("body {}", path.value);
     let parsed = match JsonPath::parse(&path.value) {
         Ok(p) => p,
-        Err(e) => return vec![outcome(false, label, "a valid JSONPath".into(), format!("invalid JSONPath: {e}"), ctx.loc(path))],
+        Err(e) => {
+            return vec![outcome(
+                false,
+                label,
+                "a valid JSONPath".into(),
+                format!("invalid JSONPath: {e}"),
+                ctx.loc(path),
+            )]
+        }
     };
     let Some(json) = json else {
-        return vec![outcome(false, label, "a JSON body".into(), "the body is not JSON".into(), ctx.loc(c))];
+        return vec![outcome(
+            false,
+            label,
+            "a JSON body".into(),
+            "the body is not JSON".into(),
+            ctx.loc(c),
+        )];
     };
     let nodes = parsed.query(json).all();
     let selected: Option<Value> = match nodes.len() {
@@ -178,11 +248,18 @@ pub fn check_path(json: Option<&Value>, path: &Spanned<String>, c: &Spanned<Chec
 }
 
 /// Applies every operator of `c` to `actual` (`None`: the value does not exist).
-pub fn check_ops(label: &str, actual: Option<&Value>, c: &Spanned<Check>, ctx: &CheckContext<'_>) -> Vec<CheckOutcome> {
+pub fn check_ops(
+    label: &str,
+    actual: Option<&Value>,
+    c: &Spanned<Check>,
+    ctx: &CheckContext<'_>,
+) -> Vec<CheckOutcome> {
     let ops = &c.value;
     let mut out = Vec::new();
     let shown = actual.map_or_else(|| "(missing)".to_string(), brief);
-    let mut op = |name: &str, operand: &Option<Spanned<Value>>, f: &dyn Fn(&Value, &Value) -> Result<bool, String>| {
+    let mut op = |name: &str,
+                  operand: &Option<Spanned<Value>>,
+                  f: &dyn Fn(&Value, &Value) -> Result<bool, String>| {
         let Some(operand) = operand else { return };
         let check = format!("{label} {name}");
         let want = match (ctx.render)(&operand.value) {
@@ -196,7 +273,13 @@ pub fn check_ops(label: &str, actual: Option<&Value>, c: &Spanned<Check>, ctx: &
                 Err(why) => (false, format!("{shown} ({why})")),
             },
         };
-        out.push(outcome(passed, check, format!("{name} {}", brief(&want)), actual_text, ctx.loc(operand)));
+        out.push(outcome(
+            passed,
+            check,
+            format!("{name} {}", brief(&want)),
+            actual_text,
+            ctx.loc(operand),
+        ));
     };
     op("equals", &ops.equals, &|a, w| Ok(json_eq(a, w)));
     op("not_equals", &ops.not_equals, &|a, w| Ok(!json_eq(a, w)));
@@ -219,10 +302,20 @@ pub fn check_ops(label: &str, actual: Option<&Value>, c: &Spanned<Check>, ctx: &
         match (ctx.render)(&Value::String(re.value.clone())).map(|v| value_as_text(&v)) {
             Err(e) => out.push(render_error(&check, e, ctx.loc(re))),
             Ok(pattern) => match regex::Regex::new(&pattern) {
-                Err(e) => out.push(render_error(&check, format!("invalid regex: {e}"), ctx.loc(re))),
+                Err(e) => out.push(render_error(
+                    &check,
+                    format!("invalid regex: {e}"),
+                    ctx.loc(re),
+                )),
                 Ok(rx) => {
                     let passed = matches!(actual, Some(Value::String(s)) if rx.is_match(s));
-                    out.push(outcome(passed, check, format!("matches /{pattern}/"), shown.clone(), ctx.loc(re)));
+                    out.push(outcome(
+                        passed,
+                        check,
+                        format!("matches /{pattern}/"),
+                        shown.clone(),
+                        ctx.loc(re),
+                    ));
                 }
             },
         }
@@ -239,7 +332,13 @@ pub fn check_ops(label: &str, actual: Option<&Value>, c: &Spanned<Check>, ctx: &
     if let Some(t) = &ops.type_ {
         let actual_type = actual.map(type_name).unwrap_or("missing");
         let passed = actual.is_some_and(|a| type_matches(a, &t.value));
-        out.push(outcome(passed, format!("{label} type"), t.value.clone(), actual_type.to_string(), ctx.loc(t)));
+        out.push(outcome(
+            passed,
+            format!("{label} type"),
+            t.value.clone(),
+            actual_type.to_string(),
+            ctx.loc(t),
+        ));
     }
     out
 }
@@ -248,8 +347,14 @@ pub fn check_ops(label: &str, actual: Option<&Value>, c: &Spanned<Check>, ctx: &
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -266,11 +371,19 @@ fn length(v: &Value) -> Option<usize> {
 fn compare(a: &Value, w: &Value) -> Result<std::cmp::Ordering, String> {
     match (a, w) {
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
-            x.partial_cmp(&y).ok_or_else(|| "not comparable".to_string())
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
+            x.partial_cmp(&y)
+                .ok_or_else(|| "not comparable".to_string())
         }
         (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
-        _ => Err(format!("cannot compare {} with {}", type_name(a), type_name(w))),
+        _ => Err(format!(
+            "cannot compare {} with {}",
+            type_name(a),
+            type_name(w)
+        )),
     }
 }
 
@@ -312,7 +425,11 @@ pub fn json_subset(expected: &Value, actual: &Value, pointer: &str) -> Result<()
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
-                return Err(format!("{here}: {} elements, expected {}", a.len(), e.len()));
+                return Err(format!(
+                    "{here}: {} elements, expected {}",
+                    a.len(),
+                    e.len()
+                ));
             }
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                 json_subset(ev, av, &format!("{pointer}/{i}"))?;
@@ -320,11 +437,20 @@ pub fn json_subset(expected: &Value, actual: &Value, pointer: &str) -> Result<()
             Ok(())
         }
         _ if json_eq(expected, actual) => Ok(()),
-        _ => Err(format!("{here}: {} (expected {})", brief(actual), brief(expected))),
+        _ => Err(format!(
+            "{here}: {} (expected {})",
+            brief(actual),
+            brief(expected)
+        )),
     }
 }
 
-fn check_schema_file(rel: &str, json: Option<&Value>, ctx: &CheckContext<'_>, location: Option<SourceLocation>) -> CheckOutcome {
+fn check_schema_file(
+    rel: &str,
+    json: Option<&Value>,
+    ctx: &CheckContext<'_>,
+    location: Option<SourceLocation>,
+) -> CheckOutcome {
     let check = format!("body schema {rel}");
     let path = ctx.fixtures_dir.join(rel);
     let schema: Value = match std::fs::read_to_string(&path)
@@ -332,16 +458,46 @@ fn check_schema_file(rel: &str, json: Option<&Value>, ctx: &CheckContext<'_>, lo
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
     {
         Ok(s) => s,
-        Err(e) => return render_error(&check, format!("cannot read schema {}: {e}", path.display()), location),
+        Err(e) => {
+            return render_error(
+                &check,
+                format!("cannot read schema {}: {e}", path.display()),
+                location,
+            )
+        }
     };
     let Some(json) = json else {
-        return outcome(false, check, "a JSON body".into(), "the body is not JSON".into(), location);
+        return outcome(
+            false,
+            check,
+            "a JSON body".into(),
+            "the body is not JSON".into(),
+            location,
+        );
     };
     match jsonschema::validator_for(&schema) {
-        Err(e) => render_error(&check, format!("invalid schema {}: {e}", path.display()), location),
+        Err(e) => render_error(
+            &check,
+            format!("invalid schema {}: {e}", path.display()),
+            location,
+        ),
         Ok(v) => {
-            let errors: Vec<String> = v.iter_errors(json).map(|e| format!("{}: {e}", e.instance_path())).take(5).collect();
-            outcome(errors.is_empty(), check, "valid".into(), if errors.is_empty() { "valid".into() } else { errors.join("; ") }, location)
+            let errors: Vec<String> = v
+                .iter_errors(json)
+                .map(|e| format!("{}: {e}", e.instance_path()))
+                .take(5)
+                .collect();
+            outcome(
+                errors.is_empty(),
+                check,
+                "valid".into(),
+                if errors.is_empty() {
+                    "valid".into()
+                } else {
+                    errors.join("; ")
+                },
+                location,
+            )
         }
     }
 }
@@ -353,7 +509,11 @@ mod tests {
 
     fn ctx() -> CheckContext<'static> {
         static R: fn(&Value) -> Result<Value, String> = |v| Ok(v.clone());
-        CheckContext { file: "t.yaml", render: &R, fixtures_dir: Path::new("fixtures") }
+        CheckContext {
+            file: "t.yaml",
+            render: &R,
+            fixtures_dir: Path::new("fixtures"),
+        }
     }
 
     fn check(yaml: &str) -> Spanned<Check> {
@@ -362,7 +522,8 @@ mod tests {
 
     #[test]
     fn operators_pass_and_fail() {
-        let body = json!({"status": "pending", "items": [1, 2], "total": 12.5, "id": "ORD-12345678"});
+        let body =
+            json!({"status": "pending", "items": [1, 2], "total": 12.5, "id": "ORD-12345678"});
         let cases = [
             ("path: $.status\nequals: pending", true),
             ("path: $.status\nequals: shipped", false),
@@ -400,16 +561,31 @@ mod tests {
     fn subset_names_the_pointer() {
         let actual = json!({"a": {"b": [1, {"c": 2}]}, "x": 1});
         assert!(json_subset(&json!({"a": {"b": [1, {"c": 2}]}}), &actual, "").is_ok());
-        assert_eq!(json_subset(&json!({"a": {"b": [1, {"c": 3}]}}), &actual, "").unwrap_err(), "/a/b/1/c: 2 (expected 3)");
-        assert_eq!(json_subset(&json!({"y": 1}), &actual, "").unwrap_err(), "/y: missing");
+        assert_eq!(
+            json_subset(&json!({"a": {"b": [1, {"c": 3}]}}), &actual, "").unwrap_err(),
+            "/a/b/1/c: 2 (expected 3)"
+        );
+        assert_eq!(
+            json_subset(&json!({"y": 1}), &actual, "").unwrap_err(),
+            "/y: missing"
+        );
     }
 
     #[test]
     fn status_and_headers() {
         let e: Expect = serde_saphyr::from_str("status: 4xx\nheaders:\n  X-API-Version: {equals: '1'}\n  Retry-After: {present: true}\n").expect("yaml");
         let headers = vec![("x-api-version".to_string(), "1".to_string())];
-        let view = ResponseView { status: 429, headers: &headers, body: "", json: None, latency: Duration::from_millis(3) };
+        let view = ResponseView {
+            status: 429,
+            headers: &headers,
+            body: "",
+            json: None,
+            latency: Duration::from_millis(3),
+        };
         let got = check_expect(&e, &view, &ctx());
-        assert_eq!(got.iter().map(|c| c.passed).collect::<Vec<_>>(), vec![true, true, false]);
+        assert_eq!(
+            got.iter().map(|c| c.passed).collect::<Vec<_>>(),
+            vec![true, true, false]
+        );
     }
 }

@@ -77,6 +77,19 @@ pub struct SelectArgs {
     /// Run scenarios that production environments refuse (destructive, sandbox controls)
     #[arg(long)]
     pub allow_destructive: bool,
+    /// Only shard K of N (1-based): a stable partition by scenario id, for CI matrices
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 2/4")?;
+    let k: u32 = k.trim().parse().map_err(|_| format!("`{k}` is not a number"))?;
+    let n: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: K must be between 1 and N"));
+    }
+    Ok((k, n))
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +114,10 @@ pub struct RunArgs {
     /// Print every exchange, not only failures
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Report formats, comma separated or repeated: console, junit, json, html, github, tap
+    /// [default: console, junit, json, html]
+    #[arg(long = "reporter", value_name = "KIND", value_delimiter = ',')]
+    pub reporters: Vec<crate::report::ReporterKind>,
 }
 
 #[derive(Debug, Args)]

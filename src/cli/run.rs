@@ -141,7 +141,7 @@ fn selection(select: &SelectArgs) -> Selection {
         tags: select.tags.clone(),
         exclude_tags: select.exclude_tags.clone(),
         filter: select.filter.clone(),
-        shard: None,
+        shard: select.shard,
         allow_destructive: select.allow_destructive,
     }
 }
@@ -418,8 +418,15 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         fail_fast: a.fail_fast,
         cancel: Some(cancel_rx),
     };
+    let console_on = a.reporters.is_empty()
+        || a
+            .reporters
+            .iter()
+            .any(|k| matches!(k, crate::report::ReporterKind::Console));
     let mut console = ConsoleReporter::new(std::io::stdout(), term, a.verbose);
-    let result = crate::run::execute(plan, target.clone(), info, opts, &mut console).await;
+    let mut quiet = QuietSink;
+    let sink: &mut dyn crate::run::EventSink = if console_on { &mut console } else { &mut quiet };
+    let result = crate::run::execute(plan, target.clone(), info, opts, sink).await;
     signal.abort();
 
     if let (Some(id), Some(_)) = (subscription, &receiver) {
@@ -435,8 +442,8 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     }
     let opts = ReportOptions {
         dir: a.report_dir.clone(),
-        junit: None,
-        json: None,
+        kinds: a.reporters.clone(),
+        ..ReportOptions::default()
     };
     match crate::report::write_reports(&result, &opts) {
         Ok(paths) => {
@@ -490,4 +497,11 @@ async fn start_receiver(
         r.add_secret(Secret::new(lookup.resolve(&s.value)?));
     }
     Ok(r)
+}
+
+/// The event sink when the console reporter is not selected.
+struct QuietSink;
+
+impl crate::run::EventSink for QuietSink {
+    fn on_event(&mut self, _event: &crate::run::RunEvent) {}
 }

@@ -88,7 +88,7 @@ pub async fn execute(
                     ),
                 );
             }
-            let r = run_scenario(target, p, tx).await;
+            let r = run_scenario(target, p, tx, cancel).await;
             if fail_fast && matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
                 stop.store(true, Ordering::SeqCst);
             }

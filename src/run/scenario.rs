@@ -19,6 +19,16 @@ use tokio::sync::mpsc::UnboundedSender;
 const KEEP_EXCHANGES: usize = 3;
 const DEFAULT_WEBHOOK_WITHIN: Duration = Duration::from_secs(10);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+/// An unexpected 429 is retried this many times, waiting at most this long each time.
+const MAX_429_RETRIES: u32 = 3;
+const MAX_429_WAIT: Duration = Duration::from_secs(30);
+
+/// Exponential backoff with full jitter: up to 0.5 s, 1 s, 2 s, ...
+fn backoff(attempt: u32) -> Duration {
+    use rand::Rng;
+    let cap = 500u64.saturating_mul(1 << attempt.saturating_sub(1).min(6));
+    Duration::from_millis(rand::rng().random_range(cap / 2..=cap))
+}
 
 pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
@@ -53,6 +63,7 @@ pub async fn run_scenario(
     target: Arc<Target>,
     planned: PlannedScenario,
     events: UnboundedSender<RunEvent>,
+    cancel: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> ScenarioResult {
     let started_at = now_rfc3339();
     let t0 = Instant::now();
@@ -78,22 +89,46 @@ pub async fn run_scenario(
     let mut outcome = Outcome::Passed;
     let mut reason = None;
 
-    match tokio::time::timeout(deadline, run.main_phase(&sc)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            outcome = Outcome::Errored;
-            reason = Some(e);
+    let interrupted = async {
+        match cancel {
+            Some(mut c) => {
+                // Resolves when the run is interrupted; never when the sender goes away.
+                if c.wait_for(|v| *v).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending::<()>().await,
         }
-        Err(_) => {
-            outcome = Outcome::Errored;
+    };
+    tokio::select! {
+        r = tokio::time::timeout(deadline, run.main_phase(&sc)) => match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                outcome = Outcome::Errored;
+                reason = Some(e);
+            }
+            Err(_) => {
+                outcome = Outcome::Errored;
+                reason = Some(format!(
+                    "scenario timed out after {}",
+                    humantime::format_duration(deadline)
+                ));
+            }
+        },
+        () = interrupted => {
+            outcome = Outcome::NotRun;
             reason = Some(format!(
-                "scenario timed out after {}",
-                humantime::format_duration(deadline)
+                "not run to the end: interrupted after {} step(s)",
+                run.steps.len()
             ));
         }
     }
     // Teardown always runs, with its own deadline.
-    let teardown_deadline = target.env.timeouts.scenario.min(Duration::from_secs(60));
+    let teardown_deadline = if outcome == Outcome::NotRun {
+        Duration::from_secs(10)
+    } else {
+        target.env.timeouts.scenario.min(Duration::from_secs(60))
+    };
     if tokio::time::timeout(teardown_deadline, run.teardown(&sc))
         .await
         .is_err()
@@ -340,7 +375,7 @@ impl<'a> ScenarioRun<'a> {
             if let Some(poll) = &step.poll {
                 return self.poll(req, step, poll, timeout, res).await;
             }
-            let resp = self.exchange(req, timeout, res).await?;
+            let resp = self.exchange(req, step.expect.as_ref(), timeout, res).await?;
             self.evaluate_and_capture(step.expect.as_ref(), &step.capture, &resp, res);
             self.last = Some(resp);
             return Ok(());
@@ -541,11 +576,31 @@ impl<'a> ScenarioRun<'a> {
         &self,
         prepared: &PreparedRequest,
         sel: &AuthSelector,
+        retry_429: bool,
         res: &mut StepResult,
     ) -> Result<RawResponse, StepError> {
         let mut attempt = prepared.clone();
         attempt.headers.extend(self.auth_headers(sel).await?);
-        let resp = self.send_one(&attempt, res).await?;
+        let mut resp = self.send_one(&attempt, res).await?;
+        // An unexpected 429: wait as told (or back off with jitter), a bounded number of times.
+        let mut retries = 0;
+        while resp.status == 429 && retry_429 && retries < MAX_429_RETRIES {
+            retries += 1;
+            let wait = resp
+                .header("Retry-After")
+                .and_then(retry_after)
+                .unwrap_or_else(|| backoff(retries))
+                .min(MAX_429_WAIT);
+            res.log.push(format!(
+                "429 from the target: waited {} before retry {retries} of {MAX_429_RETRIES}",
+                humantime::format_duration(wait)
+            ));
+            tokio::time::sleep(wait).await;
+            res.waited_ms += ms(wait);
+            let mut again = prepared.clone();
+            again.headers.extend(self.auth_headers(sel).await?);
+            resp = self.send_one(&again, res).await?;
+        }
         if resp.status == 401 {
             if let Some(auth) = &self.target.auth {
                 if auth.on_unauthorized(sel).await.map_err(|e| e.to_string())? {
@@ -601,15 +656,20 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
+    /// One request of a step. A 429 is retried unless the step expects one.
     async fn exchange(
         &self,
         req: &Spanned<Request>,
+        expect: Option<&Spanned<Expect>>,
         timeout: Option<Duration>,
         res: &mut StepResult,
     ) -> Result<RawResponse, StepError> {
         let sel = self.selector(&req.value)?;
         let prepared = self.prepare(req, timeout)?;
-        self.send_recorded(&prepared, &sel, res).await
+        let expects_429 = expect
+            .and_then(|e| e.value.status.as_ref())
+            .is_some_and(|s| s.value.matches(429));
+        self.send_recorded(&prepared, &sel, !expects_429, res).await
     }
 
     fn evaluate(&self, expect: Option<&Spanned<Expect>>, resp: &RawResponse) -> Vec<CheckOutcome> {
@@ -680,8 +740,6 @@ impl<'a> ScenarioRun<'a> {
         let mut satisfied: Option<RawResponse> = None;
         let mut last: Option<RawResponse> = None;
         let mut each_failures: BTreeMap<String, (CheckOutcome, u32)> = BTreeMap::new();
-        let mut expect_failures: BTreeMap<String, (CheckOutcome, u32)> = BTreeMap::new();
-        let mut expect_passes: Vec<CheckOutcome> = Vec::new();
         while sent < times && satisfied.is_none() {
             let batch = conc.min(times - sent);
             let mut prepared = Vec::new();
@@ -733,34 +791,18 @@ impl<'a> ScenarioRun<'a> {
                         each_failures.entry(key).or_insert((c, 0)).1 += 1;
                     }
                 }
-                match &rep.value.until {
-                    Some(until) => {
-                        if satisfied.is_none()
-                            && self.evaluate(Some(until), &resp).iter().all(|c| c.passed)
-                        {
-                            res.log.push(format!("`until` held at attempt {sent}"));
-                            satisfied = Some(resp.clone());
-                        }
-                    }
-                    None => {
-                        for c in self.evaluate(step.expect.as_ref(), &resp) {
-                            if c.passed {
-                                if expect_passes.len() < 16
-                                    && !expect_passes.iter().any(|p| p.check == c.check)
-                                {
-                                    expect_passes.push(c);
-                                }
-                            } else {
-                                let key = format!("{}|{}", c.check, c.expected);
-                                expect_failures.entry(key).or_insert((c, 0)).1 += 1;
-                            }
-                        }
+                if let Some(until) = &rep.value.until {
+                    if satisfied.is_none()
+                        && self.evaluate(Some(until), &resp).iter().all(|c| c.passed)
+                    {
+                        res.log.push(format!("`until` held at attempt {sent}"));
+                        satisfied = Some(resp.clone());
                     }
                 }
                 last = Some(resp);
             }
         }
-        for (_, (mut c, n)) in each_failures.into_iter().chain(expect_failures) {
+        for (_, (mut c, n)) in each_failures {
             if n > 1 {
                 c.actual = format!("{} (in {n} of {sent} attempts)", c.actual);
             }
@@ -786,11 +828,9 @@ impl<'a> ScenarioRun<'a> {
                 self.last = Some(resp);
             }
             (None, _) => {
-                if res.checks.is_empty() {
-                    res.checks.extend(expect_passes);
-                }
+                // Without `until`, `expect` and `capture` apply to the last response.
                 if let Some(resp) = last {
-                    self.evaluate_and_capture(None, &step.capture, &resp, res);
+                    self.evaluate_and_capture(step.expect.as_ref(), &step.capture, &resp, res);
                     self.last = Some(resp);
                 }
             }
@@ -813,10 +853,10 @@ impl<'a> ScenarioRun<'a> {
             .value
             .interval
             .as_ref()
-            .map_or(Duration::from_millis(500), |i| i.value.0);
+            .map_or(Duration::from_secs(1), |i| i.value.0);
         let started = Instant::now();
         loop {
-            let resp = self.exchange(req, timeout, res).await?;
+            let resp = self.exchange(req, step.expect.as_ref(), timeout, res).await?;
             let checks = self.evaluate(step.expect.as_ref(), &resp);
             let passed = checks.iter().all(|c| c.passed);
             if passed || started.elapsed() + interval > limit {
@@ -926,13 +966,13 @@ impl<'a> ScenarioRun<'a> {
                         });
                         return Ok(());
                     }
-                    Some(v) => match v.trim().parse::<u64>() {
-                        Ok(secs) => Duration::from_secs(secs),
-                        Err(_) => {
+                    Some(v) => match retry_after(&v) {
+                        Some(d) => d,
+                        None => {
                             res.checks.push(CheckOutcome {
                                 passed: false,
                                 check: "wait retry_after".into(),
-                                expected: "Retry-After as whole seconds".into(),
+                                expected: "Retry-After as seconds or an HTTP date".into(),
                                 actual: format!("{v:?}"),
                                 location: Some(self.loc(w)),
                                 detail: None,
@@ -991,7 +1031,7 @@ impl<'a> ScenarioRun<'a> {
             log: Vec::new(),
         };
         let resp = self
-            .send_recorded(&prepared, &AuthSelector::Default, &mut scratch)
+            .send_recorded(&prepared, &AuthSelector::Default, true, &mut scratch)
             .await?;
         let ex = scratch.exchanges.pop().ok_or("no exchange recorded")?;
         Ok((ex, resp))
@@ -1409,4 +1449,14 @@ fn step_name(step: &Step) -> String {
         return format!("webhook reply {}", r.value.event.value);
     }
     "step".into()
+}
+
+/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110 §10.2.3).
+pub fn retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }

@@ -13,6 +13,8 @@ use std::time::Duration;
 /// A target with fixed answers, on 127.0.0.1 with an ephemeral port.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// How many requests reached `/stall` (they are held for 30 s).
+    pub stall_hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
     _thread: std::thread::JoinHandle<()>,
 }
@@ -61,7 +63,15 @@ async fn not_json() -> impl IntoResponse {
     ([("content-type", "application/json")], "{this is not json")
 }
 
+static STALL_HITS: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicUsize>> =
+    std::sync::OnceLock::new();
+
+fn stall_counter() -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    STALL_HITS.get_or_init(Default::default).clone()
+}
+
 async fn stall() -> impl IntoResponse {
+    stall_counter().fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(30)).await;
     "late"
 }
@@ -98,6 +108,7 @@ pub fn start_server() -> TestServer {
     let addr = addr_rx.recv().expect("server address");
     TestServer {
         addr,
+        stall_hits: stall_counter(),
         _shutdown: tx,
         _thread: thread,
     }
@@ -134,6 +145,19 @@ impl Project {
         }
         std::fs::write(p, text).expect("write");
         self
+    }
+
+    /// Starts the binary without waiting (for signal tests).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_conform"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("CONFORM_CONFIG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn conform")
     }
 
     pub fn run(&self, args: &[&str]) -> RunOutput {
