@@ -483,15 +483,21 @@ fn json_rejects_other_schema_versions() {
 }
 
 #[test]
-fn write_reports_creates_the_directory_and_both_files() {
+fn write_reports_creates_the_directory_and_the_default_files() {
     let dir = temp_dir("files").join("nested/reports");
     let opts = ReportOptions {
         dir: dir.clone(),
-        junit: None,
-        json: None,
+        ..ReportOptions::default()
     };
     let paths = write_reports(&sample(), &opts).unwrap();
-    assert_eq!(paths, [dir.join("junit.xml"), dir.join("results.json")]);
+    assert_eq!(
+        paths,
+        [
+            dir.join("junit.xml"),
+            dir.join("results.json"),
+            dir.join("report.html")
+        ]
+    );
     let json = std::fs::read_to_string(&paths[1]).unwrap();
     assert_eq!(read_json(&json).unwrap().summary, sample().summary);
     assert!(std::fs::read_to_string(&paths[0])

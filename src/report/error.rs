@@ -21,4 +21,20 @@ pub enum ReportError {
         found: String,
         supported: &'static str,
     },
+    #[error("unknown reporter `{0}` (expected one of console, junit, json, html, github, tap)")]
+    UnknownReporter(String),
+    #[error("failed to merge results: no results given")]
+    NothingToMerge,
+    #[error(
+        "failed to merge results: part {index} ran against {found} but part 1 against {expected}; \
+         merge only shards of one run"
+    )]
+    EnvironmentMismatch {
+        /// 1-based position of the part that disagrees.
+        index: usize,
+        /// `name (base_url)` of the first part.
+        expected: String,
+        /// `name (base_url)` of the disagreeing part.
+        found: String,
+    },
 }

@@ -1,8 +1,12 @@
 //! Writing the report files: the directory is created, each file is written to a temporary
 //! sibling and renamed into place, so a reader never sees half a report.
 use super::error::ReportError;
+use super::github::{write_github_annotations, write_github_summary};
+use super::html::write_html;
 use super::json::write_json;
 use super::junit::write_junit;
+use super::kind::ReporterKind;
+use super::tap::write_tap;
 use crate::run::RunResult;
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -11,8 +15,10 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_REPORT_DIR: &str = "reports";
 pub const DEFAULT_JUNIT_NAME: &str = "junit.xml";
 pub const DEFAULT_JSON_NAME: &str = "results.json";
+pub const DEFAULT_HTML_NAME: &str = "report.html";
+pub const DEFAULT_TAP_NAME: &str = "results.tap";
 
-/// Where the report files go.
+/// Which reports to write and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportOptions {
     /// Directory for the files without an explicit path (default `reports`).
@@ -21,6 +27,13 @@ pub struct ReportOptions {
     pub junit: Option<PathBuf>,
     /// results.json path; `None` = `<dir>/results.json`.
     pub json: Option<PathBuf>,
+    /// HTML report path; `None` = `<dir>/report.html`.
+    pub html: Option<PathBuf>,
+    /// TAP path; `None` = `<dir>/results.tap`.
+    pub tap: Option<PathBuf>,
+    /// The reports wanted; empty = console, JUnit, JSON and HTML. An explicit path above
+    /// selects its format too.
+    pub kinds: Vec<ReporterKind>,
 }
 
 impl Default for ReportOptions {
@@ -29,24 +42,53 @@ impl Default for ReportOptions {
             dir: PathBuf::from(DEFAULT_REPORT_DIR),
             junit: None,
             json: None,
+            html: None,
+            tap: None,
+            kinds: Vec::new(),
         }
     }
 }
 
 impl ReportOptions {
     pub fn junit_path(&self) -> PathBuf {
-        self.junit
-            .clone()
-            .unwrap_or_else(|| self.dir.join(DEFAULT_JUNIT_NAME))
+        self.path(&self.junit, DEFAULT_JUNIT_NAME)
     }
     pub fn json_path(&self) -> PathBuf {
-        self.json
-            .clone()
-            .unwrap_or_else(|| self.dir.join(DEFAULT_JSON_NAME))
+        self.path(&self.json, DEFAULT_JSON_NAME)
+    }
+    pub fn html_path(&self) -> PathBuf {
+        self.path(&self.html, DEFAULT_HTML_NAME)
+    }
+    pub fn tap_path(&self) -> PathBuf {
+        self.path(&self.tap, DEFAULT_TAP_NAME)
+    }
+    fn path(&self, explicit: &Option<PathBuf>, name: &str) -> PathBuf {
+        explicit.clone().unwrap_or_else(|| self.dir.join(name))
+    }
+
+    /// Whether `kind` is selected: listed in `kinds` (or part of the default set when `kinds`
+    /// is empty), or given an explicit path.
+    pub fn wants(&self, kind: ReporterKind) -> bool {
+        let explicit = match kind {
+            ReporterKind::Junit => self.junit.is_some(),
+            ReporterKind::Json => self.json.is_some(),
+            ReporterKind::Html => self.html.is_some(),
+            ReporterKind::Tap => self.tap.is_some(),
+            ReporterKind::Console | ReporterKind::Github => false,
+        };
+        explicit
+            || if self.kinds.is_empty() {
+                ReporterKind::DEFAULT.contains(&kind)
+            } else {
+                self.kinds.contains(&kind)
+            }
     }
 }
 
-/// Writes the JUnit XML and results.json reports; returns the paths written, JUnit first.
+/// Writes the selected report files (JUnit, JSON, HTML, TAP, in that order) and returns their
+/// paths. With `github` selected, appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when
+/// that is set and prints `::error` annotations for failures to stdout (no path returned).
+/// `console` is not a file: the CLI runs the [`ConsoleReporter`](super::ConsoleReporter).
 pub fn write_reports(
     result: &RunResult,
     opts: &ReportOptions,
@@ -55,12 +97,44 @@ pub fn write_reports(
         let path = path.to_path_buf();
         move |source| ReportError::Write { path, source }
     };
-    fs::create_dir_all(&opts.dir).map_err(write_err(&opts.dir))?;
-    let junit = opts.junit_path();
-    write_atomic(&junit, |w| write_junit(result, w)).map_err(write_err(&junit))?;
-    let json = opts.json_path();
-    write_atomic(&json, |w| write_json(result, w)).map_err(write_err(&json))?;
-    Ok(vec![junit, json])
+    type Writer = fn(&RunResult, &mut dyn Write) -> io::Result<()>;
+    let files: [(ReporterKind, PathBuf, Writer); 4] = [
+        (ReporterKind::Junit, opts.junit_path(), write_junit),
+        (ReporterKind::Json, opts.json_path(), write_json),
+        (ReporterKind::Html, opts.html_path(), write_html),
+        (ReporterKind::Tap, opts.tap_path(), write_tap),
+    ];
+    let mut written = Vec::new();
+    for (kind, path, write) in files {
+        if !opts.wants(kind) {
+            continue;
+        }
+        if written.is_empty() {
+            fs::create_dir_all(&opts.dir).map_err(write_err(&opts.dir))?;
+        }
+        write_atomic(&path, |w| write(result, w)).map_err(write_err(&path))?;
+        written.push(path);
+    }
+    if opts.wants(ReporterKind::Github) {
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+            let path = PathBuf::from(summary);
+            append(&path, |w| write_github_summary(result, w)).map_err(write_err(&path))?;
+        }
+        write_github_annotations(result, &mut io::stdout().lock())
+            .map_err(write_err(Path::new("<stdout>")))?;
+    }
+    Ok(written)
+}
+
+/// GitHub gives each step its own summary file; several writers append to it.
+fn append(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let mut w = BufWriter::new(file);
+    write(&mut w)?;
+    w.flush()
 }
 
 fn write_atomic(
@@ -109,5 +183,38 @@ mod tests {
             ..o
         };
         assert_eq!(o.json_path(), Path::new("out/r.json"));
+        assert_eq!(o.html_path(), Path::new("reports/report.html"));
+        assert_eq!(o.tap_path(), Path::new("reports/results.tap"));
+    }
+
+    #[test]
+    fn selection() {
+        let o = ReportOptions::default();
+        for k in ReporterKind::DEFAULT {
+            assert!(o.wants(k), "{k}");
+        }
+        assert!(!o.wants(ReporterKind::Tap) && !o.wants(ReporterKind::Github));
+        let o = ReportOptions {
+            kinds: vec![ReporterKind::Tap],
+            json: Some("r.json".into()),
+            ..ReportOptions::default()
+        };
+        assert!(o.wants(ReporterKind::Tap) && o.wants(ReporterKind::Json));
+        assert!(!o.wants(ReporterKind::Junit) && !o.wants(ReporterKind::Html));
+    }
+
+    #[test]
+    fn writes_only_what_is_selected() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = ReportOptions {
+            dir: dir.path().join("r"),
+            kinds: vec![ReporterKind::Tap, ReporterKind::Html],
+            ..ReportOptions::default()
+        };
+        let paths = write_reports(&crate::report::testdata::sample(), &o).unwrap();
+        assert_eq!(paths, [o.html_path(), o.tap_path()]);
+        assert!(std::fs::read_to_string(&paths[1])
+            .unwrap()
+            .starts_with("TAP version 14\n"));
     }
 }

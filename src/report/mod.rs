@@ -1,5 +1,6 @@
 //! Stage 5: consumers of run results. The console reporter follows the [`RunEvent`] stream;
-//! the file reporters (JUnit XML, `results.json`) are built from the final [`RunResult`].
+//! the file reporters (JUnit XML, `results.json`, the HTML certification report, TAP, the
+//! GitHub summary) are built from the final [`RunResult`].
 //! Every reporter writes to an injected writer so tests capture output in a buffer.
 //!
 //! [`RunEvent`]: crate::run::RunEvent
@@ -8,18 +9,32 @@ mod console;
 mod detail;
 mod error;
 mod files;
+mod github;
+mod html;
 mod json;
 mod junit;
+mod kind;
+mod latency;
+mod merge;
 mod paint;
 mod progress;
+mod tap;
 mod term;
+#[cfg(test)]
+mod testdata;
 mod text;
 
 pub use console::ConsoleReporter;
 pub use error::ReportError;
 pub use files::{
-    write_reports, ReportOptions, DEFAULT_JSON_NAME, DEFAULT_JUNIT_NAME, DEFAULT_REPORT_DIR,
+    write_reports, ReportOptions, DEFAULT_HTML_NAME, DEFAULT_JSON_NAME, DEFAULT_JUNIT_NAME,
+    DEFAULT_REPORT_DIR, DEFAULT_TAP_NAME,
 };
+pub use github::{write_github_annotations, write_github_summary};
+pub use html::write_html;
 pub use json::{read_json, write_json};
 pub use junit::write_junit;
+pub use kind::ReporterKind;
+pub use merge::merge_results;
+pub use tap::write_tap;
 pub use term::{ColorChoice, TermContext};
