@@ -382,6 +382,9 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
             .map(|_| "embedded reference sandbox".to_string()),
     };
     let fixtures_dir = env.fixtures_dir.clone();
+    let pacer = env
+        .pacing
+        .and_then(|p| crate::run::target::Pacer::new(p.rps, p.burst.unwrap_or(p.rps)));
     let target = Arc::new(Target {
         env,
         base_url,
@@ -392,6 +395,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         templates: l.templates,
         fixtures_dir,
         cli_vars,
+        pacer,
     });
 
     // One subscription for the whole run, unless the target was registered out of band.

@@ -114,6 +114,7 @@ pub struct Environment {
     pub vars: Map<String, Value>,
     pub sla: Option<SlaDoc>,
     pub max_body_bytes: u64,
+    pub pacing: Option<PacingDoc>,
     pub contract: Option<PathBuf>,
     pub fixtures_dir: PathBuf,
 }
@@ -267,6 +268,7 @@ impl Config {
             vars,
             sla: d.sla,
             max_body_bytes: d.max_body_bytes.unwrap_or(1024 * 1024),
+            pacing: d.pacing,
             contract: self.contract_path(),
             fixtures_dir: self.fixtures_dir(),
         })

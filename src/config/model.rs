@@ -55,6 +55,10 @@ pub struct EnvironmentDoc {
     /// Cap on response bodies kept in memory and reports (default 1 MiB).
     #[serde(default)]
     pub max_body_bytes: Option<u64>,
+    /// Client-side rate limiting across all concurrent scenarios (the seed's "implement
+    /// client-side rate limiting"); scenarios with `pacing: false` are exempt.
+    #[serde(default)]
+    pub pacing: Option<PacingDoc>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -86,6 +90,16 @@ pub struct TimeoutsDoc {
     /// Whole scenario (default 120 s).
     #[serde(default)]
     pub scenario: Option<DurationValue>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PacingDoc {
+    /// Requests per second, sustained.
+    pub rps: u32,
+    /// Requests allowed at once above the sustained rate (default: `rps`).
+    #[serde(default)]
+    pub burst: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -619,11 +619,27 @@ impl<'a> ScenarioRun<'a> {
         Ok(resp)
     }
 
+    /// Client-side pacing: waits for `n` request slots unless the scenario opted out.
+    async fn pace(&self, n: usize, res: &mut StepResult) {
+        let Some(pacer) = &self.target.pacer else { return };
+        if self.planned.scenario.pacing == Some(false) {
+            return;
+        }
+        let mut waited = Duration::ZERO;
+        for _ in 0..n {
+            waited += pacer.ready().await;
+        }
+        if waited >= Duration::from_millis(1) {
+            res.waited_ms += ms(waited);
+        }
+    }
+
     async fn send_one(
         &self,
         req: &PreparedRequest,
         res: &mut StepResult,
     ) -> Result<RawResponse, StepError> {
+        self.pace(1, res).await;
         let sent_at = now_rfc3339();
         let t = self.target;
         let recorded = http::record_request(req, sent_at, &t.redactor);
@@ -748,6 +764,7 @@ impl<'a> ScenarioRun<'a> {
                 p.headers.extend(self.auth_headers(&sel).await?);
                 prepared.push(p);
             }
+            self.pace(prepared.len(), res).await;
             let http = &self.target.http;
             let cap = self.target.env.max_body_bytes;
             let results =
@@ -895,7 +912,8 @@ impl<'a> ScenarioRun<'a> {
         }
         let http = &self.target.http;
         let cap = self.target.env.max_body_bytes;
-        // All requests are built first, then sent together.
+        // All requests are built and paced first, then sent together.
+        self.pace(prepared.len(), res).await;
         let results =
             futures::future::join_all(prepared.iter().map(|p| http::send(http, p, cap))).await;
         let mut errors = Vec::new();

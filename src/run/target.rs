@@ -19,6 +19,28 @@ pub struct Target {
     pub fixtures_dir: PathBuf,
     /// `--var KEY=VALUE`: override every other variable of the same name.
     pub cli_vars: Map<String, Value>,
+    /// Client-side pacing shared by every concurrent scenario.
+    pub pacer: Option<Pacer>,
+}
+
+/// A token bucket over all requests of the run (governor's GCRA).
+pub struct Pacer(governor::DefaultDirectRateLimiter);
+
+impl Pacer {
+    pub fn new(rps: u32, burst: u32) -> Option<Pacer> {
+        let rate = std::num::NonZeroU32::new(rps)?;
+        let burst = std::num::NonZeroU32::new(burst.max(1))?;
+        Some(Pacer(governor::RateLimiter::direct(
+            governor::Quota::per_second(rate).allow_burst(burst),
+        )))
+    }
+
+    /// Waits for a slot; returns how long it waited.
+    pub async fn ready(&self) -> std::time::Duration {
+        let t0 = std::time::Instant::now();
+        self.0.until_ready().await;
+        t0.elapsed()
+    }
 }
 
 impl Target {

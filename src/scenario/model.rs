@@ -61,6 +61,10 @@ pub struct Scenario {
     /// Whole-scenario deadline; defaults to the environment's scenario timeout.
     #[serde(default)]
     pub timeout: Option<Spanned<DurationValue>>,
+    /// `false`: exempt from the environment's client-side pacing (a scenario that means to
+    /// trip the target's rate limiter).
+    #[serde(default)]
+    pub pacing: Option<bool>,
 }
 
 /// A step does exactly one thing (validated after parsing): a `request`, a `group` of
