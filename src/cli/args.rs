@@ -84,8 +84,14 @@ pub struct SelectArgs {
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 2/4")?;
-    let k: u32 = k.trim().parse().map_err(|_| format!("`{k}` is not a number"))?;
-    let n: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number"))?;
     if n == 0 || k == 0 || k > n {
         return Err(format!("shard {k}/{n}: K must be between 1 and N"));
     }
@@ -114,6 +120,10 @@ pub struct RunArgs {
     /// Print every exchange, not only failures
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Fail the run when contract coverage (documented responses, error codes and webhook
+    /// events exercised) is below P percent
+    #[arg(long, value_name = "P")]
+    pub min_coverage: Option<f64>,
     /// Report formats, comma separated or repeated: console, junit, json, html, github, tap
     /// [default: console, junit, json, html]
     #[arg(long = "reporter", value_name = "KIND", value_delimiter = ',')]

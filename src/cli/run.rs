@@ -381,6 +381,20 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
             .as_ref()
             .map(|_| "embedded reference sandbox".to_string()),
     };
+    let contract = match &env.contract {
+        Some(path) => match crate::contract::Contract::load(path) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let sla = crate::contract::Sla {
+        p95: env.sla.and_then(|s| s.p95).map(|d| d.0),
+        p99: env.sla.and_then(|s| s.p99).map(|d| d.0),
+    };
     let fixtures_dir = env.fixtures_dir.clone();
     let pacer = env
         .pacing
@@ -396,6 +410,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         fixtures_dir,
         cli_vars,
         pacer,
+        contract: contract.clone(),
     });
 
     // One subscription for the whole run, unless the target was registered out of band.
@@ -417,14 +432,21 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         super::shutdown_signal().await;
         std::process::exit(exit::INTERRUPTED);
     });
+    let post: crate::run::executor::PostRun = {
+        let contract = contract.clone();
+        let min_coverage = a.min_coverage;
+        Arc::new(move |r: &mut crate::run::RunResult| {
+            crate::run::post::finish(r, contract.as_deref(), &sla, min_coverage)
+        })
+    };
     let opts = RunOptions {
         jobs: a.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         fail_fast: a.fail_fast,
         cancel: Some(cancel_rx),
+        post: Some(post),
     };
     let console_on = a.reporters.is_empty()
-        || a
-            .reporters
+        || a.reporters
             .iter()
             .any(|k| matches!(k, crate::report::ReporterKind::Console));
     let mut console = ConsoleReporter::new(std::io::stdout(), term, a.verbose);

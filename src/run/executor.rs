@@ -11,12 +11,25 @@ use std::time::Instant;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
-#[derive(Debug, Clone)]
+/// Run-wide verdicts added once every scenario has finished, before `RunFinished`.
+pub type PostRun = Arc<dyn Fn(&mut RunResult) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct RunOptions {
     pub jobs: usize,
     pub fail_fast: bool,
     /// Becomes `true` on Ctrl-C / SIGTERM: nothing new starts.
     pub cancel: Option<watch::Receiver<bool>>,
+    pub post: Option<PostRun>,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("jobs", &self.jobs)
+            .field("fail_fast", &self.fail_fast)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for RunOptions {
@@ -25,6 +38,7 @@ impl Default for RunOptions {
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             fail_fast: false,
             cancel: None,
+            post: None,
         }
     }
 }
@@ -157,6 +171,10 @@ pub async fn execute(
         interrupted,
         extensions: Default::default(),
     };
+    let mut result = result;
+    if let Some(post) = &opts.post {
+        post(&mut result);
+    }
     sink.on_event(&RunEvent::RunFinished {
         result: Box::new(result.clone()),
     });

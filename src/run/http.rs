@@ -3,7 +3,6 @@ use super::result::{RecordedRequest, RecordedResponse};
 use crate::auth::Redactor;
 use bytes::Bytes;
 use futures::StreamExt;
-use std::error::Error as _;
 use std::time::{Duration, Instant};
 
 /// A request with every template already rendered.
@@ -45,46 +44,186 @@ impl RawResponse {
         }
         serde_json::from_slice(&self.body).ok()
     }
+
+    /// Why [`RawResponse::json`] is `None`, in words a failed check can show; `None` when the
+    /// body is JSON.
+    pub fn json_problem(&self) -> Option<String> {
+        if self.truncated {
+            return Some(format!(
+                "the body is longer than max_body_bytes ({} bytes kept), so it is not read as JSON",
+                self.body.len()
+            ));
+        }
+        if self.body.is_empty() {
+            return Some("the body is empty".into());
+        }
+        let e = serde_json::from_slice::<serde_json::Value>(&self.body).err()?;
+        Some(match self.header("content-type") {
+            Some(ct) if is_json_type(ct) => {
+                format!("the body is not valid JSON although the content type is `{ct}`: {e}")
+            }
+            Some(ct) => format!("the body is not JSON (content type `{ct}`)"),
+            None => format!("the body is not JSON (no content type): {e}"),
+        })
+    }
 }
 
-/// Why no response could be checked. Always names the cause.
-pub fn describe_error(e: &reqwest::Error, url: &url::Url, timeout: Duration) -> String {
-    let host = match (url.host_str(), url.port_or_known_default()) {
+/// `application/json`, `application/problem+json`, `...; charset=utf-8`.
+fn is_json_type(ct: &str) -> bool {
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Redirects followed before a request gives up (the environment's client uses this limit).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// `host:port` of a URL, the way errors name the target.
+fn host_port(url: &url::Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => url.to_string(),
-    };
-    let mut causes = Vec::new();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !causes.contains(&t) {
-            causes.push(t);
-        }
-        src = s.source();
-    }
-    let chain = if causes.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", causes.join(": "))
-    };
-    if e.is_timeout() {
-        format!(
-            "request to {host} timed out after {}",
-            humantime::format_duration(timeout)
-        )
-    } else if e.is_connect() {
-        format!("failed to connect to {host}{chain}")
-    } else if e.is_redirect() {
-        format!("too many redirects from {url}{chain}")
-    } else if e.is_body() || e.is_decode() {
-        format!("failed to read the response body from {host}{chain}")
-    } else {
-        format!("request to {host} failed{chain}")
     }
 }
 
+/// Why no response could be checked. Always names the target and the cause.
+pub fn describe_error(e: &reqwest::Error, url: &url::Url, timeout: Duration) -> String {
+    let host = host_port(url);
+    let cause = root_cause(e, url);
+    if e.is_connect() {
+        if e.is_timeout() {
+            return format!("failed to connect to {host}: timed out (connect timeout)");
+        }
+        return format!("failed to connect to {host}: {cause}");
+    }
+    if e.is_timeout() {
+        return format!(
+            "request to {host} timed out after {}",
+            humantime::format_duration(timeout)
+        );
+    }
+    if e.is_redirect() {
+        let last = e.url().map_or_else(|| url.to_string(), ToString::to_string);
+        let looped = if last == url.as_str() {
+            " (a redirect loop)"
+        } else {
+            ""
+        };
+        return format!(
+            "too many redirects from {url}: gave up after {MAX_REDIRECTS}, the last to {last}{looped}"
+        );
+    }
+    if e.is_body() || e.is_decode() {
+        return format!("failed to read the response body from {host}: {cause}");
+    }
+    format!("request to {host} failed: {cause}")
+}
+
+/// The deepest cause in `e`'s chain that can be said in plain words, else the whole chain
+/// without the wrappers' generic words.
+fn root_cause(e: &(dyn std::error::Error + 'static), url: &url::Url) -> String {
+    let mut plain = None;
+    let mut chain: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut first = true;
+    while let Some(err) = next {
+        if let Some(p) = plain_cause(err, url) {
+            plain = Some(p);
+        }
+        let text = err.to_string();
+        // reqwest's own "error sending request for url (...)" repeats what we already say.
+        if !first && !chain.contains(&text) {
+            chain.push(text);
+        }
+        first = false;
+        next = err.source();
+    }
+    plain.unwrap_or_else(|| {
+        if chain.is_empty() {
+            e.to_string()
+        } else {
+            chain.join(": ")
+        }
+    })
+}
+
+fn plain_cause(err: &(dyn std::error::Error + 'static), url: &url::Url) -> Option<String> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls_cause(tls, url));
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        // rustls errors travel inside (possibly nested) io::Errors, whose `source()` skips them.
+        let mut inner = io.get_ref();
+        while let Some(i) = inner {
+            if let Some(tls) = i.downcast_ref::<rustls::Error>() {
+                return Some(tls_cause(tls, url));
+            }
+            inner = i
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref());
+        }
+        use std::io::ErrorKind as K;
+        return Some(match io.kind() {
+            K::ConnectionRefused => "connection refused".into(),
+            K::ConnectionReset => "the connection was reset".into(),
+            K::ConnectionAborted => "the connection was aborted".into(),
+            K::UnexpectedEof => "the connection closed".into(),
+            K::TimedOut => "timed out".into(),
+            K::BrokenPipe => "the connection closed while the request was sent".into(),
+            _ => io.to_string(),
+        });
+    }
+    if let Some(h) = err.downcast_ref::<hyper::Error>() {
+        if h.is_incomplete_message() {
+            return Some("the connection closed before a complete response arrived".into());
+        }
+        if h.is_parse() || h.is_parse_status() || h.is_parse_too_large() {
+            return Some(format!("the response is not valid HTTP/1.1 ({h})"));
+        }
+    }
+    None
+}
+
+fn tls_cause(e: &rustls::Error, url: &url::Url) -> String {
+    use rustls::CertificateError as C;
+    let host = url.host_str().unwrap_or("the target");
+    let what = match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => "the server's certificate is not signed by a trusted CA".into(),
+            C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired".into(),
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "the server's certificate is not valid yet".into()
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                format!("the server's certificate is not valid for `{host}`")
+            }
+            C::Revoked => "the server's certificate is revoked".into(),
+            _ => "the server's certificate was rejected".into(),
+        },
+        rustls::Error::AlertReceived(_) => "the server refused the handshake".into(),
+        rustls::Error::InvalidMessage(_) => {
+            "the server did not answer with TLS (is it plain HTTP?)".into()
+        }
+        _ => "TLS error".into(),
+    };
+    format!("TLS handshake failed: {what} ({e})")
+}
+
+/// How far an exchange got, to say what was missing when its time ran out.
+#[derive(Default)]
+struct Progress {
+    status: Option<u16>,
+    content_length: Option<u64>,
+    received: usize,
+}
+
 /// Sends `req`; the whole exchange (headers and body) must finish within `req.timeout`.
+/// At most `cap` bytes of the body are kept (and read); a longer body is marked truncated.
 pub async fn send(
     client: &reqwest::Client,
     req: &PreparedRequest,
@@ -97,13 +236,17 @@ pub async fn send(
     if let Some(b) = &req.body {
         builder = builder.body(b.clone());
     }
+    let host = host_port(&req.url);
     let started = Instant::now();
+    let mut progress = Progress::default();
     let fut = async {
         let resp = builder
             .send()
             .await
             .map_err(|e| describe_error(&e, &req.url, req.timeout))?;
         let status = resp.status().as_u16();
+        progress.status = Some(status);
+        progress.content_length = resp.content_length();
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
@@ -117,18 +260,22 @@ pub async fn send(
         let mut stream = resp.bytes_stream();
         let mut body = Vec::new();
         let mut truncated = false;
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
+                let of = progress
+                    .content_length
+                    .map_or(String::new(), |n| format!(" of {n}"));
                 format!(
-                    "{} after {} bytes of the body",
+                    "{} after {}{of} bytes",
                     describe_error(&e, &req.url, req.timeout),
-                    body.len()
+                    progress.received
                 )
             })?;
-            let room = usize::try_from(cap)
-                .unwrap_or(usize::MAX)
-                .saturating_sub(body.len());
+            progress.received += chunk.len();
+            let room = cap.saturating_sub(body.len());
             if chunk.len() > room {
+                // Stop reading: the rest is never downloaded (the connection is dropped).
                 body.extend_from_slice(&chunk[..room]);
                 truncated = true;
                 break;
@@ -143,13 +290,24 @@ pub async fn send(
             latency: started.elapsed(),
         })
     };
-    match tokio::time::timeout(req.timeout, fut).await {
+    let outcome = tokio::time::timeout(req.timeout, fut).await;
+    match outcome {
         Ok(r) => r,
-        Err(_) => Err(format!(
-            "no complete response from {} within {} (timed out)",
-            req.url.host_str().unwrap_or("the target"),
-            humantime::format_duration(req.timeout)
-        )),
+        Err(_) => {
+            let after = humantime::format_duration(req.timeout);
+            Err(match progress.status {
+                None => format!("timed out after {after} waiting for a response from {host}"),
+                Some(status) => {
+                    let of = progress
+                        .content_length
+                        .map_or(String::new(), |n| format!(" of {n}"));
+                    format!(
+                        "timed out after {after} reading the response body from {host} (status {status}, {}{of} bytes received)",
+                        progress.received
+                    )
+                }
+            })
+        }
     }
 }
 

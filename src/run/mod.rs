@@ -4,6 +4,7 @@ pub mod event;
 pub mod executor;
 pub mod http;
 pub mod plan;
+pub mod post;
 pub mod result;
 pub mod scenario;
 pub mod target;

@@ -56,6 +56,8 @@ struct ScenarioRun<'a> {
     webhooks: Vec<WebhookRecord>,
     steps: Vec<StepResult>,
     events: &'a UnboundedSender<RunEvent>,
+    /// The current step lets the automatic contract check run (`contract: false` turns it off).
+    contract_on: bool,
 }
 
 /// Runs one planned scenario to its result (never panics on target or input problems).
@@ -80,6 +82,7 @@ pub async fn run_scenario(
         webhooks: Vec::new(),
         steps: Vec::new(),
         events: &events,
+        contract_on: true,
     };
     let sc = planned.scenario.clone();
     let deadline = sc
@@ -349,6 +352,7 @@ impl<'a> ScenarioRun<'a> {
             waited_ms: 0.0,
             log: Vec::new(),
         };
+        self.contract_on = step.contract.as_ref().is_none_or(|c| c.value);
         let r = self.dispatch(step, &mut res).await;
         if let Err(e) = r {
             res.error = Some(e);
@@ -375,7 +379,9 @@ impl<'a> ScenarioRun<'a> {
             if let Some(poll) = &step.poll {
                 return self.poll(req, step, poll, timeout, res).await;
             }
-            let resp = self.exchange(req, step.expect.as_ref(), timeout, res).await?;
+            let resp = self
+                .exchange(req, step.expect.as_ref(), timeout, res)
+                .await?;
             self.evaluate_and_capture(step.expect.as_ref(), &step.capture, &resp, res);
             self.last = Some(resp);
             return Ok(());
@@ -619,9 +625,46 @@ impl<'a> ScenarioRun<'a> {
         Ok(resp)
     }
 
+    /// The automatic contract check of one response: failed aspects become failed checks of
+    /// the step; returns the operation the exchange was matched to.
+    fn contract_check(
+        &self,
+        req: &PreparedRequest,
+        resp: &RawResponse,
+        res: &mut StepResult,
+    ) -> Option<String> {
+        let contract = self.target.contract.as_ref()?;
+        let path = self.target.api_path(&req.url);
+        let verdict = contract.check_response(
+            req.method.as_str(),
+            path,
+            resp.status,
+            &resp.headers,
+            &resp.body,
+        );
+        let op = verdict.operation.as_ref().map(|o| o.id.clone());
+        if !self.contract_on {
+            return op;
+        }
+        let method = req.method.as_str();
+        for mut c in verdict.checks.into_iter().filter(|c| !c.passed) {
+            c.check = format!("contract {}: {method} {path}", c.check);
+            if !res
+                .checks
+                .iter()
+                .any(|x| x.check == c.check && x.actual == c.actual)
+            {
+                res.checks.push(c);
+            }
+        }
+        op
+    }
+
     /// Client-side pacing: waits for `n` request slots unless the scenario opted out.
     async fn pace(&self, n: usize, res: &mut StepResult) {
-        let Some(pacer) = &self.target.pacer else { return };
+        let Some(pacer) = &self.target.pacer else {
+            return;
+        };
         if self.planned.scenario.pacing == Some(false) {
             return;
         }
@@ -646,13 +689,14 @@ impl<'a> ScenarioRun<'a> {
         res.attempts += 1;
         match http::send(&t.http, req, t.env.max_body_bytes).await {
             Ok(resp) => {
+                let operation = self.contract_check(req, &resp, res);
                 keep_exchange(
                     res,
                     Exchange {
                         request: recorded,
                         response: Some(http::record_response(&resp, &t.redactor)),
                         error: None,
-                        operation: None,
+                        operation,
                     },
                 );
                 Ok(resp)
@@ -789,13 +833,14 @@ impl<'a> ScenarioRun<'a> {
                         return Err(format!("attempt {sent} of {times}: {e}"));
                     }
                 };
+                let operation = self.contract_check(p, &resp, res);
                 keep_exchange(
                     res,
                     Exchange {
                         request: recorded,
                         response: Some(http::record_response(&resp, &t.redactor)),
                         error: None,
-                        operation: None,
+                        operation,
                     },
                 );
                 if let Some(each) = &rep.value.each {
@@ -873,7 +918,9 @@ impl<'a> ScenarioRun<'a> {
             .map_or(Duration::from_secs(1), |i| i.value.0);
         let started = Instant::now();
         loop {
-            let resp = self.exchange(req, step.expect.as_ref(), timeout, res).await?;
+            let resp = self
+                .exchange(req, step.expect.as_ref(), timeout, res)
+                .await?;
             let checks = self.evaluate(step.expect.as_ref(), &resp);
             let passed = checks.iter().all(|c| c.passed);
             if passed || started.elapsed() + interval > limit {
@@ -923,13 +970,14 @@ impl<'a> ScenarioRun<'a> {
             let recorded = http::record_request(p, now_rfc3339(), &t.redactor);
             match r {
                 Ok(resp) => {
+                    let before = res.checks.len();
+                    let operation = self.contract_check(p, &resp, res);
                     res.exchanges.push(Exchange {
                         request: recorded,
                         response: Some(http::record_response(&resp, &t.redactor)),
                         error: None,
-                        operation: None,
+                        operation,
                     });
-                    let before = res.checks.len();
                     self.evaluate_and_capture(
                         m.value.expect.as_ref(),
                         &m.value.capture,
@@ -1205,6 +1253,21 @@ impl<'a> ScenarioRun<'a> {
                 d.verdict
             ));
         }
+        if let (Some(contract), true) = (&self.target.contract, self.contract_on) {
+            for d in seen.iter().filter(|d| d.is_valid()) {
+                let (Some(kind), Some(json)) = (&d.event_type, &d.json) else {
+                    continue;
+                };
+                for mut c in contract
+                    .check_webhook(kind, json)
+                    .into_iter()
+                    .filter(|c| !c.passed)
+                {
+                    c.check = format!("contract webhook {kind} {}", c.check);
+                    res.checks.push(c);
+                }
+            }
+        }
         let loc = Some(self.loc(exp));
         let distinct = distinct_ids(&seen);
         let mut push = |passed: bool, check: &str, expected: String, actual: String| {
@@ -1476,5 +1539,8 @@ pub fn retry_after(v: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }

@@ -1,10 +1,12 @@
 //! Everything a run needs about its target, shared by all concurrent scenarios.
 use crate::auth::{AuthManager, Redactor};
 use crate::config::Environment;
+use crate::contract::Contract;
 use crate::template::TemplateEngine;
 use crate::webhook::Receiver;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
+use std::sync::Arc;
 use url::Url;
 
 pub struct Target {
@@ -21,6 +23,8 @@ pub struct Target {
     pub cli_vars: Map<String, Value>,
     /// Client-side pacing shared by every concurrent scenario.
     pub pacer: Option<Pacer>,
+    /// The OpenAPI contract every exchange is checked against, when the config names one.
+    pub contract: Option<Arc<Contract>>,
 }
 
 /// A token bucket over all requests of the run (governor's GCRA).
@@ -53,6 +57,16 @@ impl Target {
         let sep = if path.starts_with('/') { "" } else { "/" };
         Url::parse(&format!("{base}{sep}{path}"))
             .map_err(|e| format!("invalid URL for path `{path}`: {e}"))
+    }
+
+    /// The path of `url` below the base URL's path (what contract templates describe).
+    pub fn api_path<'u>(&self, url: &'u Url) -> &'u str {
+        let base = self.base_url.path().trim_end_matches('/');
+        let p = url.path();
+        match p.strip_prefix(base) {
+            Some(rest) if rest.starts_with('/') => rest,
+            _ => p,
+        }
     }
 
     pub fn redact_headers(&self, h: &[(String, String)]) -> Vec<(String, String)> {

@@ -1,0 +1,133 @@
+//! After the scenarios: run-wide verdicts that are test cases of their own — the SLA over
+//! every latency of the run, and the minimum contract coverage — plus the coverage and
+//! latency sections of the results.
+use super::result::*;
+use crate::contract::{latency_report, Contract, Sla};
+
+/// Suite name of the run-wide test cases.
+pub const RUN_SUITE: &str = "run";
+
+fn synthetic(id: &str, name: &str, description: &str, checks: Vec<CheckOutcome>) -> ScenarioResult {
+    let passed = checks.iter().all(|c| c.passed);
+    let reason = checks
+        .iter()
+        .find(|c| !c.passed)
+        .map(|c| format!("{}: expected {}, got {}", c.check, c.expected, c.actual));
+    let location = SourceLocation {
+        file: "conform.yaml".into(),
+        line: 0,
+        column: 0,
+    };
+    ScenarioResult {
+        id: format!("{RUN_SUITE}::{id}"),
+        name: name.into(),
+        file: "conform.yaml".into(),
+        suite: RUN_SUITE.into(),
+        description: Some(description.into()),
+        tags: vec![RUN_SUITE.into()],
+        requires: Vec::new(),
+        covers: Vec::new(),
+        location: location.clone(),
+        outcome: if passed {
+            Outcome::Passed
+        } else {
+            Outcome::Failed
+        },
+        reason,
+        started_at: None,
+        duration_ms: 0.0,
+        steps: vec![StepResult {
+            name: name.into(),
+            phase: Phase::Steps,
+            location,
+            outcome: if passed {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            },
+            duration_ms: 0.0,
+            error: None,
+            checks,
+            exchanges: Vec::new(),
+            attempts: 0,
+            waited_ms: 0.0,
+            log: Vec::new(),
+        }],
+        webhooks: Vec::new(),
+    }
+}
+
+/// Adds `extensions.contract`, `extensions.coverage`, `extensions.latency`, and the SLA and
+/// coverage test cases; recomputes the summary.
+pub fn finish(
+    result: &mut RunResult,
+    contract: Option<&Contract>,
+    sla: &Sla,
+    min_coverage: Option<f64>,
+) {
+    let latency = latency_report(result, sla);
+    if let Ok(v) = serde_json::to_value(&latency) {
+        result.extensions.insert("latency".into(), v);
+    }
+    let ran = result.summary.total > result.summary.skipped + result.summary.not_run;
+    if let (Some(_), true) = (&latency.sla, ran) {
+        let mut checks = Vec::new();
+        let o = &latency.overall;
+        for (label, limit, got) in [("p95", sla.p95, o.p95_ms), ("p99", sla.p99, o.p99_ms)] {
+            let Some(limit) = limit else { continue };
+            let limit_ms = limit.as_secs_f64() * 1000.0;
+            checks.push(CheckOutcome {
+                passed: got.is_none_or(|g| g <= limit_ms),
+                check: format!("latency {label}"),
+                expected: format!("< {} ms", limit_ms),
+                actual: got.map_or_else(|| "no responses".into(), |g| format!("{g:.1} ms")),
+                location: None,
+                detail: Some("over every response of the run (nearest rank)".into()),
+            });
+        }
+        result.scenarios.push(synthetic(
+            "sla",
+            "SLA",
+            "latency percentiles over the run against the environment's SLA",
+            checks,
+        ));
+    }
+    if let Some(contract) = contract {
+        result.extensions.insert(
+            "contract".into(),
+            serde_json::json!({
+                "title": contract.title(),
+                "version": contract.version(),
+                "sha256": contract.sha256(),
+                "path": contract.path().display().to_string(),
+            }),
+        );
+        let coverage = contract.coverage(result);
+        let percent = coverage.percent();
+        if let Ok(v) = serde_json::to_value(&coverage) {
+            result.extensions.insert("coverage".into(), v);
+        }
+        if let Some(min) = min_coverage {
+            let check = CheckOutcome {
+                passed: percent >= min,
+                check: "contract coverage".into(),
+                expected: format!(">= {min:.1} %"),
+                actual: format!(
+                    "{percent:.1} % ({} of {} items)",
+                    coverage.covered, coverage.total
+                ),
+                location: None,
+                detail: Some(
+                    "documented responses, error codes and webhook events exercised".into(),
+                ),
+            };
+            result.scenarios.push(synthetic(
+                "coverage",
+                "contract coverage",
+                "--min-coverage",
+                vec![check],
+            ));
+        }
+    }
+    result.summary = Summary::of(&result.scenarios);
+}
