@@ -257,3 +257,206 @@ impl Contract {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::fixture::{exchange, run, scenario, webhook};
+    use crate::contract::tests::contract;
+
+    fn err(code: &str) -> String {
+        format!(
+            r#"{{"error_code":"{code}","message":"m","request_id":"r","timestamp":"2024-01-15T10:30:00Z"}}"#
+        )
+    }
+
+    #[test]
+    fn counts_responses_error_codes_and_events_exactly() {
+        let c = contract();
+        let r = run(vec![
+            scenario(
+                vec![
+                    exchange(
+                        "POST",
+                        "/api/v1/orders",
+                        Some("createOrder"),
+                        201,
+                        "{}",
+                        10.0,
+                    ),
+                    exchange(
+                        "POST",
+                        "/api/v1/orders",
+                        Some("createOrder"),
+                        201,
+                        "{}",
+                        10.0,
+                    ),
+                    exchange(
+                        "POST",
+                        "/api/v1/orders",
+                        Some("createOrder"),
+                        409,
+                        &err("INSUFFICIENT_INVENTORY"),
+                        10.0,
+                    ),
+                    exchange(
+                        "GET",
+                        "/api/v1/orders/ORD-1",
+                        Some("getOrder"),
+                        404,
+                        &err("NOT_FOUND"),
+                        10.0,
+                    ),
+                    // No operation recorded: matched again from the URL.
+                    exchange("GET", "/api/v1/orders/ORD-2?x=1", None, 200, "{}", 10.0),
+                    // Undocumented status, undocumented operation, unknown code.
+                    exchange(
+                        "GET",
+                        "/api/v1/orders/ORD-3",
+                        Some("getOrder"),
+                        418,
+                        &err("TEAPOT"),
+                        10.0,
+                    ),
+                    exchange("GET", "/api/v1/nope", None, 404, &err("NOT_FOUND"), 10.0),
+                    // Sandbox controls are left out, codes included.
+                    exchange(
+                        "GET",
+                        "/sandbox/v1/stats",
+                        Some("sandboxStats"),
+                        401,
+                        &err("UNAUTHORIZED"),
+                        10.0,
+                    ),
+                ],
+                vec![
+                    webhook("order.created"),
+                    webhook("order.created"),
+                    webhook("order.shipped"),
+                ],
+            ),
+            scenario(vec![], vec![webhook("order.cancelled")]),
+        ]);
+        let cov = c.coverage(&r);
+
+        // 10 non-sandbox operations; their documented response keys.
+        assert_eq!(cov.operations.len(), 10);
+        let keys: usize = cov.operations.iter().map(|o| o.total).sum();
+        assert_eq!(cov.responses.total, keys);
+        assert_eq!(cov.responses.covered, 4);
+        let count = |id: &str| {
+            cov.responses
+                .items
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.count)
+        };
+        assert_eq!(count("createOrder 201"), Some(2));
+        assert_eq!(count("createOrder 409"), Some(1));
+        assert_eq!(count("getOrder 404"), Some(1));
+        assert_eq!(count("getOrder 200"), Some(1));
+        assert_eq!(count("createOrder 200"), Some(0));
+        assert!(cov
+            .responses
+            .not_covered
+            .contains(&"createOrder 200".to_string()));
+        assert_eq!(cov.responses.not_covered.len(), keys - 4);
+
+        let create = cov
+            .operations
+            .iter()
+            .find(|o| o.id == "createOrder")
+            .unwrap();
+        assert_eq!((create.exchanges, create.covered, create.total), (3, 2, 11));
+        assert_eq!(
+            create.not_covered,
+            ["200", "400", "401", "402", "403", "413", "429", "500", "503"]
+        );
+        let get = cov.operations.iter().find(|o| o.id == "getOrder").unwrap();
+        assert_eq!((get.exchanges, get.covered, get.total), (3, 2, 8));
+        assert_eq!(get.percent, 25.0);
+
+        assert_eq!((cov.error_codes.total, cov.error_codes.covered), (14, 2));
+        let codes: Vec<(&str, u64)> = cov
+            .error_codes
+            .items
+            .iter()
+            .filter(|i| i.count > 0)
+            .map(|i| (i.id.as_str(), i.count))
+            .collect();
+        assert_eq!(codes, [("NOT_FOUND", 2), ("INSUFFICIENT_INVENTORY", 1)]);
+        assert_eq!(cov.error_codes.not_covered.len(), 12);
+
+        assert_eq!(
+            (cov.webhook_events.total, cov.webhook_events.covered),
+            (3, 2)
+        );
+        assert_eq!(cov.webhook_events.not_covered, ["order.updated"]);
+        assert_eq!(
+            cov.webhook_events.items[1],
+            CoverageItem {
+                id: "order.created".into(),
+                count: 2
+            }
+        );
+
+        let undocumented: Vec<(&str, u64)> = cov
+            .undocumented
+            .iter()
+            .map(|i| (i.id.as_str(), i.count))
+            .collect();
+        assert_eq!(
+            undocumented,
+            [
+                ("error_code TEAPOT", 1),
+                ("operation GET /api/v1/nope", 1),
+                ("status 418 of getOrder", 1),
+                ("webhook event order.shipped", 1),
+            ]
+        );
+
+        assert_eq!(cov.total, keys + 14 + 3);
+        assert_eq!(cov.covered, 4 + 2 + 2);
+        let expected = 8.0 * 100.0 / (keys + 17) as f64;
+        assert!((cov.percent() - expected).abs() < 1e-9, "{}", cov.percent());
+        assert!((cov.webhook_events.percent - 200.0 / 3.0).abs() < 1e-9);
+
+        // It round-trips through JSON (results.json extension).
+        let json = serde_json::to_string(&cov).unwrap();
+        let back: Coverage = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, cov);
+    }
+
+    #[test]
+    fn ranges_and_default_count_for_their_statuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.yaml");
+        std::fs::write(
+            &p,
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {description: ok}\n        4XX: {description: client}\n        default: {description: other}\n",
+        )
+        .unwrap();
+        let c = Contract::load(&p).unwrap();
+        let r = run(vec![scenario(
+            vec![
+                exchange("GET", "/a", Some("a"), 404, "", 1.0),
+                exchange("GET", "/a", Some("a"), 429, "", 1.0),
+                exchange("GET", "/a", Some("a"), 503, "", 1.0),
+            ],
+            vec![],
+        )]);
+        let cov = c.coverage(&r);
+        let items: Vec<(&str, u64)> = cov
+            .responses
+            .items
+            .iter()
+            .map(|i| (i.id.as_str(), i.count))
+            .collect();
+        assert_eq!(items, [("a 200", 0), ("a 4XX", 2), ("a default", 1)]);
+        assert_eq!((cov.total, cov.covered), (3, 2));
+        // An empty run covers nothing.
+        let cov = c.coverage(&run(vec![]));
+        assert_eq!((cov.covered, cov.percent()), (0, 0.0));
+    }
+}

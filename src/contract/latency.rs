@@ -205,3 +205,148 @@ pub fn latency_report(result: &RunResult, sla: &Sla) -> LatencyReport {
         sla,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::fixture::{exchange, run, scenario};
+
+    fn sla(p95: Option<u64>, p99: Option<u64>) -> Sla {
+        Sla {
+            p95: p95.map(Duration::from_millis),
+            p99: p99.map(Duration::from_millis),
+        }
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(nearest_rank(&v, 50.0), Some(50.0));
+        assert_eq!(nearest_rank(&v, 95.0), Some(95.0));
+        assert_eq!(nearest_rank(&v, 99.0), Some(99.0));
+        assert_eq!(nearest_rank(&v, 100.0), Some(100.0));
+        assert_eq!(nearest_rank(&v, 0.0), Some(1.0));
+        let v = [10.0, 20.0, 30.0, 40.0, 50.0];
+        // ceil(0.95 * 5) = 5, ceil(0.5 * 5) = 3
+        assert_eq!(nearest_rank(&v, 95.0), Some(50.0));
+        assert_eq!(nearest_rank(&v, 50.0), Some(30.0));
+        assert_eq!(nearest_rank(&v, 40.0), Some(20.0));
+        assert_eq!(nearest_rank(&[], 95.0), None);
+    }
+
+    /// 20 responses: 19 of getOrder at 1..=19 ms and one createOrder at 312 ms.
+    fn result() -> RunResult {
+        let mut xs: Vec<_> = (1..=19)
+            .map(|i| {
+                exchange(
+                    "GET",
+                    "/api/v1/orders/ORD-1",
+                    Some("getOrder"),
+                    200,
+                    "{}",
+                    f64::from(i),
+                )
+            })
+            .collect();
+        xs.push(exchange(
+            "POST",
+            "/api/v1/orders",
+            Some("createOrder"),
+            201,
+            "{}",
+            312.0,
+        ));
+        let mut failed = exchange("GET", "/x", None, 200, "", 0.0);
+        failed.response = None;
+        failed.error = Some("connection refused".into());
+        xs.push(failed);
+        run(vec![scenario(xs, vec![])])
+    }
+
+    #[test]
+    fn percentiles_overall_and_per_operation() {
+        let r = latency_report(&result(), &Sla::default());
+        assert_eq!(r.overall.count, 20);
+        assert_eq!(r.overall.min_ms, Some(1.0));
+        assert_eq!(r.overall.max_ms, Some(312.0));
+        assert_eq!(r.overall.p50_ms, Some(10.0));
+        assert_eq!(r.overall.p90_ms, Some(18.0));
+        assert_eq!(r.overall.p95_ms, Some(19.0));
+        assert_eq!(r.overall.p99_ms, Some(312.0));
+        assert_eq!(r.overall.mean_ms, Some((190.0 + 312.0) / 20.0));
+        let ops: Vec<(&str, usize)> = r
+            .operations
+            .iter()
+            .map(|o| (o.operation.as_str(), o.stats.count))
+            .collect();
+        assert_eq!(ops, [("createOrder", 1), ("getOrder", 19)]);
+        assert_eq!(r.operations[1].stats.p95_ms, Some(19.0));
+        assert_eq!(r.sla_passed(), None);
+        assert!(r.sla_failures().is_empty());
+    }
+
+    #[test]
+    fn histogram_buckets_are_inclusive_upper_bounds() {
+        let r = latency_report(&result(), &Sla::default());
+        let counts: Vec<(Option<f64>, usize)> =
+            r.histogram.iter().map(|b| (b.le_ms, b.count)).collect();
+        assert_eq!(
+            counts,
+            [
+                (Some(1.0), 1),
+                (Some(2.0), 1),
+                (Some(5.0), 3),
+                (Some(10.0), 5),
+                (Some(20.0), 9),
+                (Some(50.0), 0),
+                (Some(100.0), 0),
+                (Some(200.0), 0),
+                (Some(500.0), 1),
+                (Some(1000.0), 0),
+                (Some(2000.0), 0),
+                (None, 0),
+            ]
+        );
+        let slow = run(vec![scenario(
+            vec![exchange("GET", "/", None, 200, "", 2500.0)],
+            vec![],
+        )]);
+        let r = latency_report(&slow, &Sla::default());
+        assert_eq!(r.histogram.last().unwrap().count, 1);
+        assert_eq!(r.operations[0].operation, NO_OPERATION);
+    }
+
+    #[test]
+    fn sla_pass_and_fail() {
+        let r = latency_report(&result(), &sla(Some(200), None));
+        assert_eq!(r.sla_passed(), Some(true));
+        let r = latency_report(&result(), &sla(Some(19), Some(312)));
+        assert_eq!(r.sla_passed(), Some(true), "equal to the objective passes");
+        let r = latency_report(&result(), &sla(Some(10), Some(200)));
+        assert_eq!(r.sla_passed(), Some(false));
+        assert_eq!(
+            r.sla_failures(),
+            ["p95 19 ms exceeds 10 ms", "p99 312 ms exceeds 200 ms"]
+        );
+        let r = latency_report(
+            &result(),
+            &Sla {
+                p95: Some(Duration::from_micros(18_500)),
+                p99: None,
+            },
+        );
+        assert_eq!(r.sla_failures(), ["p95 19 ms exceeds 18.5 ms"]);
+        let r = latency_report(&run(vec![]), &sla(Some(200), None));
+        assert_eq!(r.sla_passed(), Some(false));
+        assert_eq!(
+            r.sla_failures(),
+            ["p95 cannot be checked: no responses were recorded"]
+        );
+        assert_eq!(r.overall.count, 0);
+        assert_eq!(r.overall.p95_ms, None);
+        // Round trip.
+        let back: LatencyReport =
+            serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+    }
+}

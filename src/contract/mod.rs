@@ -22,4 +22,6 @@ pub use latency::{
 pub use operation::OperationRef;
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod tests;
