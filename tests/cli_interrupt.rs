@@ -21,7 +21,10 @@ fn interrupt_run(signal: &str) {
     // Wait (bounded) until the first request is in flight, then signal.
     let t0 = Instant::now();
     while server.stall_hits.load(Ordering::SeqCst) == before {
-        assert!(t0.elapsed() < Duration::from_secs(20), "the run never reached the target");
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the run never reached the target"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let status = std::process::Command::new("kill")
@@ -31,10 +34,17 @@ fn interrupt_run(signal: &str) {
     assert!(status.success());
     let t1 = Instant::now();
     let out = child.wait_with_output().expect("wait");
-    assert!(t1.elapsed() < Duration::from_secs(15), "the interrupted run took too long to stop");
+    assert!(
+        t1.elapsed() < Duration::from_secs(15),
+        "the interrupted run took too long to stop"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     let r = p.results();
     assert_eq!(r["interrupted"], true);
     let scenarios = r["scenarios"].as_array().expect("scenarios");
@@ -43,13 +53,21 @@ fn interrupt_run(signal: &str) {
     let first = &scenarios[0];
     let steps = first["steps"].as_array().expect("steps");
     assert!(
-        steps.iter().any(|s| s["phase"] == "teardown" && s["outcome"] == "passed"),
+        steps
+            .iter()
+            .any(|s| s["phase"] == "teardown" && s["outcome"] == "passed"),
         "the teardown of the interrupted scenario ran: {first}"
     );
     for s in &scenarios[1..] {
-        assert!(s["steps"].as_array().is_some_and(|a| a.is_empty()), "nothing new started: {s}");
+        assert!(
+            s["steps"].as_array().is_some_and(|a| a.is_empty()),
+            "nothing new started: {s}"
+        );
     }
-    assert!(p.read("reports/junit.xml").contains("not run"), "junit marks them");
+    assert!(
+        p.read("reports/junit.xml").contains("not run"),
+        "junit marks them"
+    );
 }
 
 #[test]

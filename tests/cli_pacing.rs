@@ -31,7 +31,11 @@ fn pacing_spaces_requests_and_opt_out_is_exempt() {
     let out = p.run(&["run", "--jobs", "1"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let r = p.results();
-    let waited = |i: usize| r["scenarios"][i]["steps"][0]["waited_ms"].as_f64().unwrap_or(-1.0);
+    let waited = |i: usize| {
+        r["scenarios"][i]["steps"][0]["waited_ms"]
+            .as_f64()
+            .unwrap_or(-1.0)
+    };
     // 6 requests at 10/s with a burst of 1: at least 5 gaps of 100 ms.
     assert!(waited(0) >= 400.0, "paced scenario waited {} ms", waited(0));
     assert_eq!(waited(1), 0.0, "the opted-out scenario is not paced");

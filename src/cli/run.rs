@@ -238,6 +238,9 @@ fn sandbox_config_from(
     if let Some(d) = doc.delivery_timeout {
         c.delivery_timeout = d.0;
     }
+    if let Some(d) = doc.latency {
+        c.latency = d.0;
+    }
     for f in &doc.faults {
         c.faults.insert(super::sandbox::parse_fault(f)?);
     }

@@ -74,6 +74,10 @@ pub struct EmbeddedSandboxDoc {
     pub webhook_retry_scale: Option<f64>,
     #[serde(default)]
     pub delivery_timeout: Option<DurationValue>,
+    /// Delay added by the `latency` fault.
+    #[serde(default)]
+    pub latency: Option<DurationValue>,
+    /// Deliberate contract violations to switch on (`conform sandbox --fault list`).
     #[serde(default)]
     pub faults: Vec<String>,
 }
