@@ -720,14 +720,16 @@ fn display_time(s: &str) -> String {
     }
 }
 
-/// The path and query of a URL, for diagram labels (the base URL is in the header).
+/// The path and query of a URL as it was recorded (not re-encoded), for diagram labels; the
+/// base URL is in the header.
 pub(crate) fn url_path(u: &str) -> String {
-    match url::Url::parse(u) {
-        Ok(parsed) if parsed.has_host() => match parsed.query() {
-            Some(q) => format!("{}?{q}", parsed.path()),
-            None => parsed.path().to_string(),
+    match u.split_once("://") {
+        Some((_, rest)) => match rest.find(['/', '?']) {
+            Some(i) if rest[i..].starts_with('/') => rest[i..].to_string(),
+            Some(i) => format!("/{}", &rest[i..]),
+            None => "/".to_string(),
         },
-        _ => u.to_string(),
+        None => u.to_string(),
     }
 }
 
@@ -952,7 +954,7 @@ fn latency_view(result: &RunResult) -> LatencyView {
     };
     let peak = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let chart_height = 140;
-    let (bw, gap, left) = (56, 8, 8);
+    let (bw, gap, left) = (42, 7, 6);
     let bars = buckets
         .into_iter()
         .enumerate()
@@ -1154,6 +1156,9 @@ mod tests {
     #[test]
     fn url_paths() {
         assert_eq!(url_path("http://h:1/a/b?x=1"), "/a/b?x=1");
+        assert_eq!(url_path("http://h:1/x?q=<b>"), "/x?q=<b>");
+        assert_eq!(url_path("http://h:1?q=1"), "/?q=1");
+        assert_eq!(url_path("http://h:1"), "/");
         assert_eq!(url_path("not a url"), "not a url");
     }
 }
