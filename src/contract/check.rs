@@ -62,6 +62,30 @@ fn count(n: usize) -> String {
     }
 }
 
+/// The `Allow` of a 405 lists exactly the methods the path documents (order and case aside).
+fn allow_check(methods: &[&str], allow: &str) -> CheckOutcome {
+    let mut want: Vec<String> = methods.iter().map(|m| m.to_ascii_uppercase()).collect();
+    let mut got: Vec<String> = allow
+        .split(',')
+        .map(|m| m.trim().to_ascii_uppercase())
+        .filter(|m| !m.is_empty())
+        .collect();
+    want.sort();
+    want.dedup();
+    got.sort();
+    got.dedup();
+    // HEAD and OPTIONS are often answered implicitly; they may be listed without being documented.
+    got.retain(|m| want.contains(m) || (m != "HEAD" && m != "OPTIONS"));
+    let passed = got == want;
+    outcome(
+        passed,
+        "contract allow",
+        want.join(", "),
+        allow,
+        (!passed).then(|| "the Allow header of a 405 lists the methods the path documents".into()),
+    )
+}
+
 impl Contract {
     /// Checks one response against the operation its method and path match: the status is
     /// documented (exactly, as a `4XX` range or as `default`), the content type is a documented
@@ -95,7 +119,8 @@ impl Contract {
 
         let path = path_only(path);
         let method = method.to_ascii_uppercase();
-        let (global, name, why) = match self.methods_of(&path) {
+        let documented = self.methods_of(&path);
+        let (global, name, why) = match &documented {
             None => (
                 self.unknown_path.as_ref().filter(|_| status == 404),
                 "unknownPath",
@@ -128,6 +153,9 @@ impl Contract {
                     body,
                     &mut checks,
                 );
+                if let (Some((_, methods)), Some(allow)) = (&documented, header(headers, "allow")) {
+                    checks.push(allow_check(methods, allow));
+                }
             }
             None => checks.push(outcome(
                 false,

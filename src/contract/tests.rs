@@ -522,6 +522,19 @@ fn undocumented_operations_fail_unless_answered_as_the_api_wide_404_or_405() {
         err.to_string().as_bytes(),
     );
     assert!(v.passed(), "{:#?}", v.checks);
+    assert_eq!(check(&v, "contract allow").expected, "GET, POST");
+    let mut h = api_headers();
+    h.push(("Allow".into(), "GET, POST, DELETE".into()));
+    let v = c.check_response(
+        "PATCH",
+        "/api/v1/orders",
+        405,
+        &h,
+        err.to_string().as_bytes(),
+    );
+    let allow = check(&v, "contract allow");
+    assert!(!allow.passed);
+    assert_eq!(allow.actual, "GET, POST, DELETE");
 }
 
 #[test]
