@@ -56,6 +56,39 @@ pub enum Command {
     /// Webhook tools
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Reports from saved results: merge shards, render again
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the results.json of sharded runs into one set of reports
+    #[command(
+        after_help = "Examples:\n  conform report merge shard1/results.json shard2/results.json --out reports"
+    )]
+    Merge {
+        /// results.json files of the shards
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Folder for the merged reports
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Report formats (default: junit, json, html)
+        #[arg(long = "reporter", value_name = "KIND", value_delimiter = ',')]
+        reporters: Vec<crate::report::ReporterKind>,
+    },
+    /// Render every report format again from a saved results.json, without a target
+    #[command(
+        after_help = "Examples:\n  conform report render reports/results.json --out /tmp/again"
+    )]
+    Render {
+        input: PathBuf,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        #[arg(long = "reporter", value_name = "KIND", value_delimiter = ',')]
+        reporters: Vec<crate::report::ReporterKind>,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

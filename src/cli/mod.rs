@@ -6,7 +6,7 @@ mod run;
 mod sandbox;
 
 pub use args::Cli;
-use args::{ColorArg, Command, WebhooksCommand};
+use args::{ColorArg, Command, ReportCommand, WebhooksCommand};
 use clap::Parser;
 
 /// Parses the command line, runs the command, returns the process exit code.
@@ -38,6 +38,79 @@ async fn dispatch(cli: Cli) -> i32 {
         Command::Validate(a) => run::validate(cli.config.as_deref(), a, term).await,
         Command::Sandbox(a) => sandbox::serve(a).await,
         Command::Webhooks(WebhooksCommand::Listen(a)) => sandbox::listen(a).await,
+        Command::Report(ReportCommand::Merge {
+            inputs,
+            out,
+            reporters,
+        }) => report_files(&inputs, out, reporters),
+        Command::Report(ReportCommand::Render {
+            input,
+            out,
+            reporters,
+        }) => report_files(std::slice::from_ref(&input), out, reporters),
+    }
+}
+
+/// `report merge` / `report render`: saved results → reports; the exit code is the verdict
+/// of the (merged) run, as if it had just run.
+fn report_files(
+    inputs: &[std::path::PathBuf],
+    out: std::path::PathBuf,
+    kinds: Vec<crate::report::ReporterKind>,
+) -> i32 {
+    let mut parts = Vec::new();
+    for path in inputs {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: failed to read {}: {e}", path.display());
+                return exit::USAGE;
+            }
+        };
+        match crate::report::read_json(&text) {
+            Ok(r) => parts.push(r),
+            Err(e) => {
+                eprintln!("error: {}: {}", path.display(), error_chain(&e));
+                return exit::USAGE;
+            }
+        }
+    }
+    let result = match crate::report::merge_results(parts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}", error_chain(&e));
+            return exit::USAGE;
+        }
+    };
+    let kinds = kinds
+        .into_iter()
+        .filter(|k| !matches!(k, crate::report::ReporterKind::Console))
+        .collect();
+    let opts = crate::report::ReportOptions {
+        dir: out,
+        kinds,
+        ..Default::default()
+    };
+    match crate::report::write_reports(&result, &opts) {
+        Ok(paths) => {
+            for p in paths {
+                println!("report: {}", p.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {}", error_chain(&e));
+            return exit::FAILURES;
+        }
+    }
+    let s = &result.summary;
+    println!(
+        "{} scenario(s): {} passed, {} failed, {} errored, {} skipped, {} not run",
+        s.total, s.passed, s.failed, s.errored, s.skipped, s.not_run
+    );
+    if s.success() {
+        exit::SUCCESS
+    } else {
+        exit::FAILURES
     }
 }
 
