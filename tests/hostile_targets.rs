@@ -462,6 +462,8 @@ fn a_5xx_storm_fails_every_scenario_and_the_run_goes_on() {
     assert_eq!(junit.matches("<failure").count(), 6, "{junit}");
 }
 
+/// A server certificate for localhost/127.0.0.1 signed by a fresh CA; returns the acceptor
+/// and the CA's PEM.
 fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let ca_key = rcgen::KeyPair::generate().expect("ca key");
@@ -507,5 +509,39 @@ fn tls_with_an_unknown_ca_names_the_host() {
             "failed to connect to localhost:{}: TLS handshake failed: the server's certificate is not signed by a trusted CA (invalid peer certificate: UnknownIssuer)",
             tls.addr.port()
         )
+    );
+}
+
+/// The way out for a private CA today: `auth.mtls.ca`, which needs a client certificate too
+/// (`cert` and `key` are required in `auth.mtls`).
+#[test]
+fn the_same_server_is_trusted_with_its_ca_in_auth_mtls() {
+    let (acceptor, ca_pem) = tls_acceptor();
+    let tls = Hostile::start(Some(acceptor));
+    let client_key = rcgen::KeyPair::generate().expect("client key");
+    let client = rcgen::CertificateParams::new(vec!["conform-client".to_string()])
+        .expect("client params")
+        .self_signed(&client_key)
+        .expect("client cert");
+    let p = Project::new("http://127.0.0.1:9");
+    p.file("certs/ca.pem", &ca_pem);
+    p.file("certs/client.pem", &client.pem());
+    p.file("certs/client.key", &client_key.serialize_pem());
+    p.file(
+        "conform.yaml",
+        &format!(
+            "default_env: test\nenvironments:\n  test:\n    base_url: \"https://localhost:{}\"\n    timeouts: {{request: 2s, connect: 1s, scenario: 20s}}\n    auth:\n      mtls:\n        cert: {{file: certs/client.pem}}\n        key: {{file: certs/client.key}}\n        ca: {{file: certs/ca.pem}}\n",
+            tls.addr.port()
+        ),
+    );
+    p.file(
+        "scenarios/h.yaml",
+        "scenarios:\n  - name: trusted\n    steps:\n      - request: {method: GET, path: /ok}\n        expect: {status: 200, body: [{path: $.ok, equals: true}]}\n",
+    );
+    let out = p.run(&["run"]);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
     );
 }

@@ -353,3 +353,81 @@ fn clip(s: &str) -> String {
     }
     format!("{}… ({} bytes in all)", &s[..end], s.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(content_type: Option<&str>, body: &str, truncated: bool) -> RawResponse {
+        RawResponse {
+            status: 200,
+            headers: content_type
+                .map(|c| vec![("content-type".to_string(), c.to_string())])
+                .unwrap_or_default(),
+            body: Bytes::from(body.to_string()),
+            truncated,
+            latency: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn json_problem_says_why_the_body_is_not_json() {
+        let ok = response(Some("application/json"), r#"{"a":1}"#, false);
+        assert_eq!(ok.json_problem(), None);
+        assert_eq!(
+            response(Some("application/problem+json; charset=utf-8"), "{\"a\":", false)
+                .json_problem()
+                .as_deref(),
+            Some("the body is not valid JSON although the content type is `application/problem+json; charset=utf-8`: EOF while parsing a value at line 1 column 5")
+        );
+        assert_eq!(
+            response(Some("text/html"), "<html>", false)
+                .json_problem()
+                .as_deref(),
+            Some("the body is not JSON (content type `text/html`)")
+        );
+        assert_eq!(
+            response(None, "", false).json_problem().as_deref(),
+            Some("the body is empty")
+        );
+        assert_eq!(
+            response(Some("application/json"), "[1,2", true)
+                .json_problem()
+                .as_deref(),
+            Some(
+                "the body is longer than max_body_bytes (4 bytes kept), so it is not read as JSON"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_cap_is_cut_and_marked() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            if let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let body = vec![b'x'; 100_000];
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(&body).await;
+            }
+        });
+        let req = PreparedRequest {
+            method: reqwest::Method::GET,
+            url: url::Url::parse(&format!("http://{addr}/big")).expect("url"),
+            headers: Vec::new(),
+            body: None,
+            timeout: Duration::from_secs(5),
+        };
+        let resp = send(&reqwest::Client::new(), &req, 1000)
+            .await
+            .expect("response");
+        assert_eq!(resp.body.len(), 1000);
+        assert!(resp.truncated);
+    }
+}
