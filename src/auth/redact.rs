@@ -8,12 +8,12 @@ const MIN_SECRET_LEN: usize = 4;
 const MASK: &str = "***";
 
 static FORM_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(client_secret|access_token|refresh_token|id_token)=[^&\s]*")
+    Regex::new(r"(?i)\b(client_secret|access_token|refresh_token|id_token|secret|password)=[^&\s]*")
         .expect("valid regex")
 });
 static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)"(client_secret|access_token|refresh_token|id_token)"(\s*:\s*)"(?:[^"\\]|\\.)*""#,
+        r#"(?i)"(client_secret|access_token|refresh_token|id_token|secret|webhook_secret|password)"(\s*:\s*)"(?:[^"\\]|\\.)*""#,
     )
     .expect("valid regex")
 });
@@ -120,6 +120,14 @@ impl Redactor {
             })
             .into_owned()
     }
+}
+
+/// Field names whose values are secret wherever they appear (JSON bodies, forms, captures).
+pub fn is_sensitive_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    ["secret", "token", "password", "api_key", "apikey"]
+        .iter()
+        .any(|p| l.contains(p))
 }
 
 /// `lname` is lowercase.

@@ -767,6 +767,19 @@ impl<'a> ScenarioRun<'a> {
         for (name, cap) in captures {
             match capture_value(&cap.value, resp, json.as_ref()) {
                 Ok(v) => {
+                    // A value captured from a secret-looking field is redacted from then on.
+                    let from_secret = match &cap.value.source {
+                        CaptureSource::JsonPath(p) => crate::auth::redact::is_sensitive_name(p),
+                        CaptureSource::Header(h) => crate::auth::redact::is_sensitive_name(h),
+                        CaptureSource::Status => false,
+                    };
+                    if from_secret || crate::auth::redact::is_sensitive_name(name) {
+                        if let Value::String(text) = &v {
+                            self.target
+                                .redactor
+                                .add(crate::config::Secret::new(text.clone()));
+                        }
+                    }
                     res.log.push(format!(
                         "captured {name} = {}",
                         self.target.redact_text(&check::brief(&v))
@@ -1224,10 +1237,11 @@ impl<'a> ScenarioRun<'a> {
         let count = e.count;
         let at_least = e.at_least;
         let attempts = e.attempts;
+        let max = e.max_attempts;
         let want = count.unwrap_or(1);
         let done = move |ds: &[Delivery]| {
-            if count == Some(0) {
-                return false; // "none within": wait the whole window
+            if count == Some(0) || max.is_some() {
+                return false; // "none" or "no more than": wait the whole window
             }
             let distinct = distinct_ids(ds);
             if let Some(a) = attempts {
@@ -1333,6 +1347,35 @@ impl<'a> ScenarioRun<'a> {
                 },
             );
         }
+        if let Some(m) = max {
+            let got = max_attempts(&seen);
+            push(
+                got <= m as usize,
+                &format!("{label} attempts"),
+                format!("no more than {m} attempts of one event id"),
+                format!("{got} attempts"),
+            );
+        }
+        if let Some(schedule) = &e.schedule {
+            let gaps = attempt_gaps(&seen);
+            for (i, want) in schedule.iter().enumerate() {
+                let tol = e
+                    .tolerance
+                    .map_or(want.0 / 2 + Duration::from_millis(200), |t| t.0);
+                let expected = format!(
+                    "attempt {} {} after attempt {} (± {})",
+                    i + 2,
+                    humantime::format_duration(want.0),
+                    i + 1,
+                    humantime::format_duration(tol)
+                );
+                let (passed, actual) = match gaps.get(i) {
+                    Some(g) => (g.abs_diff(want.0) <= tol, format!("{} ms", g.as_millis())),
+                    None => (false, format!("only {} attempts arrived", gaps.len() + 1)),
+                };
+                push(passed, &format!("{label} retry schedule"), expected, actual);
+            }
+        }
         for d in seen.iter().filter(|d| !d.is_valid()) {
             push(
                 false,
@@ -1426,6 +1469,23 @@ fn distinct_ids(ds: &[Delivery]) -> usize {
         .filter_map(|d| d.event_id.as_deref())
         .collect::<BTreeSet<_>>()
         .len()
+}
+
+/// Gaps between consecutive valid attempts of the event id with the most attempts.
+fn attempt_gaps(ds: &[Delivery]) -> Vec<Duration> {
+    let mut per: BTreeMap<&str, Vec<time::OffsetDateTime>> = BTreeMap::new();
+    for d in ds.iter().filter(|d| d.is_valid()) {
+        if let Some(id) = &d.event_id {
+            per.entry(id.as_str()).or_default().push(d.received_at);
+        }
+    }
+    let Some(times) = per.into_values().max_by_key(Vec::len) else {
+        return Vec::new();
+    };
+    times
+        .windows(2)
+        .map(|w| Duration::try_from(w[1] - w[0]).unwrap_or(Duration::ZERO))
+        .collect()
 }
 
 fn max_attempts(ds: &[Delivery]) -> usize {

@@ -294,6 +294,17 @@ pub struct WebhookExpect {
     /// Expect redeliveries of the same event id: at least this many attempts in total.
     #[serde(default)]
     pub attempts: Option<u32>,
+    /// No more than this many attempts of one event id may arrive; the step then waits the
+    /// whole `within` window to be sure.
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    /// Expected gaps between consecutive attempts of one event id (the retry schedule,
+    /// scaled for sandboxes), checked within `tolerance`.
+    #[serde(default)]
+    pub schedule: Option<Vec<DurationValue>>,
+    /// Allowed deviation from each `schedule` gap (default: half the gap plus 200 ms).
+    #[serde(default)]
+    pub tolerance: Option<DurationValue>,
     #[serde(default)]
     pub capture: IndexMap<String, Spanned<Capture>>,
 }
