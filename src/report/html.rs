@@ -92,6 +92,7 @@ struct View {
     coverage_meter: Option<Meter>,
     latency: LatencyView,
     latency_ext: Option<Generic>,
+    sla_met: Option<bool>,
     others: Vec<NamedGeneric>,
     failures: Vec<FailureLink>,
     scenarios: Vec<ScView>,
@@ -496,6 +497,7 @@ fn build(result: &RunResult) -> View {
         coverage: coverage.map(generic),
         latency: latency_view(result),
         latency_ext: result.extensions.get("latency").map(generic),
+        sla_met: result.extensions.get("latency").and_then(sla_verdict),
         others,
         failures,
         scenarios,
@@ -962,7 +964,7 @@ fn latency_view(result: &RunResult) -> LatencyView {
             let h = if b.count == 0 {
                 0
             } else {
-                ((b.count as f64 / peak as f64) * 110.0).round().max(2.0) as u32
+                ((b.count as f64 / peak as f64) * 100.0).round().max(2.0) as u32
             };
             let x = left + i as u32 * (bw + gap);
             HistBar {
@@ -1047,13 +1049,21 @@ fn flatten(v: &Json, path: String, g: &mut Generic) {
             }
         }
         Json::Array(items) if !items.is_empty() && items.iter().all(Json::is_object) => {
+            // Each item flattened to dotted keys, so nested objects become columns.
+            let cells: Vec<Vec<(String, String)>> = items
+                .iter()
+                .take(TABLE_ROWS)
+                .map(|item| {
+                    let mut row = Vec::new();
+                    cells_of(item, String::new(), &mut row);
+                    row
+                })
+                .collect();
             let mut columns: Vec<String> = Vec::new();
-            for item in items {
-                if let Json::Object(m) = item {
-                    for k in m.keys() {
-                        if !columns.contains(k) {
-                            columns.push(k.clone());
-                        }
+            for row in &cells {
+                for (k, _) in row {
+                    if !columns.contains(k) {
+                        columns.push(k.clone());
                     }
                 }
             }
@@ -1065,16 +1075,21 @@ fn flatten(v: &Json, path: String, g: &mut Generic) {
                 "name",
                 "method",
                 "path",
+                "template",
                 "status",
             ];
             columns.sort_by_key(|c| first.iter().position(|f| f == c).unwrap_or(first.len()));
-            let rows = items
+            let rows = cells
                 .iter()
-                .take(TABLE_ROWS)
-                .map(|item| {
+                .map(|row| {
                     columns
                         .iter()
-                        .map(|c| txt(&item.get(c).map(scalar_text).unwrap_or_default()))
+                        .map(|c| {
+                            row.iter()
+                                .find(|(k, _)| k == c)
+                                .map(|(_, v)| txt(v))
+                                .unwrap_or_default()
+                        })
                         .collect()
                 })
                 .collect();
@@ -1091,6 +1106,41 @@ fn flatten(v: &Json, path: String, g: &mut Generic) {
         }
         other => g.facts.push((txt(&name(&path)), txt(&scalar_text(other)))),
     }
+}
+
+/// One table row: scalars by dotted key, nested objects flattened, arrays joined.
+fn cells_of(v: &Json, path: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Json::Object(map) if !map.is_empty() => {
+            for (k, child) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                cells_of(child, p, out);
+            }
+        }
+        Json::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            let text = items.iter().map(scalar_text).collect::<Vec<_>>().join(", ");
+            out.push((path, cut(&text, 300)));
+        }
+        other => out.push((path, scalar_text(other))),
+    }
+}
+
+/// Whether the latency section says its SLA was met, under a common name.
+fn sla_verdict(v: &Json) -> Option<bool> {
+    [
+        "/sla/passed",
+        "/sla/met",
+        "/sla/ok",
+        "/passed",
+        "/met",
+        "/ok",
+    ]
+    .iter()
+    .find_map(|p| v.pointer(p).and_then(Json::as_bool))
 }
 
 /// A coverage figure when the section has one under a common name.
@@ -1150,6 +1200,16 @@ mod tests {
             .contains(&("by.status".to_string(), "200, 404".to_string())));
         assert_eq!(g.tables[0].columns, ["id", "covered", "hits"]);
         assert_eq!(g.tables[0].rows[1], ["getOrder", "", "2"]);
+        let nested = serde_json::json!({"operations": [
+            {"operation": "a", "stats": {"p50_ms": 1.23456, "count": 3}, "codes": ["400", "401"]}
+        ], "sla": {"passed": false}});
+        let g = generic(&nested);
+        assert_eq!(
+            g.tables[0].columns,
+            ["operation", "codes", "stats.count", "stats.p50_ms"]
+        );
+        assert_eq!(g.tables[0].rows[0], ["a", "400, 401", "3", "1.235"]);
+        assert_eq!(sla_verdict(&nested), Some(false));
         assert_eq!(meter(&v).unwrap().text, "3 of 4 (75.0%)");
     }
 
