@@ -84,7 +84,17 @@ create_order() {
 # median of numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"} else if (NR%2) {print a[(NR+1)/2]} else {printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}}'; }
 
+# Which conform was measured: $BENCH_CONFORM_REV if set (e.g. for a CONFORM_BIN built
+# elsewhere), else this checkout's HEAD, marked when src/, sandbox/ or Cargo.* have changes.
+conform_rev() {
+    if [[ -n "${BENCH_CONFORM_REV:-}" ]]; then echo "$BENCH_CONFORM_REV"; return; fi
+    local rev; rev="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    if [[ -n "$(git -C "$REPO_DIR" status --porcelain -- src sandbox Cargo.toml Cargo.lock 2>/dev/null)" ]]; then
+        rev="$rev+uncommitted"
+    fi
+    echo "$rev"
+}
 machine_conditions() {
-    printf 'cores=%s load=%s commit=%s' "$(nproc)" \
-        "$(cut -d' ' -f1-3 /proc/loadavg)" "$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    printf '%s cores, load average %s at the end, conform %s' "$(nproc)" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)" "$(conform_rev)"
 }

@@ -29,7 +29,7 @@ TOKEN="$(get_token "$SB_URL")"; [[ -n "$TOKEN" ]] || die "no token"
 raise_stock "$SB_URL" "$TOKEN"
 export BENCH_BASE_URL="$SB_URL" BENCH_CLIENT_ID=sandbox-client BENCH_CLIENT_SECRET=sandbox-secret
 
-TSV="$OUT/peer.tsv"
+TSV="$OUT/peer.tsv"; rm -f "$OUT/peer-failures.txt"
 printf 'tool\tfiles\tjobs\tn\trep\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\n' >"$TSV"
 
 # measure TOOL FILES JOBS N REP -- command...
@@ -41,7 +41,10 @@ measure() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$files" "$jobs" "$n" "$rep" \
         "$wall" "$user" "$sys" "$rss" "$rc" >>"$TSV"
     log "$tool files=$files jobs=$jobs n=$n rep=$rep: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s cpu, ${rss} KB, rc=$rc"
-    if [[ $rc != 0 ]]; then tail -n 20 "$lf" >&2; fi
+    if [[ $rc != 0 ]]; then
+        tail -n 20 "$lf" >&2
+        { echo "== $tool files=$files jobs=$jobs n=$n rep=$rep: exit $rc"; tail -n 8 "$lf"; } >>"$OUT/peer-failures.txt"
+    fi
 }
 
 run_conform() { # files jobs n rep

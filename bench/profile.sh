@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where does conform's time go? perf (sampling, DWARF call graphs) of `conform run` of workload W
-# (one file, default jobs) against `conform sandbox`; self time grouped by crate, and the
+# (N files by default: BENCH_PROFILE_LAYOUT=one|many; default jobs) against `conform sandbox`; self time grouped by crate, and the
 # inclusive time of conform's own stages. Usage: bench/profile.sh [--quick]
 # env: CONFORM_BIN, BENCH_OUT, BENCH_PROFILE_N (1000; --quick 300), BENCH_PROFILE_JOBS (default)
 # Writes $BENCH_OUT/profile.md (and perf-self.txt / perf-children.txt), prints profile.md.
@@ -9,7 +9,7 @@ QUICK=0; [[ "${1:-}" == "--quick" ]] && QUICK=1
 need perf; need python3
 BIN="$(conform_bin)"
 OUT="${BENCH_OUT:-$(mktemp -d -t conform-bench.XXXXXX)}"; mkdir -p "$OUT"
-N="${BENCH_PROFILE_N:-$([[ $QUICK == 1 ]] && echo 300 || echo 1000)}"
+N="${BENCH_PROFILE_N:-$([[ $QUICK == 1 ]] && echo 300 || echo 5000)}"
 WORK="$(mktemp -d -t conform-prof.XXXXXX)"
 cleanup() { stop_sandbox; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -19,14 +19,18 @@ TOKEN="$(get_token "$SB_URL")"; raise_stock "$SB_URL" "$TOKEN"
 export BENCH_BASE_URL="$SB_URL" BENCH_CLIENT_ID=sandbox-client BENCH_CLIENT_SECRET=sandbox-secret
 jarg=(); [[ -n "${BENCH_PROFILE_JOBS:-}" ]] && jarg=(-j "$BENCH_PROFILE_JOBS")
 cd "$WORK"
-if ! perf record -q -F 997 --call-graph dwarf,32768 -o "$WORK/perf.data" -- \
+if ! perf record -q -F 1999 --call-graph dwarf,32768 -o "$WORK/perf.data" -- \
     "$BIN" --color never --config "$WORK/conform.yaml" run "${jarg[@]}" --report-dir "$WORK/reports" \
-    "$WORK/conform-one-$N" >"$WORK/run.log" 2>&1; then
+    "$WORK/conform-${BENCH_PROFILE_LAYOUT:-many}-$N" >"$WORK/run.log" 2>&1; then
     tail -n 20 "$WORK/run.log" >&2; die "perf record or conform run failed"
 fi
 perf report -i "$WORK/perf.data" --no-children --sort sym -g none --stdio --percent-limit 0 \
     2>/dev/null >"$OUT/perf-self.txt"
 perf report -i "$WORK/perf.data" --children --sort sym -g none --stdio --percent-limit 0.5 \
     2>/dev/null >"$OUT/perf-children.txt"
-echo "N=$N scenarios, jobs ${BENCH_PROFILE_JOBS:-default}; $(machine_conditions)" >"$OUT/profile.conditions"
-python3 "$BENCH_DIR/perf_summary.py" "$OUT/perf-self.txt" "$OUT/perf-children.txt" | tee "$OUT/profile.md"
+echo "N=$N scenarios (${BENCH_PROFILE_LAYOUT:-many} file layout), jobs ${BENCH_PROFILE_JOBS:-default}; $(machine_conditions)" >"$OUT/profile.conditions"
+{
+    perf script -i "$WORK/perf.data" -F comm,tid,ip,sym 2>/dev/null | python3 "$BENCH_DIR/perf_stages.py"
+    echo
+    python3 "$BENCH_DIR/perf_summary.py" "$OUT/perf-self.txt" "$OUT/perf-children.txt"
+} | tee "$OUT/profile.md"

@@ -32,7 +32,8 @@ def peer(out: Path):
         cpu = med([float(r["user_s"]) + float(r["sys_s"]) for r in rs])
         rss = med([int(r["maxrss_kb"]) for r in rs]) / 1024
         ok = all(r["rc"] == "0" for r in rs)
-        stats[key] = dict(wall=wall, cpu=cpu, rss=rss, ok=ok, runs=len(rs),
+        rcs = sorted({r["rc"] for r in rs if r["rc"] != "0"})
+        stats[key] = dict(wall=wall, cpu=cpu, rss=rss, ok=ok, runs=len(rs), rcs=rcs,
                           rps=2 * key[0] / wall if wall else float("nan"),
                           spread=(min(float(r["wall_s"]) for r in rs), max(float(r["wall_s"]) for r in rs)))
     label = {("conform", "one"): "conform, 1 file", ("conform", "many"): "conform, N files",
@@ -54,8 +55,8 @@ def peer(out: Path):
                 rr = f"{s['rss'] / hurl['rss']:.2f}" if hurl and tool != "hurl" else "—"
                 out_lines.append(
                     f"| {n} | {jobs} | {label[(tool, files)]} | {s['wall']:.2f} s ({s['spread'][0]:.2f}–{s['spread'][1]:.2f}) "
-                    f"| {s['cpu']:.2f} s | {s['rss']:.1f} MiB | {s['rps']:.0f} | {rw} | {rr} | "
-                    f"{'yes' if s['ok'] else 'NO'} ({s['runs']} runs) |")
+                    f"| {s['cpu']:.2f} s | {s['rss']:.1f} MiB | {format(s['rps'], '.0f') if s['ok'] else '—'} | {rw if s['ok'] else '—'} | {rr if s['ok'] else '—'} | "
+                    f"{'yes' if s['ok'] else 'NO: exit ' + '/'.join(s['rcs'])} ({s['runs']} runs) |")
     best = None
     if ceil:
         out_lines += ["", "Raw ceiling (wrk, the same POST → GET pairs, bodies matched in Lua):", "",
@@ -73,6 +74,10 @@ def peer(out: Path):
                 s = stats.get((n, jobs, "conform", files))
                 if not (s and hurl):
                     continue
+                if not s["ok"]:
+                    t.append(f"- N={n}, jobs {jobs}, conform {files}-file(s): NOT MET — the run failed "
+                             f"(exit {'/'.join(s['rcs'])}; see bench/results/peer-failures.txt)")
+                    continue
                 t.append(f"- N={n}, jobs {jobs}, conform {files}-file(s): wall {s['wall']:.2f} s vs Hurl "
                          f"{hurl['wall']:.2f} s → {'MET' if s['wall'] <= hurl['wall'] else 'NOT MET'}; "
                          f"peak RSS {s['rss']:.1f} vs {hurl['rss']:.1f} MiB → "
@@ -81,7 +86,9 @@ def peer(out: Path):
         for n in sizes:
             for files in ("one", "many"):
                 s = stats.get((n, "default", "conform", files))
-                if s:
+                if s and not s["ok"]:
+                    t.append(f"- parallel request rate, N={n}, {files}-file(s): NOT MET — the run failed")
+                elif s:
                     frac = s["rps"] / float(best["rps"])
                     t.append(f"- parallel request rate, N={n}, {files}-file(s): {s['rps']:.0f} req/s = "
                              f"{frac:.0%} of the wrk ceiling ({best['rps']} req/s at {best['connections']} connections) → "
@@ -91,7 +98,9 @@ def peer(out: Path):
         for jobs in ("1", "default"):
             for files in ("one", "many"):
                 sa, sb = stats.get((a, jobs, "conform", files)), stats.get((b, jobs, "conform", files))
-                if sa and sb:
+                if sa and sb and not (sa["ok"] and sb["ok"]):
+                    t.append(f"- linearity, jobs {jobs}, {files}-file(s): not measurable — a run failed")
+                elif sa and sb:
                     r = (sb["wall"] / b) / (sa["wall"] / a)
                     t.append(f"- linearity, jobs {jobs}, {files}-file(s): {sa['wall'] / a * 1000:.2f} ms/scenario at N={a}, "
                              f"{sb['wall'] / b * 1000:.2f} ms/scenario at N={b} (×{r:.2f}) → "
@@ -110,6 +119,14 @@ def suite(out: Path):
     print("|---:|---:|---:|---:|---:|---:|---|")
     print(f"| {sc} | {len(rs)} | {med(wall):.2f} s | {min(wall):.2f}–{max(wall):.2f} s | {med(cpu):.2f} s | "
           f"{med(rss):.1f} MiB | {res} |")
+    slow = out / "suite-slowest.txt"
+    if slow.exists():
+        print("\nSlowest scenarios of the last run (they run concurrently, so the slowest bounds the wall time):\n")
+        print("| scenario | duration |")
+        print("|---|---:|")
+        for line in slow.read_text().splitlines():
+            secs, sid = line.split("\t", 1)
+            print(f"| `{sid}` | {float(secs):.2f} s |")
 
 
 if __name__ == "__main__":
