@@ -45,7 +45,12 @@ pub fn yaml_error_message(e: &serde_saphyr::Error) -> String {
         Some(re) => re.replace(text, "").into_owned(),
         None => text.to_string(),
     };
-    text.lines().next().unwrap_or_default().trim().to_string()
+    let first = text.lines().next().unwrap_or_default().trim();
+    let suffix = regex::Regex::new(r" at line \d+, column \d+$").ok();
+    match suffix {
+        Some(re) => re.replace(first, "").into_owned(),
+        None => first.to_string(),
+    }
 }
 
 /// The loaded configuration file.
@@ -131,7 +136,7 @@ impl Config {
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let doc: ConfigDoc = serde_saphyr::from_str(text).map_err(|e| {
+        let doc: ConfigDoc = crate::scenario::load::from_yaml(text).map_err(|e| {
             let message = suggest_field(&yaml_error_message(&e));
             match e.location() {
                 Some(l) if l.line() > 0 => ConfigError::At {
@@ -292,9 +297,13 @@ pub fn suggest_field(message: &str) -> String {
     let Some((field, tail)) = rest.split_once('`') else {
         return message.to_string();
     };
-    let expected: Vec<&str> = tail
+    let Some(list) = tail.split_once("expected one of ").map(|(_, l)| l) else {
+        return message.to_string();
+    };
+    let list = list.split(" at line ").next().unwrap_or(list);
+    let expected: Vec<&str> = list
         .split([',', ' ', '`'])
-        .filter(|w| !w.is_empty() && !matches!(*w, "expected" | "one" | "of" | "or"))
+        .filter(|w| !w.is_empty())
         .collect();
     match strsim_best(field, &expected) {
         Some(best) => format!("unknown field `{field}`; did you mean `{best}`?"),

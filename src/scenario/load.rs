@@ -96,15 +96,45 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// Scenario and config files larger than this are refused unread.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Budgets for every YAML document conform reads: a scenario file is small and shallow, so an
+/// alias bomb or a pathologically deep document is refused early and cheaply.
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: 200_000,
+            max_depth: 64,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 20_000,
+        },
+    }
+}
+
+/// Parses `source` as `T` with [`yaml_options`].
+pub fn from_yaml<T: serde::de::DeserializeOwned>(source: &str) -> Result<T, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(source, yaml_options())
+}
+
+fn is_budget_error(e: &serde_saphyr::Error) -> bool {
+    let t = e.to_string();
+    t.contains("budget breached") || t.contains("alias replay") || t.contains("recursion limit")
+}
+
 /// Parses one file. On failure, every scenario and step is parsed on its own as well, so one
 /// file reports all its broken scenarios and steps, not only the first.
 pub fn parse_file(file: &str, source: &str) -> (Option<ScenarioFileDoc>, Vec<Diagnostic>) {
-    let err = match serde_saphyr::from_str::<ScenarioFileDoc>(source) {
+    let err = match from_yaml::<ScenarioFileDoc>(source) {
         Ok(doc) => return (Some(doc), Vec::new()),
         Err(e) => e,
     };
     let mut diags = vec![yaml_diagnostic(file, source, &err)];
-    if let Ok(loose) = serde_saphyr::from_str::<LooseFile>(source) {
+    if is_budget_error(&err) {
+        return (None, diags);
+    }
+    if let Ok(loose) = from_yaml::<LooseFile>(source) {
         for item in &loose.scenarios {
             recover_scenario(file, source, item.referenced, &mut diags);
         }
@@ -152,10 +182,10 @@ fn recover_scenario(file: &str, source: &str, at: Location, diags: &mut Vec<Diag
     let Some(text) = isolate_item(source, at) else {
         return;
     };
-    if serde_saphyr::from_str::<super::model::Scenario>(&text).is_ok() {
+    if from_yaml::<super::model::Scenario>(&text).is_ok() {
         return;
     }
-    match serde_saphyr::from_str::<LooseScenario>(&text) {
+    match from_yaml::<LooseScenario>(&text) {
         Ok(loose) => {
             for step in loose
                 .setup
@@ -166,7 +196,7 @@ fn recover_scenario(file: &str, source: &str, at: Location, diags: &mut Vec<Diag
                 let Some(step_text) = isolate_item(&text, step.referenced) else {
                     continue;
                 };
-                if let Err(e) = serde_saphyr::from_str::<super::model::Step>(&step_text) {
+                if let Err(e) = from_yaml::<super::model::Step>(&step_text) {
                     push_recovered(file, source, &e, diags);
                 }
             }
@@ -244,6 +274,21 @@ pub(crate) fn yaml_diagnostic(file: &str, source: &str, e: &serde_saphyr::Error)
     if source.trim().is_empty() {
         message = "the file is empty: expected a mapping with `scenarios`".to_string();
     } else if let Some(path) = key_path(source, line, column).filter(|p| !p.is_empty()) {
+        // A very deep path is cut in the middle: its ends say where.
+        let path = if path.chars().count() > 80 {
+            let head: String = path.chars().take(30).collect();
+            let tail: String = path
+                .chars()
+                .rev()
+                .take(30)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("{head}…{tail}")
+        } else {
+            path
+        };
         message = format!("{message} (at `{path}`)");
     }
     Diagnostic::error(
@@ -257,6 +302,16 @@ pub(crate) fn yaml_diagnostic(file: &str, source: &str, e: &serde_saphyr::Error)
 }
 
 fn friendly_message(raw: &str) -> String {
+    if raw.starts_with("alias replay limit exceeded") {
+        return "refused: aliases expand too far (more than 20000 replayed events: an alias bomb?)"
+            .into();
+    }
+    if raw.starts_with("budget breached: Depth") || raw.starts_with("recursion limit exceeded") {
+        return "refused: the document nests deeper than 64 levels".into();
+    }
+    if raw.starts_with("budget breached: Nodes") {
+        return "refused: the document has more than 200000 nodes".into();
+    }
     if let Some(rest) = raw.strip_prefix("unknown field `") {
         if let Some((field, expected)) = rest.split_once('`') {
             let expected = parse_expected(expected);

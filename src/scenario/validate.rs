@@ -61,6 +61,19 @@ pub fn load_and_validate(
         };
         for path in found {
             let file = display_path(&path);
+            if let Ok(meta) = std::fs::metadata(&path) {
+                if meta.len() > super::load::MAX_FILE_BYTES {
+                    diags.push(Diagnostic::error(
+                        whole_file(&file),
+                        format!(
+                            "file is {} bytes; scenario files over {} bytes are refused",
+                            meta.len(),
+                            super::load::MAX_FILE_BYTES
+                        ),
+                    ));
+                    continue;
+                }
+            }
             let source: Arc<str> = match std::fs::read_to_string(&path) {
                 Ok(s) => Arc::from(s),
                 Err(e) => {
