@@ -23,6 +23,9 @@ fn clean_suite_passes_three_times_in_a_row() {
             run.output_tail()
         );
         assert!(run.total >= 60, "run {i}: only {} scenarios ran", run.total);
-        assert_eq!(run.passed, run.total, "run {i}: every scenario passes (none skipped)");
+        assert_eq!(
+            run.passed, run.total,
+            "run {i}: every scenario passes (none skipped)"
+        );
     }
 }

@@ -35,7 +35,12 @@ fn every_sandbox_fault_is_caught_by_the_suite() {
     let mut work: VecDeque<Option<String>> = VecDeque::new();
     work.push_back(None);
     // The slow ones first, so they do not end up alone at the tail.
-    let slow = ["latency", "webhook-bad-signature", "webhook-stale-timestamp", "webhook-missing"];
+    let slow = [
+        "latency",
+        "webhook-bad-signature",
+        "webhook-stale-timestamp",
+        "webhook-missing",
+    ];
     for f in faults.iter().filter(|f| slow.contains(&f.as_str())) {
         work.push_back(Some(f.clone()));
     }
@@ -68,7 +73,10 @@ fn every_sandbox_fault_is_caught_by_the_suite() {
     results.sort_by(|a, b| a.0.cmp(&b.0));
 
     let mut problems = Vec::new();
-    println!("fault -> scenarios that failed ({:.1} s in all)", t0.elapsed().as_secs_f64());
+    println!(
+        "fault -> scenarios that failed ({:.1} s in all)",
+        t0.elapsed().as_secs_f64()
+    );
     for (fault, run) in &results {
         match fault {
             None => {

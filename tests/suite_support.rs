@@ -21,7 +21,10 @@ pub fn fault_names() -> Vec<String> {
         .args(["sandbox", "--fault", "list"])
         .output()
         .expect("run conform sandbox --fault list");
-    assert!(out.status.success(), "conform sandbox --fault list: {out:?}");
+    assert!(
+        out.status.success(),
+        "conform sandbox --fault list: {out:?}"
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -58,7 +61,11 @@ pub fn config_with_faults(faults: &[&str]) -> String {
                 .map(|l| l.len() - l.trim_start().len())
                 .filter(|n| *n > indent)
                 .unwrap_or(indent + 2);
-            out.push(format!("{}faults: [{}]", " ".repeat(child), faults.join(", ")));
+            out.push(format!(
+                "{}faults: [{}]",
+                " ".repeat(child),
+                faults.join(", ")
+            ));
             inserted = true;
         }
     }
@@ -86,7 +93,11 @@ impl SuiteRun {
             let lines: Vec<&str> = s.lines().collect();
             lines[lines.len().saturating_sub(40)..].join("\n")
         };
-        format!("--- stdout (tail)\n{}\n--- stderr (tail)\n{}", tail(&self.stdout), tail(&self.stderr))
+        format!(
+            "--- stdout (tail)\n{}\n--- stderr (tail)\n{}",
+            tail(&self.stdout),
+            tail(&self.stderr)
+        )
     }
 }
 
@@ -120,7 +131,9 @@ pub fn run_suite(dir: &Path, faults: &[&str], extra: &[&str]) -> SuiteRun {
         )
     });
     let json: serde_json::Value = serde_json::from_str(&results).expect("results.json is JSON");
-    let scenarios = json["scenarios"].as_array().expect("results.json: scenarios");
+    let scenarios = json["scenarios"]
+        .as_array()
+        .expect("results.json: scenarios");
     let failed = scenarios
         .iter()
         .filter(|s| matches!(s["outcome"].as_str(), Some("failed" | "errored")))
