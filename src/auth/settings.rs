@@ -52,11 +52,10 @@ pub struct ApiKey {
 
 #[derive(Debug, Clone)]
 pub struct Mtls {
-    /// Certificate chain and private key, concatenated, as `reqwest::Identity::from_pem` wants.
-    pub identity_pem: Secret,
-    /// Where the certificate and key came from, for error messages.
-    pub cert_origin: String,
-    pub key_origin: String,
+    /// Certificate chain and private key concatenated, as `reqwest::Identity::from_pem` wants,
+    /// with where the certificate and the key came from (for error messages).
+    pub identity: Option<(Secret, String, String)>,
+    /// An extra CA bundle to trust (private staging hosts), with where it came from.
     pub ca: Option<(String, String)>,
 }
 
@@ -262,23 +261,38 @@ impl AuthSettings {
             });
         }
         if let Some(m) = &doc.mtls {
-            let (cert, cert_origin) = read_pem("auth.mtls.cert", &m.value.cert, lookup)?;
-            let (key, key_origin) = read_pem("auth.mtls.key", &m.value.key, lookup)?;
+            let identity = match (&m.value.cert, &m.value.key) {
+                (Some(c), Some(k)) => {
+                    let (cert, cert_origin) = read_pem("auth.mtls.cert", c, lookup)?;
+                    let (key, key_origin) = read_pem("auth.mtls.key", k, lookup)?;
+                    let mut pem = cert;
+                    if !pem.ends_with('\n') {
+                        pem.push('\n');
+                    }
+                    pem.push_str(&key);
+                    Some((Secret::new(pem), cert_origin, key_origin))
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(config_err(
+                        "auth.mtls",
+                        m,
+                        "`cert` and `key` go together (a client certificate needs both)",
+                    ))
+                }
+            };
             let ca = match &m.value.ca {
                 Some(ca) => Some(read_pem("auth.mtls.ca", ca, lookup)?),
                 None => None,
             };
-            let mut pem = cert;
-            if !pem.ends_with('\n') {
-                pem.push('\n');
+            if identity.is_none() && ca.is_none() {
+                return Err(config_err(
+                    "auth.mtls",
+                    m,
+                    "needs `cert` and `key`, or `ca`, or all three",
+                ));
             }
-            pem.push_str(&key);
-            out.mtls = Some(Mtls {
-                identity_pem: Secret::new(pem),
-                cert_origin,
-                key_origin,
-                ca,
-            });
+            out.mtls = Some(Mtls { identity, ca });
         }
         Ok(out)
     }
@@ -292,36 +306,9 @@ impl AuthSettings {
             return Ok(builder);
         };
         let mut builder = builder;
-        let pem = m.identity_pem.expose();
-        if !pem.contains("CERTIFICATE-----") {
-            return Err(AuthError::Tls {
-                what: "client certificate",
-                origin: m.cert_origin.clone(),
-                reason: "no `BEGIN CERTIFICATE` block".into(),
-            });
+        if let Some((pem, cert_origin, key_origin)) = &m.identity {
+            builder = builder.identity(client_identity(pem.expose(), cert_origin, key_origin)?);
         }
-        if !pem.contains("PRIVATE KEY-----") {
-            return Err(AuthError::Tls {
-                what: "client key",
-                origin: m.key_origin.clone(),
-                reason: "no `BEGIN ... PRIVATE KEY` block".into(),
-            });
-        }
-        let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|e| AuthError::Tls {
-            what: "client identity",
-            origin: format!("{} and {}", m.cert_origin, m.key_origin),
-            reason: error_chain(&e),
-        })?;
-        // reqwest checks the key only when a client is built: do it here, where the files are known.
-        reqwest::Client::builder()
-            .identity(identity.clone())
-            .build()
-            .map_err(|e| AuthError::Tls {
-                what: "client identity",
-                origin: format!("{} and {}", m.cert_origin, m.key_origin),
-                reason: error_chain(&e),
-            })?;
-        builder = builder.identity(identity);
         if let Some((ca, origin)) = &m.ca {
             let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes()).map_err(|e| {
                 AuthError::Tls {
@@ -379,4 +366,42 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = c.source();
     }
     s
+}
+
+/// A client identity from PEM, checked now (reqwest checks the key only when a client is
+/// built), so the error can name the files.
+fn client_identity(
+    pem: &str,
+    cert_origin: &str,
+    key_origin: &str,
+) -> Result<reqwest::Identity, AuthError> {
+    if !pem.contains("CERTIFICATE-----") {
+        return Err(AuthError::Tls {
+            what: "client certificate",
+            origin: cert_origin.to_string(),
+            reason: "no `BEGIN CERTIFICATE` block".into(),
+        });
+    }
+    if !pem.contains("PRIVATE KEY-----") {
+        return Err(AuthError::Tls {
+            what: "client key",
+            origin: key_origin.to_string(),
+            reason: "no `BEGIN ... PRIVATE KEY` block".into(),
+        });
+    }
+    let both = format!("{cert_origin} and {key_origin}");
+    let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|e| AuthError::Tls {
+        what: "client identity",
+        origin: both.clone(),
+        reason: error_chain(&e),
+    })?;
+    reqwest::Client::builder()
+        .identity(identity.clone())
+        .build()
+        .map_err(|e| AuthError::Tls {
+            what: "client identity",
+            origin: both,
+            reason: error_chain(&e),
+        })?;
+    Ok(identity)
 }

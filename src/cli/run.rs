@@ -331,7 +331,9 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     };
     let mut builder = reqwest::Client::builder()
         .connect_timeout(env.timeouts.connect)
-        .redirect(reqwest::redirect::Policy::limited(10))
+        .redirect(reqwest::redirect::Policy::limited(
+            crate::run::http::MAX_REDIRECTS,
+        ))
         .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
     if let Some(s) = &auth_settings {
         builder = match s.configure_client(builder) {

@@ -175,10 +175,12 @@ pub struct BearerDoc {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MtlsDoc {
-    /// PEM client certificate (chain).
-    pub cert: Spanned<ValueSource>,
+    /// PEM client certificate (chain); with `key`, conform presents a client certificate.
+    #[serde(default)]
+    pub cert: Option<Spanned<ValueSource>>,
     /// PEM private key.
-    pub key: Spanned<ValueSource>,
+    #[serde(default)]
+    pub key: Option<Spanned<ValueSource>>,
     /// Extra PEM CA bundle to trust (private staging hosts).
     #[serde(default)]
     pub ca: Option<Spanned<ValueSource>>,
