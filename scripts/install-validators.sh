@@ -9,13 +9,16 @@ validators="${VALIDATORS_DIR:-$here/../shared/validators}"
 node_dir="${VALIDATORS_NODE:-/tmp/vnode}"
 venv="${VALIDATORS_VENV:-/tmp/vv}"
 
-if ! command -v xmllint >/dev/null 2>&1; then
-  echo "installing xmllint (libxml2-utils)"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null
-  else
-    sudo apt-get update -qq && sudo apt-get install -y -qq libxml2-utils >/dev/null
-  fi
+# Debian packages: xmllint (JUnit XSD checks), chromium (renders the HTML report headless).
+missing=()
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ -f "$validators/package.json" ] && command -v npm >/dev/null 2>&1; then
@@ -34,4 +37,4 @@ if [ -f "$validators/requirements.txt" ] && command -v python3 >/dev/null 2>&1; 
     "$venv/bin/pip" install -q -r "$validators/requirements.txt"
   fi
 fi
-echo "validators ready: xmllint=$(command -v xmllint || echo none) node_modules=$node_dir/node_modules venv=$venv"
+echo "validators ready: xmllint=$(command -v xmllint || echo none) chromium=$(command -v chromium || echo none) node_modules=$node_dir/node_modules venv=$venv"
