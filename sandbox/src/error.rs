@@ -170,6 +170,14 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => {
                 resp.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                // Decided before the body was read: the rest of it is not drained, so the
+                // connection cannot be reused.
+                resp.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            ApiError::PayloadTooLarge => {
+                resp.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             ApiError::MethodNotAllowed(Some(allow)) => {
                 resp.headers_mut().insert(header::ALLOW, allow.clone());

@@ -1232,6 +1232,29 @@ impl<'a> ScenarioRun<'a> {
             .within
             .as_ref()
             .map_or(DEFAULT_WEBHOOK_WITHIN, |w| w.value.0);
+        let scale = match &e.schedule_scale {
+            None => 1.0,
+            Some(v) => {
+                let rendered = self
+                    .render(&v.value)
+                    .map_err(|err| format!("{}: {err}", self.loc(v)))?;
+                let n = match &rendered {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(t) => t.trim().parse::<f64>().ok(),
+                    _ => None,
+                };
+                match n {
+                    Some(f) if f.is_finite() && f >= 0.0 => f,
+                    _ => {
+                        return Err(format!(
+                            "{}: schedule_scale must be a non-negative number, got {}",
+                            self.loc(v),
+                            check::brief(&rendered)
+                        ))
+                    }
+                }
+            }
+        };
         let file = self.file().to_string();
         let matcher = delivery_matcher(event.clone(), checks, file);
         let count = e.count;
@@ -1359,18 +1382,19 @@ impl<'a> ScenarioRun<'a> {
         if let Some(schedule) = &e.schedule {
             let gaps = attempt_gaps(&seen);
             for (i, want) in schedule.iter().enumerate() {
+                let want = want.0.mul_f64(scale);
                 let tol = e
                     .tolerance
-                    .map_or(want.0 / 2 + Duration::from_millis(200), |t| t.0);
+                    .map_or(want / 2 + Duration::from_millis(200), |t| t.0);
                 let expected = format!(
                     "attempt {} {} after attempt {} (± {})",
                     i + 2,
-                    humantime::format_duration(want.0),
+                    humantime::format_duration(want),
                     i + 1,
                     humantime::format_duration(tol)
                 );
                 let (passed, actual) = match gaps.get(i) {
-                    Some(g) => (g.abs_diff(want.0) <= tol, format!("{} ms", g.as_millis())),
+                    Some(g) => (g.abs_diff(want) <= tol, format!("{} ms", g.as_millis())),
                     None => (false, format!("only {} attempts arrived", gaps.len() + 1)),
                 };
                 push(passed, &format!("{label} retry schedule"), expected, actual);

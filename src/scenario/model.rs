@@ -302,7 +302,11 @@ pub struct WebhookExpect {
     /// scaled for sandboxes), checked within `tolerance`.
     #[serde(default)]
     pub schedule: Option<Vec<DurationValue>>,
-    /// Allowed deviation from each `schedule` gap (default: half the gap plus 200 ms).
+    /// Multiplies every `schedule` gap (a template, e.g. `"{{ webhook_retry_scale }}"`, so
+    /// one scenario states the contract's schedule and runs against scaled sandboxes too).
+    #[serde(default)]
+    pub schedule_scale: Option<Spanned<Value>>,
+    /// Allowed deviation from each (scaled) `schedule` gap (default: half the gap plus 200 ms).
     #[serde(default)]
     pub tolerance: Option<DurationValue>,
     #[serde(default)]

@@ -65,6 +65,11 @@ impl TemplateEngine {
         }
         env.add_global("run_id", run_id.to_string());
         env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
+        // `{{ (client_id ~ ":" ~ client_secret) | b64encode }}`: an HTTP Basic credential.
+        env.add_filter("b64encode", |s: String| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+        });
         env.add_function("now", || -> Result<String, minijinja::Error> {
             let now = time::OffsetDateTime::now_utc();
             let now = now.replace_nanosecond(0).unwrap_or(now);
@@ -557,5 +562,22 @@ mod tests {
     fn engine_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<TemplateEngine>();
+    }
+}
+
+#[cfg(test)]
+mod b64_tests {
+    use super::*;
+
+    #[test]
+    fn b64encode_builds_a_basic_credential() {
+        let t = TemplateEngine::new("r1");
+        let mut vars = Map::new();
+        vars.insert("id".into(), Value::String("sandbox-client".into()));
+        vars.insert("secret".into(), Value::String("sandbox-secret".into()));
+        let got = t
+            .render_str("Basic {{ (id ~ ':' ~ secret) | b64encode }}", &vars)
+            .expect("renders");
+        assert_eq!(got, "Basic c2FuZGJveC1jbGllbnQ6c2FuZGJveC1zZWNyZXQ=");
     }
 }
