@@ -7,6 +7,7 @@ command -v wrk >/dev/null || pkgs+=(wrk)
 [[ -x /usr/bin/time ]] || pkgs+=(time)
 command -v curl >/dev/null || pkgs+=(curl)
 command -v perf >/dev/null || pkgs+=(linux-perf)
+command -v valgrind >/dev/null || pkgs+=(valgrind)
 if ! command -v hurl >/dev/null; then
     pkgs+=(libcurl4-openssl-dev libxml2-dev pkg-config libclang-dev clang)
 fi

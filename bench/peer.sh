@@ -2,7 +2,9 @@
 # conform vs Hurl vs a raw load generator (wrk) on workload W against one `conform sandbox`
 # with the limits lifted. Usage: bench/peer.sh [--quick]
 # env: CONFORM_BIN, HURL_BIN (default: hurl on PATH), BENCH_OUT, BENCH_SIZES ("1000 5000"),
-#      BENCH_REPS (5), BENCH_CEILING_DURATION (10s), BENCH_MODES (conform-one conform-many hurl)
+#      BENCH_REPS (5), BENCH_CEILING_DURATION (10s),
+#      BENCH_MODES (conform-one conform-many conform-nohtml hurl; conform-nohtml = N files with
+#      --reporter console,junit,json, i.e. without the default HTML report)
 # Writes $BENCH_OUT/peer.tsv (every run) and $BENCH_OUT/peer.md (medians), prints the latter.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 QUICK=0; [[ "${1:-}" == "--quick" ]] && QUICK=1
@@ -14,7 +16,7 @@ OUT="${BENCH_OUT:-$(mktemp -d -t conform-bench.XXXXXX)}"; mkdir -p "$OUT"
 SIZES="${BENCH_SIZES:-$([[ $QUICK == 1 ]] && echo "200 1000" || echo "1000 5000")}"
 REPS="${BENCH_REPS:-$([[ $QUICK == 1 ]] && echo 3 || echo 5)}"
 CEIL_D="${BENCH_CEILING_DURATION:-$([[ $QUICK == 1 ]] && echo 3s || echo 10s)}"
-MODES="${BENCH_MODES:-conform-one conform-many hurl}"
+MODES="${BENCH_MODES:-conform-one conform-many conform-nohtml hurl}"
 if [[ -z "$HURL" ]]; then
     log "hurl not found: Hurl rows are left out (bench/install-tools.sh installs it)"
     MODES="${MODES//hurl/}"
@@ -47,9 +49,10 @@ measure() {
     fi
 }
 
-run_conform() { # files jobs n rep
-    local dir="$WORK/conform-$1-$3" jarg=()
+run_conform() { # files jobs n rep  (files: one | many | many-nohtml = many with --reporter console,junit,json)
+    local dir="$WORK/conform-${1%-nohtml}-$3" jarg=()
     [[ "$2" != default ]] && jarg=(-j "$2")
+    [[ "$1" == *-nohtml ]] && jarg+=(--reporter console,junit,json)
     (cd "$WORK" && measure conform "$1" "$2" "$3" "$4" -- \
         "$BIN" --color never --config "$WORK/conform.yaml" run "${jarg[@]}" \
         --report-dir "$WORK/reports" "$dir")
@@ -70,6 +73,7 @@ for rep in $(seq 1 "$REPS"); do
                 case "$m" in
                     conform-one) run_conform one "$jobs" "$n" "$rep" ;;
                     conform-many) run_conform many "$jobs" "$n" "$rep" ;;
+                    conform-nohtml) run_conform many-nohtml "$jobs" "$n" "$rep" ;;
                     hurl) run_hurl "$jobs" "$n" "$rep" ;;
                 esac
             done
