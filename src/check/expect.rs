@@ -14,6 +14,8 @@ pub struct ResponseView<'a> {
     pub body: &'a str,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<&'a Value>,
+    /// Why the body is not JSON (empty, truncated, invalid despite a JSON content type, ...).
+    pub json_problem: Option<String>,
     pub latency: Duration,
 }
 
@@ -150,14 +152,19 @@ pub fn check_expect(
     }
     for c in &expect.body {
         let Some(path) = &c.value.path else { continue };
-        out.extend(check_path(resp.json, path, c, ctx));
+        out.extend(check_body_path(
+            resp.json.ok_or_else(|| not_json(resp)),
+            path,
+            c,
+            ctx,
+        ));
     }
     if let Some(subset) = &expect.json {
         match (ctx.render)(&subset.value) {
             Ok(want) => {
                 let res = match resp.json {
                     Some(actual) => json_subset(&want, actual, ""),
-                    None => Err("the body is not JSON".to_string()),
+                    None => Err(not_json(resp)),
                 };
                 out.push(outcome(
                     res.is_ok(),
@@ -173,7 +180,7 @@ pub fn check_expect(
     if let Some(schema) = &expect.schema {
         out.push(check_schema_file(
             &schema.value,
-            resp.json,
+            resp.json.ok_or_else(|| not_json(resp)),
             ctx,
             ctx.loc(schema),
         ));
@@ -216,6 +223,25 @@ pub fn check_path(
     c: &Spanned<Check>,
     ctx: &CheckContext<'_>,
 ) -> Vec<CheckOutcome> {
+    check_body_path(json.ok_or_else(|| NOT_JSON.to_string()), path, c, ctx)
+}
+
+const NOT_JSON: &str = "the body is not JSON";
+
+/// Why a response body could not be read as JSON, as precisely as the response tells.
+fn not_json(resp: &ResponseView<'_>) -> String {
+    resp.json_problem
+        .clone()
+        .unwrap_or_else(|| NOT_JSON.to_string())
+}
+
+/// Like [`check_path`], with the reason the body is not JSON when it is not.
+pub fn check_body_path(
+    json: Result<&Value, String>,
+    path: &Spanned<String>,
+    c: &Spanned<Check>,
+    ctx: &CheckContext<'_>,
+) -> Vec<CheckOutcome> {
     let label = format!("body {}", path.value);
     let parsed = match JsonPath::parse(&path.value) {
         Ok(p) => p,
@@ -229,14 +255,9 @@ pub fn check_path(
             )]
         }
     };
-    let Some(json) = json else {
-        return vec![outcome(
-            false,
-            label,
-            "a JSON body".into(),
-            "the body is not JSON".into(),
-            ctx.loc(c),
-        )];
+    let json = match json {
+        Ok(j) => j,
+        Err(why) => return vec![outcome(false, label, "a JSON body".into(), why, ctx.loc(c))],
     };
     let nodes = parsed.query(json).all();
     let selected: Option<Value> = match nodes.len() {
@@ -447,7 +468,7 @@ pub fn json_subset(expected: &Value, actual: &Value, pointer: &str) -> Result<()
 
 fn check_schema_file(
     rel: &str,
-    json: Option<&Value>,
+    json: Result<&Value, String>,
     ctx: &CheckContext<'_>,
     location: Option<SourceLocation>,
 ) -> CheckOutcome {
@@ -466,14 +487,9 @@ fn check_schema_file(
             )
         }
     };
-    let Some(json) = json else {
-        return outcome(
-            false,
-            check,
-            "a JSON body".into(),
-            "the body is not JSON".into(),
-            location,
-        );
+    let json = match json {
+        Ok(j) => j,
+        Err(why) => return outcome(false, check, "a JSON body".into(), why, location),
     };
     match jsonschema::validator_for(&schema) {
         Err(e) => render_error(
@@ -581,6 +597,7 @@ mod tests {
             body: "",
             json: None,
             latency: Duration::from_millis(3),
+            json_problem: None,
         };
         let got = check_expect(&e, &view, &ctx());
         assert_eq!(

@@ -744,6 +744,11 @@ impl<'a> ScenarioRun<'a> {
             body: &body,
             json: json.as_ref(),
             latency: resp.latency,
+            json_problem: if json.is_none() {
+                resp.json_problem()
+            } else {
+                None
+            },
         };
         let render = |v: &Value| self.render(v);
         let file = self.file().to_string();
