@@ -291,7 +291,7 @@ fn errors_are_not_failures_and_every_report_is_written() {
         nj["steps"][0]["checks"][0]["actual"]
             .as_str()
             .unwrap_or("")
-            .contains("not JSON"),
+            .contains("not valid JSON although the content type is `application/json`"),
         "{nj}"
     );
     let skipped = by_name("needs a capability");
