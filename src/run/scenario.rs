@@ -154,21 +154,12 @@ pub async fn run_scenario(
         });
     }
     ScenarioResult {
-        id: planned.id.clone(),
-        name: sc.name.value.clone(),
-        file: planned.file.clone(),
-        suite: planned.suite.clone(),
-        description: sc.description.clone(),
-        tags: planned.tags.clone(),
-        requires: planned.requires.clone(),
-        covers: sc.covers.clone(),
-        location: planned.location.clone(),
-        outcome,
         reason,
         started_at: Some(started_at),
         duration_ms: ms(t0.elapsed()),
         steps: std::mem::take(&mut run.steps),
         webhooks: std::mem::take(&mut run.webhooks),
+        ..not_running(&planned, outcome, String::new())
     }
 }
 
@@ -1082,25 +1073,9 @@ impl<'a> ScenarioRun<'a> {
         path: &str,
         json: Option<Value>,
     ) -> Result<(Exchange, RawResponse), StepError> {
-        let url = self.target.url_for(path)?;
-        let mut headers: Vec<(String, String)> = self
+        let prepared = self
             .target
-            .env
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.expose().to_string()))
-            .collect();
-        headers.push(("X-Request-ID".into(), uuid::Uuid::new_v4().to_string()));
-        if json.is_some() {
-            headers.push(("Content-Type".into(), "application/json".into()));
-        }
-        let prepared = PreparedRequest {
-            method,
-            url,
-            headers,
-            body: json.map(|j| Bytes::from(j.to_string())),
-            timeout: self.target.env.timeouts.request,
-        };
+            .housekeeping_request(method, path, json.as_ref())?;
         let mut scratch = StepResult {
             name: String::new(),
             phase: Phase::Teardown,

@@ -59,6 +59,33 @@ impl Target {
             .map_err(|e| format!("invalid URL for path `{path}`: {e}"))
     }
 
+    /// A request of conform's own (subscriptions, clean-up), without auth headers: the
+    /// environment's default headers, a fresh `X-Request-ID`, an optional JSON body.
+    pub fn housekeeping_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        json: Option<&serde_json::Value>,
+    ) -> Result<super::http::PreparedRequest, String> {
+        let mut headers: Vec<(String, String)> = self
+            .env
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose().to_string()))
+            .collect();
+        headers.push(("X-Request-ID".into(), uuid::Uuid::new_v4().to_string()));
+        if json.is_some() {
+            headers.push(("Content-Type".into(), "application/json".into()));
+        }
+        Ok(super::http::PreparedRequest {
+            method,
+            url: self.url_for(path)?,
+            headers,
+            body: json.map(|j| bytes::Bytes::from(j.to_string())),
+            timeout: self.env.timeouts.request,
+        })
+    }
+
     /// The path of `url` below the base URL's path (what contract templates describe).
     pub fn api_path<'u>(&self, url: &'u Url) -> &'u str {
         let base = self.base_url.path().trim_end_matches('/');

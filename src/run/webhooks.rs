@@ -1,11 +1,10 @@
 //! The run's webhook subscription: the receiver's URL registered with the target once, its
 //! secret captured for verification, deleted at the end.
-use super::http::{self, PreparedRequest};
+use super::http;
 use super::target::Target;
 use crate::auth::AuthSelector;
 use crate::config::Secret;
 use crate::webhook::Receiver;
-use bytes::Bytes;
 
 pub const EVENTS: [&str; 3] = ["order.created", "order.updated", "order.cancelled"];
 
@@ -15,32 +14,16 @@ async fn call(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Result<http::RawResponse, String> {
-    let mut headers: Vec<(String, String)> = target
-        .env
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.expose().to_string()))
-        .collect();
-    headers.push(("X-Request-ID".into(), uuid::Uuid::new_v4().to_string()));
-    if body.is_some() {
-        headers.push(("Content-Type".into(), "application/json".into()));
-    }
+    let mut req = target.housekeeping_request(method, path, body.as_ref())?;
     if let Some(a) = &target.auth {
         for (k, v) in a
             .headers_for(&AuthSelector::Default)
             .await
             .map_err(|e| e.to_string())?
         {
-            headers.push((k, v.expose().to_string()));
+            req.headers.push((k, v.expose().to_string()));
         }
     }
-    let req = PreparedRequest {
-        method,
-        url: target.url_for(path)?,
-        headers,
-        body: body.map(|b| Bytes::from(b.to_string())),
-        timeout: target.env.timeouts.request,
-    };
     http::send(&target.http, &req, target.env.max_body_bytes).await
 }
 
