@@ -363,7 +363,7 @@ const FAST: Duration = Duration::from_secs(1);
 /// With serde-saphyr's default budgets an alias bomb is only stopped after 250,000 nodes
 /// (about 1.5 s per parse in a debug build, and `parse_file` parses twice); see
 /// docs/robustness.md for the tighter limits that bring this under `FAST`.
-const ALIAS_BOMB: Duration = Duration::from_secs(12);
+const ALIAS_BOMB: Duration = Duration::from_secs(3);
 
 /// Ten levels of ten aliases each: 10^10 nodes once expanded, a few hundred bytes written.
 /// `indent` puts it under a key that accepts any value.
@@ -384,12 +384,11 @@ fn an_alias_bomb_is_refused_quickly() {
         parse_file("scenarios/bomb.yaml", &bomb)
     });
     assert!(doc.is_none());
-    // The message is serde-saphyr's own; docs/robustness.md proposes a plainer one.
     assert_eq!(diags.len(), 1, "{diags:?}");
     let text = diags[0].to_string();
     assert!(
         text.starts_with(
-            "scenarios/bomb.yaml:7:17: error: budget breached: Nodes { nodes: 250001 }"
+            "scenarios/bomb.yaml:6:12: error: refused: aliases expand too far (more than 20000 replayed events: an alias bomb?)"
         ),
         "{text}"
     );
@@ -425,7 +424,7 @@ fn a_deeply_nested_document_is_refused_quickly() {
     assert!(doc.is_none());
     assert_eq!(
         diags[0].to_string(),
-        "scenarios/deep.yaml:2:261: error: recursion limit exceeded (at `vars.x`)"
+        "scenarios/deep.yaml:2:261: error: refused: the document nests deeper than 64 levels (at `vars.x`)"
     );
     // Block collections need an indentation per level: 2,000 levels are already 2 MB.
     let mut block = String::from("vars:\n  x:\n");
@@ -440,7 +439,7 @@ fn a_deeply_nested_document_is_refused_quickly() {
     assert!(
         diags[0]
             .to_string()
-            .starts_with("scenarios/deep.yaml:65:67: error: budget breached: Depth { depth: 65 } (at `vars.x[0][0]"),
+            .starts_with("scenarios/deep.yaml:65:67: error: refused: the document nests deeper than 64 levels (at `vars.x[0][0]"),
         "{}",
         diags[0]
     );

@@ -104,7 +104,7 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 pub fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
-            max_nodes: 200_000,
+            max_nodes: 4_000_000,
             max_depth: 64,
         },
         alias_limits: serde_saphyr::alias_limits! {
@@ -310,7 +310,7 @@ fn friendly_message(raw: &str) -> String {
         return "refused: the document nests deeper than 64 levels".into();
     }
     if raw.starts_with("budget breached: Nodes") {
-        return "refused: the document has more than 200000 nodes".into();
+        return "refused: the document has more than 4000000 nodes".into();
     }
     if let Some(rest) = raw.strip_prefix("unknown field `") {
         if let Some((field, expected)) = rest.split_once('`') {
