@@ -34,6 +34,8 @@ pub struct CheckContext<'a> {
     pub file: &'a str,
     pub render: &'a (dyn Fn(&Value) -> Result<Value, String> + Sync),
     pub fixtures_dir: &'a Path,
+    /// The contract, for `schema: "#/components/schemas/X"` references into it.
+    pub contract: Option<&'a crate::contract::Contract>,
 }
 
 impl CheckContext<'_> {
@@ -473,6 +475,34 @@ fn check_schema_file(
     location: Option<SourceLocation>,
 ) -> CheckOutcome {
     let check = format!("body schema {rel}");
+    if let Some(pointer) = rel.strip_prefix('#') {
+        // A schema of the contract itself: the single source, never copied by hand.
+        let Some(contract) = ctx.contract else {
+            return render_error(
+                &check,
+                "a `#/...` schema needs `contract:` in conform.yaml".into(),
+                location,
+            );
+        };
+        let json = match json {
+            Ok(j) => j,
+            Err(why) => return outcome(false, check, "a JSON body".into(), why, location),
+        };
+        return match contract.schema_violations(pointer, json) {
+            Err(e) => render_error(&check, e, location),
+            Ok(v) => outcome(
+                v.is_empty(),
+                check,
+                "valid".into(),
+                if v.is_empty() {
+                    "valid".into()
+                } else {
+                    v.into_iter().take(5).collect::<Vec<_>>().join("; ")
+                },
+                location,
+            ),
+        };
+    }
     let path = ctx.fixtures_dir.join(rel);
     let schema: Value = match std::fs::read_to_string(&path)
         .map_err(|e| e.to_string())
@@ -529,6 +559,7 @@ mod tests {
             file: "t.yaml",
             render: &R,
             fixtures_dir: Path::new("fixtures"),
+            contract: None,
         }
     }
 

@@ -298,6 +298,16 @@ impl Contract {
     }
 
     /// The file the contract was loaded from.
+    /// Violations of `instance` against the schema at a JSON pointer into the document
+    /// (`/components/schemas/Order`), each as `pointer: value rule`.
+    pub fn schema_violations(
+        &self,
+        pointer: &str,
+        instance: &Value,
+    ) -> Result<Vec<String>, String> {
+        self.schemas.violations(pointer, instance)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

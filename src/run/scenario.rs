@@ -390,6 +390,7 @@ impl<'a> ScenarioRun<'a> {
                 file: &file,
                 render: &render,
                 fixtures_dir: &self.target.fixtures_dir,
+                contract: self.target.contract.as_deref(),
             };
             for c in &step.assert {
                 let Some(value) = &c.value.value else {
@@ -747,6 +748,7 @@ impl<'a> ScenarioRun<'a> {
             file: &file,
             render: &render,
             fixtures_dir: &self.target.fixtures_dir,
+            contract: self.target.contract.as_deref(),
         };
         check::check_expect(&expect.value, &view, &ctx)
     }
@@ -1457,6 +1459,7 @@ fn delivery_matcher(event: String, checks: Vec<Spanned<Check>>, file: String) ->
             file: &file,
             render: &identity,
             fixtures_dir: std::path::Path::new("."),
+            contract: None,
         };
         checks.iter().all(|c| match &c.value.path {
             Some(p) => check::check_path(d.json.as_ref(), p, c, &ctx)

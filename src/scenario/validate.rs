@@ -612,7 +612,7 @@ impl Validator<'_> {
         if let Some(j) = &e.json {
             self.value_templates(&j.value, &j.referenced);
         }
-        if let Some(s) = &e.schema {
+        if let Some(s) = e.schema.as_ref().filter(|s| !s.value.starts_with('#')) {
             self.json_file(&s.value, &s.referenced, "schema");
         }
     }
