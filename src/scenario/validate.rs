@@ -1425,15 +1425,22 @@ scenarios:
         assert!(checked >= 15, "only {checked} examples checked");
     }
 
-    /// The shipped suite validates against the shipped fixtures
-    /// (`cargo test --lib shipped_suite -- --ignored`).
+    /// The shipped suite validates against the shipped fixtures and the variables of the
+    /// shipped `local` environment.
     #[test]
-    #[ignore = "depends on the shipped scenarios, which change independently"]
     fn shipped_suite_validates() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = crate::config::Config::load(&root.join("conform.yaml")).expect("conform.yaml");
+        let mut known: BTreeSet<String> = config
+            .doc
+            .environments
+            .get("local")
+            .map(|e| e.value.vars.keys().cloned().collect())
+            .unwrap_or_default();
+        known.extend(["base_url".to_string(), "env_name".to_string()]);
         let ctx = ValidationContext {
             fixtures_dir: &root.join("fixtures"),
-            known_vars: BTreeSet::new(),
+            known_vars: known,
             templates: engine(),
         };
         let (files, diags) = load_and_validate(&[root.join("scenarios")], &ctx);
