@@ -172,6 +172,31 @@ impl<W: Write + Send> ConsoleReporter<W> {
             }
             text.push('\n');
         }
+        // Sections added after the scenarios (contract coverage, latency): one line each.
+        let ext = &result.extensions;
+        if let Some(c) = ext.get("coverage") {
+            let n = |k: &str| c.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+            let (covered, total) = (n("covered"), n("total"));
+            if total > 0 {
+                let _ = writeln!(
+                    text,
+                    "contract coverage: {:.1}% ({covered} of {total} documented responses, error codes and webhook events)",
+                    covered as f64 * 100.0 / total as f64
+                );
+            }
+        }
+        if let Some(o) = ext.get("latency").and_then(|l| l.get("overall")) {
+            let ms = |k: &str| o.get(k).and_then(serde_json::Value::as_f64);
+            if let (Some(p95), Some(p99)) = (ms("p95_ms"), ms("p99_ms")) {
+                let _ = writeln!(
+                    text,
+                    "latency: p95 {p95:.1} ms, p99 {p99:.1} ms over {} responses",
+                    o.get("count")
+                        .and_then(serde_json::Value::as_u64)
+                        .unwrap_or(0)
+                );
+            }
+        }
         self.emit(&text);
     }
 }
