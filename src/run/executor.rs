@@ -76,7 +76,7 @@ pub async fn execute(
         );
         let fail_fast = opts.fail_fast;
         set.spawn(async move {
-            let Ok(_permit) = sem.acquire_owned().await else {
+            let Ok(permit) = sem.clone().acquire_owned().await else {
                 return (
                     i,
                     not_running(&p, Outcome::NotRun, "not run: the scheduler stopped".into()),
@@ -102,7 +102,8 @@ pub async fn execute(
                     ),
                 );
             }
-            let r = run_scenario(target, p, tx, cancel).await;
+            let slot = super::scenario::JobSlot::new(sem, permit);
+            let r = run_scenario(target, p, tx, cancel, slot).await;
             if fail_fast && matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
                 stop.store(true, Ordering::SeqCst);
             }

@@ -43,6 +43,42 @@ fn ms(d: Duration) -> f64 {
 /// Why a step could not be checked (as opposed to a failed check).
 type StepError = String;
 
+/// The scenario's place among the `--jobs` running at once. It is given back while the
+/// scenario only waits (a `wait`, a webhook, `Retry-After`, a polling interval), so a waiting
+/// scenario never holds up the others.
+pub struct JobSlot {
+    sem: Arc<tokio::sync::Semaphore>,
+    permit: std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
+}
+
+impl JobSlot {
+    pub fn new(
+        sem: Arc<tokio::sync::Semaphore>,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> JobSlot {
+        JobSlot {
+            sem,
+            permit: std::sync::Mutex::new(Some(permit)),
+        }
+    }
+
+    /// Runs `fut` without holding a job slot, then queues for one again.
+    async fn idle<T>(&self, fut: impl std::future::Future<Output = T>) -> T {
+        let held = self.permit.lock().map(|mut p| p.take()).unwrap_or(None);
+        let had = held.is_some();
+        drop(held);
+        let out = fut.await;
+        if had {
+            if let Ok(p) = self.sem.clone().acquire_owned().await {
+                if let Ok(mut slot) = self.permit.lock() {
+                    *slot = Some(p);
+                }
+            }
+        }
+        out
+    }
+}
+
 enum Cleanup {
     DeleteWebhook { id: String },
 }
@@ -56,6 +92,7 @@ struct ScenarioRun<'a> {
     webhooks: Vec<WebhookRecord>,
     steps: Vec<StepResult>,
     events: &'a UnboundedSender<RunEvent>,
+    slot: &'a JobSlot,
     /// The current step lets the automatic contract check run (`contract: false` turns it off).
     contract_on: bool,
 }
@@ -66,6 +103,7 @@ pub async fn run_scenario(
     planned: PlannedScenario,
     events: UnboundedSender<RunEvent>,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    slot: JobSlot,
 ) -> ScenarioResult {
     let started_at = now_rfc3339();
     let t0 = Instant::now();
@@ -82,6 +120,7 @@ pub async fn run_scenario(
         webhooks: Vec::new(),
         steps: Vec::new(),
         events: &events,
+        slot: &slot,
         contract_on: true,
     };
     let sc = planned.scenario.clone();
@@ -593,7 +632,7 @@ impl<'a> ScenarioRun<'a> {
                 "429 from the target: waited {} before retry {retries} of {MAX_429_RETRIES}",
                 humantime::format_duration(wait)
             ));
-            tokio::time::sleep(wait).await;
+            self.slot.idle(tokio::time::sleep(wait)).await;
             res.waited_ms += ms(wait);
             let mut again = prepared.clone();
             again.headers.extend(self.auth_headers(sel).await?);
@@ -943,7 +982,7 @@ impl<'a> ScenarioRun<'a> {
                 self.last = Some(resp);
                 return Ok(());
             }
-            tokio::time::sleep(interval).await;
+            self.slot.idle(tokio::time::sleep(interval)).await;
             res.waited_ms += ms(interval);
         }
     }
@@ -1063,7 +1102,7 @@ impl<'a> ScenarioRun<'a> {
         let d = d.min(MAX_RETRY_AFTER);
         res.log
             .push(format!("waited {}", humantime::format_duration(d)));
-        tokio::time::sleep(d).await;
+        self.slot.idle(tokio::time::sleep(d)).await;
         res.waited_ms += ms(d);
         Ok(())
     }
@@ -1259,7 +1298,10 @@ impl<'a> ScenarioRun<'a> {
         };
         let t0 = Instant::now();
         let inbox = receiver.inbox();
-        let seen = inbox.wait_until(&*matcher, &done, within).await;
+        let seen = self
+            .slot
+            .idle(inbox.wait_until(&*matcher, &done, within))
+            .await;
         res.waited_ms += ms(t0.elapsed());
         let redact = |s: &str| self.target.redact_text(s);
         for d in &seen {
