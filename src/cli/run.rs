@@ -146,18 +146,18 @@ fn selection(select: &SelectArgs) -> Selection {
     }
 }
 
-fn make_plan(l: &Loaded, select: &SelectArgs) -> Vec<PlannedScenario> {
-    let files: Vec<(String, crate::scenario::ScenarioFileDoc)> = l
-        .files
-        .iter()
-        .map(|f| (f.display_path(), f.doc.clone()))
+/// Plans the loaded files; the parsed files move into the plan (they are not kept twice).
+fn make_plan(l: &mut Loaded, select: &SelectArgs) -> Vec<PlannedScenario> {
+    let files: Vec<(String, crate::scenario::ScenarioFileDoc)> = std::mem::take(&mut l.files)
+        .into_iter()
+        .map(|f| (f.display_path(), f.doc))
         .collect();
     let traits = TargetTraits {
         name: l.env.name.clone(),
         capabilities: l.env.capabilities.clone(),
         production: l.env.production,
     };
-    crate::run::plan(&files, &selection(select), &traits)
+    crate::run::plan(files, &selection(select), &traits)
 }
 
 fn parse_vars(vars: &[String]) -> Result<Map<String, Value>, String> {
@@ -188,11 +188,11 @@ pub async fn validate(config: Option<&Path>, a: ValidateArgs, term: TermContext)
 }
 
 pub async fn list(config: Option<&Path>, a: ListArgs, term: TermContext) -> i32 {
-    let l = match load_all(config, &a.select, None, &Map::new(), &term) {
+    let mut l = match load_all(config, &a.select, None, &Map::new(), &term) {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let plan = make_plan(&l, &a.select);
+    let plan = make_plan(&mut l, &a.select);
     for p in &plan {
         let tags = if p.tags.is_empty() {
             String::new()
@@ -268,11 +268,11 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
             return exit::USAGE;
         }
     };
-    let l = match load_all(config, &a.select, a.base_url.as_deref(), &cli_vars, &term) {
+    let mut l = match load_all(config, &a.select, a.base_url.as_deref(), &cli_vars, &term) {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let plan = make_plan(&l, &a.select);
+    let plan = make_plan(&mut l, &a.select);
     let mut env = l.env.clone();
 
     // The embedded sandbox: started inside this process on an ephemeral port.

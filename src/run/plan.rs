@@ -13,7 +13,7 @@ pub struct PlannedScenario {
     pub suite: String,
     pub scenario: Arc<Scenario>,
     /// File-level variables (rendered before the scenario's own).
-    pub file_vars: Vec<(String, Spanned<Value>)>,
+    pub file_vars: Arc<Vec<(String, Spanned<Value>)>>,
     pub tags: Vec<String>,
     pub requires: Vec<String>,
     pub location: SourceLocation,
@@ -45,19 +45,27 @@ pub struct TargetTraits {
 
 /// Flattens loaded files into planned scenarios, applies the selection and decides skips.
 pub fn plan(
-    files: &[(String, ScenarioFileDoc)],
+    files: Vec<(String, ScenarioFileDoc)>,
     sel: &Selection,
     target: &TargetTraits,
 ) -> Vec<PlannedScenario> {
     let mut out = Vec::new();
     for (path, doc) in files {
         let suite = doc.suite.clone().unwrap_or_else(|| {
-            std::path::Path::new(path)
+            std::path::Path::new(&path)
                 .file_stem()
                 .map_or_else(|| path.clone(), |s| s.to_string_lossy().into_owned())
         });
-        for sc in &doc.scenarios {
-            let s = &sc.value;
+        // Shared by the file's scenarios, not copied into each.
+        let file_vars: Arc<Vec<(String, Spanned<Value>)>> = Arc::new(
+            doc.vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        for sc in doc.scenarios {
+            let (line, column) = (sc.referenced.line(), sc.referenced.column());
+            let s = sc.value;
             let id = format!("{path}::{}", s.name.value);
             let mut tags: Vec<String> = doc.tags.iter().chain(&s.tags).cloned().collect();
             tags.dedup();
@@ -122,18 +130,14 @@ pub fn plan(
                 id,
                 file: path.clone(),
                 suite: suite.clone(),
-                scenario: Arc::new(s.clone()),
-                file_vars: doc
-                    .vars
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                scenario: Arc::new(s),
+                file_vars: file_vars.clone(),
                 tags,
                 requires,
                 location: SourceLocation {
                     file: path.clone(),
-                    line: sc.referenced.line(),
-                    column: sc.referenced.column(),
+                    line,
+                    column,
                 },
                 skip,
             });
@@ -169,7 +173,7 @@ mod tests {
             capabilities: BTreeSet::new(),
             production: true,
         };
-        let p = plan(&files, &Selection::default(), &t);
+        let p = plan(files.clone(), &Selection::default(), &t);
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].skip, None);
         assert_eq!(
@@ -182,7 +186,7 @@ mod tests {
             .unwrap_or_default()
             .starts_with("refused on production"));
         let only_smoke = plan(
-            &files,
+            files.clone(),
             &Selection {
                 tags: vec!["smoke".into()],
                 ..Selection::default()
@@ -191,7 +195,7 @@ mod tests {
         );
         assert_eq!(only_smoke.len(), 1);
         let filtered = plan(
-            &files,
+            files.clone(),
             &Selection {
                 filter: Some("O.YAML::B".into()),
                 ..Selection::default()

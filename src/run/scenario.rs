@@ -320,7 +320,7 @@ impl<'a> ScenarioRun<'a> {
         for (k, v) in &t.env.vars {
             self.vars.insert(k.clone(), v.clone());
         }
-        let file_vars: Vec<(String, Spanned<Value>)> = self.planned.file_vars.clone();
+        let file_vars = self.planned.file_vars.clone();
         let scenario_vars: Vec<(String, Spanned<Value>)> = sc
             .vars
             .iter()
@@ -410,9 +410,9 @@ impl<'a> ScenarioRun<'a> {
                 return self.poll(req, step, poll, timeout, res).await;
             }
             let resp = self
-                .exchange(req, step.expect.as_ref(), timeout, res)
+                .exchange(req, step.expect.as_deref(), timeout, res)
                 .await?;
-            self.evaluate_and_capture(step.expect.as_ref(), &step.capture, &resp, res);
+            self.evaluate_and_capture(step.expect.as_deref(), &step.capture, &resp, res);
             self.last = Some(resp);
             return Ok(());
         }
@@ -936,13 +936,13 @@ impl<'a> ScenarioRun<'a> {
                 self.last = last;
             }
             (Some(_), Some(resp)) => {
-                self.evaluate_and_capture(step.expect.as_ref(), &step.capture, &resp, res);
+                self.evaluate_and_capture(step.expect.as_deref(), &step.capture, &resp, res);
                 self.last = Some(resp);
             }
             (None, _) => {
                 // Without `until`, `expect` and `capture` apply to the last response.
                 if let Some(resp) = last {
-                    self.evaluate_and_capture(step.expect.as_ref(), &step.capture, &resp, res);
+                    self.evaluate_and_capture(step.expect.as_deref(), &step.capture, &resp, res);
                     self.last = Some(resp);
                 }
             }
@@ -969,16 +969,16 @@ impl<'a> ScenarioRun<'a> {
         let started = Instant::now();
         loop {
             let resp = self
-                .exchange(req, step.expect.as_ref(), timeout, res)
+                .exchange(req, step.expect.as_deref(), timeout, res)
                 .await?;
-            let checks = self.evaluate(step.expect.as_ref(), &resp);
+            let checks = self.evaluate(step.expect.as_deref(), &resp);
             let passed = checks.iter().all(|c| c.passed);
             if passed || started.elapsed() + interval > limit {
                 if !passed {
                     res.log
                         .push(format!("polling gave up after {} attempts", res.attempts));
                 }
-                self.evaluate_and_capture(step.expect.as_ref(), &step.capture, &resp, res);
+                self.evaluate_and_capture(step.expect.as_deref(), &step.capture, &resp, res);
                 self.last = Some(resp);
                 return Ok(());
             }
@@ -1029,7 +1029,7 @@ impl<'a> ScenarioRun<'a> {
                         operation,
                     });
                     self.evaluate_and_capture(
-                        m.value.expect.as_ref(),
+                        m.value.expect.as_deref(),
                         &m.value.capture,
                         &resp,
                         res,

@@ -67,7 +67,7 @@ pub struct Scenario {
     pub pacing: Option<bool>,
 }
 
-/// A step does exactly one thing (validated after parsing): a `request`, a `group` of
+/// A step does exactly one thing (the actions are boxed: a step is small when it holds one) (validated after parsing): a `request`, a `group` of
 /// requests sent at the same moment, a `wait`, an `assert` on variables, or a webhook action.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,17 +75,17 @@ pub struct Step {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
-    pub request: Option<Spanned<Request>>,
+    pub request: Option<Box<Spanned<Request>>>,
     #[serde(default)]
-    pub expect: Option<Spanned<Expect>>,
+    pub expect: Option<Box<Spanned<Expect>>>,
     #[serde(default)]
     pub capture: IndexMap<String, Spanned<Capture>>,
     /// Send the request repeatedly (optionally until an expectation holds).
     #[serde(default)]
-    pub repeat: Option<Spanned<Repeat>>,
+    pub repeat: Option<Box<Spanned<Repeat>>>,
     /// Re-send the request until `expect` passes or the timeout expires.
     #[serde(default)]
-    pub poll: Option<Spanned<Poll>>,
+    pub poll: Option<Box<Spanned<Poll>>>,
     /// Requests sent at the same moment, each with its own expect and capture.
     #[serde(default)]
     pub group: Option<Vec<Spanned<Step>>>,
@@ -97,13 +97,13 @@ pub struct Step {
     pub assert: Vec<Spanned<Check>>,
     /// Register the run's webhook receiver with the target (removed after the scenario).
     #[serde(default)]
-    pub subscribe_webhooks: Option<Spanned<WebhookSubscribe>>,
+    pub subscribe_webhooks: Option<Box<Spanned<WebhookSubscribe>>>,
     /// Wait for webhook deliveries that match.
     #[serde(default)]
-    pub expect_webhook: Option<Spanned<WebhookExpect>>,
+    pub expect_webhook: Option<Box<Spanned<WebhookExpect>>>,
     /// Make the receiver answer matching deliveries with a failure (retry tests).
     #[serde(default)]
-    pub webhook_reply: Option<Spanned<WebhookReply>>,
+    pub webhook_reply: Option<Box<Spanned<WebhookReply>>>,
     /// `off` disables the automatic OpenAPI contract check for this step.
     #[serde(default)]
     pub contract: Option<Spanned<bool>>,
