@@ -1,5 +1,14 @@
 //! The command line: clap types (`args`), and the wiring of the library's stages — the only
 //! place that knows both the harness and the reference sandbox.
+/// `println!` that never panics: a closed stdout (`conform sandbox | head -1`, a CI log
+/// collector gone away) must not bring down a running sandbox or lose a run's reports.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod args;
 pub mod exit;
 mod run;
@@ -94,7 +103,7 @@ fn report_files(
     match crate::report::write_reports(&result, &opts) {
         Ok(paths) => {
             for p in paths {
-                println!("report: {}", p.display());
+                say!("report: {}", p.display());
             }
         }
         Err(e) => {
@@ -103,9 +112,14 @@ fn report_files(
         }
     }
     let s = &result.summary;
-    println!(
+    say!(
         "{} scenario(s): {} passed, {} failed, {} errored, {} skipped, {} not run",
-        s.total, s.passed, s.failed, s.errored, s.skipped, s.not_run
+        s.total,
+        s.passed,
+        s.failed,
+        s.errored,
+        s.skipped,
+        s.not_run
     );
     if s.success() {
         exit::SUCCESS

@@ -180,7 +180,7 @@ pub async fn validate(config: Option<&Path>, a: ValidateArgs, term: TermContext)
     match load_all(config, &select, None, &Map::new(), &term) {
         Ok(l) => {
             let n: usize = l.files.iter().map(|f| f.doc.scenarios.len()).sum();
-            println!("{} file(s), {n} scenario(s): no problems", l.files.len());
+            say!("{} file(s), {n} scenario(s): no problems", l.files.len());
             exit::SUCCESS
         }
         Err(code) => code,
@@ -209,10 +209,10 @@ pub async fn list(config: Option<&Path>, a: ListArgs, term: TermContext) -> i32 
             .as_ref()
             .map(|s| format!("  (skipped: {s})"))
             .unwrap_or_default();
-        println!("{}{tags}{req}{skip}", p.id);
+        say!("{}{tags}{req}{skip}", p.id);
     }
     let skipped = plan.iter().filter(|p| p.skip.is_some()).count();
-    println!(
+    say!(
         "{} scenario(s) selected for environment `{}`, {skipped} would be skipped",
         plan.len(),
         l.env.name
@@ -479,7 +479,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     match crate::report::write_reports(&result, &opts) {
         Ok(paths) => {
             for p in paths {
-                println!("report: {}", p.display());
+                say!("report: {}", p.display());
             }
         }
         Err(e) => {

@@ -46,7 +46,7 @@ pub fn parse_fault(name: &str) -> Result<Fault, String> {
 pub async fn serve(a: SandboxArgs) -> i32 {
     if a.faults.iter().any(|f| f == "list") {
         for f in Fault::ALL {
-            println!("{:<32} {}", f.name(), f.description());
+            say!("{:<32} {}", f.name(), f.description());
         }
         return exit::SUCCESS;
     }
@@ -66,10 +66,10 @@ pub async fn serve(a: SandboxArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    println!("conform sandbox listening on {}", sb.url());
-    println!("OpenAPI contract: {}/openapi.yaml", sb.url());
+    say!("conform sandbox listening on {}", sb.url());
+    say!("OpenAPI contract: {}/openapi.yaml", sb.url());
     for c in &clients {
-        println!(
+        say!(
             "client {} / {} (scopes: {})",
             c.client_id,
             c.client_secret,
@@ -77,12 +77,12 @@ pub async fn serve(a: SandboxArgs) -> i32 {
         );
     }
     if !faults.is_empty() {
-        println!("faults on: {}", faults.join(", "));
+        say!("faults on: {}", faults.join(", "));
     }
-    println!("press Ctrl-C to stop");
+    say!("press Ctrl-C to stop");
     super::shutdown_signal().await;
     sb.shutdown().await;
-    println!("sandbox stopped");
+    say!("sandbox stopped");
     exit::SUCCESS
 }
 
