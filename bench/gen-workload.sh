@@ -29,6 +29,8 @@ environments:
             client_secret: {env: BENCH_CLIENT_SECRET}
             scope: read write
 YAML
+# The same environment without the contract: conform then does only what Hurl does.
+grep -v '^contract:' "$DIR/conform.yaml" >"$DIR/conform-nocontract.yaml"
 
 scenario() { # $1 = index
     cat <<YAML

@@ -16,7 +16,7 @@ OUT="${BENCH_OUT:-$(mktemp -d -t conform-bench.XXXXXX)}"; mkdir -p "$OUT"
 SIZES="${BENCH_SIZES:-$([[ $QUICK == 1 ]] && echo "200 1000" || echo "1000 5000")}"
 REPS="${BENCH_REPS:-$([[ $QUICK == 1 ]] && echo 3 || echo 5)}"
 CEIL_D="${BENCH_CEILING_DURATION:-$([[ $QUICK == 1 ]] && echo 3s || echo 10s)}"
-MODES="${BENCH_MODES:-conform-one conform-many conform-nohtml hurl}"
+MODES="${BENCH_MODES:-conform-one conform-many conform-nohtml conform-plain hurl}"
 if [[ -z "$HURL" ]]; then
     log "hurl not found: Hurl rows are left out (bench/install-tools.sh installs it)"
     MODES="${MODES//hurl/}"
@@ -49,12 +49,15 @@ measure() {
     fi
 }
 
-run_conform() { # files jobs n rep  (files: one | many | many-nohtml = many with --reporter console,junit,json)
-    local dir="$WORK/conform-${1%-nohtml}-$3" jarg=()
+run_conform() { # files jobs n rep  (files: one | many | many-nohtml = many with --reporter console,junit,json
+    #                                 | many-plain = many-nohtml without the OpenAPI contract checks: Hurl's work)
+    local base="${1%-nohtml}"; base="${base%-plain}"
+    local dir="$WORK/conform-$base-$3" jarg=() config="$WORK/conform.yaml"
     [[ "$2" != default ]] && jarg=(-j "$2")
-    [[ "$1" == *-nohtml ]] && jarg+=(--reporter console,junit,json)
+    [[ "$1" == *-nohtml || "$1" == *-plain ]] && jarg+=(--reporter console,junit,json)
+    [[ "$1" == *-plain ]] && config="$WORK/conform-nocontract.yaml"
     (cd "$WORK" && measure conform "$1" "$2" "$3" "$4" -- \
-        "$BIN" --color never --config "$WORK/conform.yaml" run "${jarg[@]}" \
+        "$BIN" --color never --config "$config" run "${jarg[@]}" \
         --report-dir "$WORK/reports" "$dir")
 }
 run_hurl() { # jobs n rep
@@ -74,6 +77,7 @@ for rep in $(seq 1 "$REPS"); do
                     conform-one) run_conform one "$jobs" "$n" "$rep" ;;
                     conform-many) run_conform many "$jobs" "$n" "$rep" ;;
                     conform-nohtml) run_conform many-nohtml "$jobs" "$n" "$rep" ;;
+                    conform-plain) run_conform many-plain "$jobs" "$n" "$rep" ;;
                     hurl) run_hurl "$jobs" "$n" "$rep" ;;
                 esac
             done
