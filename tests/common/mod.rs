@@ -70,6 +70,22 @@ fn stall_counter() -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
     STALL_HITS.get_or_init(Default::default).clone()
 }
 
+static LIMITED_HITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The first request of the process gets 429 with `Retry-After: 1`, later ones 200.
+async fn limited() -> axum::response::Response {
+    if LIMITED_HITS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("Retry-After", "1")],
+            "slow down",
+        )
+            .into_response()
+    } else {
+        (StatusCode::OK, axum::Json(serde_json::json!({"ok": true}))).into_response()
+    }
+}
+
 async fn stall() -> impl IntoResponse {
     stall_counter().fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(30)).await;
@@ -90,7 +106,8 @@ pub fn start_server() -> TestServer {
                 .route("/status/{code}", any(status))
                 .route("/echo", any(echo))
                 .route("/not-json", get(not_json))
-                .route("/stall", get(stall));
+                .route("/stall", get(stall))
+                .route("/limited", get(limited));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
