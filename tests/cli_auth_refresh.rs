@@ -3,78 +3,34 @@
 //! (single flight), as counted by the sandbox itself.
 mod common;
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-struct Sandbox(std::process::Child, String);
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn token_requests(base: &str) -> u64 {
+/// Token requests the sandbox has answered, not counting the one this function makes.
+fn token_requests(sb: &SandboxProcess) -> u64 {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("rt");
     rt.block_on(async {
         let http = reqwest::Client::new();
-        let token: serde_json::Value = http
-            .post(format!("{base}/oauth/token"))
-            .basic_auth("sandbox-client", Some("sandbox-secret"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("json");
+        let token = sb.token(&http).await;
         let stats: serde_json::Value = http
-            .get(format!("{base}/sandbox/v1/stats"))
-            .bearer_auth(token["access_token"].as_str().expect("token"))
+            .get(format!("{}/sandbox/v1/stats", sb.url))
+            .bearer_auth(token)
             .send()
             .await
             .expect("stats")
             .json()
             .await
             .expect("json");
-        // Minus the request this function just made.
         stats["token_requests"].as_u64().expect("token_requests") - 1
     })
 }
 
 #[test]
 fn fifty_concurrent_scenarios_share_one_token_per_refresh() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args([
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--token-ttl",
-            "2s",
-            "--rate-scale",
-            "1000",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sandbox");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("url")
-        .to_string();
-    let sb = Sandbox(child, url);
-
-    let p = Project::new(&sb.1);
+    let sb = SandboxProcess::start(&["--token-ttl", "2s", "--rate-scale", "1000"]);
+    let p = Project::new(&sb.url);
     p.file(
         "conform.yaml",
         &format!(
@@ -92,7 +48,7 @@ environments:
             client_id: sandbox-client
             client_secret: {{env: T_SECRET}}
 "#,
-            sb.1
+            sb.url
         ),
     );
     let mut yaml = String::from("scenarios:\n");
@@ -119,7 +75,7 @@ environments:
     let stats = &r["auth"]["sb/default"];
     assert_eq!(stats["retries_after_401"], 0, "{stats}");
     let ours = stats["token_requests"].as_u64().expect("count");
-    let seen = token_requests(&sb.1);
+    let seen = token_requests(&sb);
     assert_eq!(
         seen, ours,
         "the sandbox saw exactly the token requests conform reports"

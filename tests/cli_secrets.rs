@@ -2,43 +2,7 @@
 //! a webhook secret, tokens) writes no byte of them to stdout, stderr or any report.
 mod common;
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-struct Sandbox(std::process::Child, String);
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sandbox() -> Sandbox {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args([
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--webhook-retry-scale",
-            "0.001",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sandbox");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("url")
-        .to_string();
-    Sandbox(child, url)
-}
+use std::process::Command;
 
 const API_KEY: &str = "key-9f8e7d6c5b4a-known";
 const WEBHOOK_SECRET: &str = "whsec-known-value-4242";
@@ -46,8 +10,8 @@ const CLIENT_SECRET: &str = "sandbox-secret";
 
 #[test]
 fn no_secret_reaches_any_output() {
-    let sb = start_sandbox();
-    let p = Project::new(&sb.1);
+    let sb = SandboxProcess::start(&["--webhook-retry-scale", "0.001"]);
+    let p = Project::new(&sb.url);
     p.file(
         "conform.yaml",
         &format!(
@@ -69,7 +33,7 @@ environments:
       client_id: {{env: T_ID}}
       client_secret: {{env: T_SECRET}}
 "#,
-            sb.1
+            sb.url
         ),
     );
     p.file(

@@ -3,59 +3,19 @@
 //! variable; conform then makes no subscription calls and verifies with that secret.
 mod common;
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-struct Sandbox(std::process::Child, String);
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sandbox() -> Sandbox {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(["sandbox", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sandbox");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("url")
-        .to_string();
-    Sandbox(child, url)
-}
+use std::process::Command;
 
 /// Registers `hook_url` for order.created with `secret`, as a partner portal would.
-fn register(base: &str, hook_url: &str, secret: &str) {
+fn register(sb: &SandboxProcess, hook_url: &str, secret: &str) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("rt");
     rt.block_on(async {
         let http = reqwest::Client::new();
-        let token: serde_json::Value = http
-            .post(format!("{base}/oauth/token"))
-            .basic_auth("sandbox-client", Some("sandbox-secret"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token json");
-        let token = token["access_token"].as_str().expect("access_token").to_string();
+        let token = sb.token(&http).await;
         let resp = http
-            .post(format!("{base}/api/v1/webhooks"))
+            .post(format!("{}/api/v1/webhooks", sb.url))
             .bearer_auth(token)
             .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
             .json(&serde_json::json!({"url": hook_url, "events": ["order.created"], "secret": secret}))
@@ -137,14 +97,14 @@ fn run(p: &Project, secret: &str) -> (i32, serde_json::Value, String) {
 
 #[test]
 fn preregistered_url_and_secret() {
-    let sb = start_sandbox();
+    let sb = SandboxProcess::start(&[]);
     let port = free_port();
     register(
-        &sb.1,
+        &sb,
         &format!("http://127.0.0.1:{port}/"),
         "pre-shared-secret-123",
     );
-    let p = project(&sb.1, port);
+    let p = project(&sb.url, port);
 
     let (code, r, text) = run(&p, "pre-shared-secret-123");
     assert_eq!(code, 0, "{text}");

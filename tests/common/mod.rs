@@ -225,3 +225,59 @@ pub fn xmllint_validate(xml_path: &std::path::Path) -> Option<Result<(), String>
         Ok(o) => Some(Err(String::from_utf8_lossy(&o.stderr).into_owned())),
     }
 }
+
+/// `conform sandbox` as a child process on an ephemeral port, stopped when dropped.
+pub struct SandboxProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl SandboxProcess {
+    /// Starts `conform sandbox --listen 127.0.0.1:0 <extra>` and reads its URL from the first line.
+    pub fn start(extra: &[&str]) -> SandboxProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start sandbox");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("first line");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("url")
+            .to_string();
+        SandboxProcess { child, url }
+    }
+
+    /// A token of the seeded `sandbox-client` (HTTP Basic).
+    pub async fn token(&self, http: &reqwest::Client) -> String {
+        let token: serde_json::Value = http
+            .post(format!("{}/oauth/token", self.url))
+            .basic_auth("sandbox-client", Some("sandbox-secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("token json");
+        token["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
