@@ -293,6 +293,7 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
+    /// An empty step result at the scenario's location (conform's own steps start from it).
     fn synthetic_step(&self, name: String, phase: Phase) -> StepResult {
         StepResult {
             name,
@@ -370,17 +371,8 @@ impl<'a> ScenarioRun<'a> {
         let step = &spanned.value;
         let t0 = Instant::now();
         let mut res = StepResult {
-            name: step_name(step),
-            phase,
             location: self.loc(spanned),
-            outcome: Outcome::Passed,
-            duration_ms: 0.0,
-            error: None,
-            checks: Vec::new(),
-            exchanges: Vec::new(),
-            attempts: 0,
-            waited_ms: 0.0,
-            log: Vec::new(),
+            ..self.synthetic_step(step_name(step), phase)
         };
         self.contract_on = step.contract.as_ref().is_none_or(|c| c.value);
         let r = self.dispatch(step, &mut res).await;
@@ -1117,19 +1109,7 @@ impl<'a> ScenarioRun<'a> {
         let prepared = self
             .target
             .housekeeping_request(method, path, json.as_ref())?;
-        let mut scratch = StepResult {
-            name: String::new(),
-            phase: Phase::Teardown,
-            location: self.planned.location.clone(),
-            outcome: Outcome::Passed,
-            duration_ms: 0.0,
-            error: None,
-            checks: Vec::new(),
-            exchanges: Vec::new(),
-            attempts: 0,
-            waited_ms: 0.0,
-            log: Vec::new(),
-        };
+        let mut scratch = self.synthetic_step(String::new(), Phase::Teardown);
         let resp = self
             .send_recorded(&prepared, &AuthSelector::Default, true, &mut scratch)
             .await?;
