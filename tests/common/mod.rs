@@ -1,20 +1,22 @@
 //! Shared helpers for end-to-end tests: a small local HTTP server with known answers, and a
 //! builder that runs the real `conform` binary in a temporary project folder.
 #![allow(dead_code)]
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
 use std::net::SocketAddr;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A target with fixed answers, on 127.0.0.1 with an ephemeral port.
 pub struct TestServer {
     pub addr: SocketAddr,
-    /// How many requests reached `/stall` (they are held for 30 s).
-    pub stall_hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// How many requests reached this server's `/stall` (they are held for 30 s).
+    pub stall_hits: Arc<AtomicUsize>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
     _thread: std::thread::JoinHandle<()>,
 }
@@ -63,18 +65,16 @@ async fn not_json() -> impl IntoResponse {
     ([("content-type", "application/json")], "{this is not json")
 }
 
-static STALL_HITS: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicUsize>> =
-    std::sync::OnceLock::new();
-
-fn stall_counter() -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
-    STALL_HITS.get_or_init(Default::default).clone()
+/// Per-server counters, so tests running at once in one process never see each other's hits.
+#[derive(Clone, Default)]
+struct Hits {
+    stall: Arc<AtomicUsize>,
+    limited: Arc<AtomicUsize>,
 }
 
-static LIMITED_HITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// The first request of the process gets 429 with `Retry-After: 1`, later ones 200.
-async fn limited() -> axum::response::Response {
-    if LIMITED_HITS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+/// The first request of this server gets 429 with `Retry-After: 1`, later ones 200.
+async fn limited(State(hits): State<Hits>) -> axum::response::Response {
+    if hits.limited.fetch_add(1, Ordering::SeqCst) == 0 {
         (
             StatusCode::TOO_MANY_REQUESTS,
             [("Retry-After", "1")],
@@ -86,13 +86,15 @@ async fn limited() -> axum::response::Response {
     }
 }
 
-async fn stall() -> impl IntoResponse {
-    stall_counter().fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+async fn stall(State(hits): State<Hits>) -> impl IntoResponse {
+    hits.stall.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(30)).await;
     "late"
 }
 
 pub fn start_server() -> TestServer {
+    let hits = Hits::default();
+    let stall_hits = hits.stall.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -107,7 +109,8 @@ pub fn start_server() -> TestServer {
                 .route("/echo", any(echo))
                 .route("/not-json", get(not_json))
                 .route("/stall", get(stall))
-                .route("/limited", get(limited));
+                .route("/limited", get(limited))
+                .with_state(hits);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
@@ -125,7 +128,7 @@ pub fn start_server() -> TestServer {
     let addr = addr_rx.recv().expect("server address");
     TestServer {
         addr,
-        stall_hits: stall_counter(),
+        stall_hits,
         _shutdown: tx,
         _thread: thread,
     }
