@@ -7,7 +7,6 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::orders::MAX_BODY;
 use crate::state::{lock, Customer, CustomerStatus, Order, Payment, Product, SandboxState};
 
 /// The optional JSON body of a control: empty means `{}`; a body needs
@@ -16,9 +15,7 @@ async fn body_json(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let bytes = crate::orders::read_capped(body).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Map::new());
     }

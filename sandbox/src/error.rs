@@ -40,6 +40,9 @@ pub enum ApiError {
     MethodNotAllowed(Option<HeaderValue>),
     #[error("Request body exceeds 1 MiB")]
     PayloadTooLarge,
+    /// Too large, and too large to drain: the answer closes the connection.
+    #[error("Request body exceeds 1 MiB")]
+    PayloadTooLargeClose,
     #[error("Insufficient inventory")]
     InsufficientInventory(Vec<Detail>),
     #[error("Payment was declined")]
@@ -67,7 +70,9 @@ impl ApiError {
             | ApiError::InsufficientInventory(_)
             | ApiError::DuplicateOrder { .. } => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::PayloadTooLargeClose => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::PaymentFailed => StatusCode::PAYMENT_REQUIRED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -83,7 +88,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
-            ApiError::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ApiError::PayloadTooLarge | ApiError::PayloadTooLargeClose => "PAYLOAD_TOO_LARGE",
             ApiError::InsufficientInventory(_) => "INSUFFICIENT_INVENTORY",
             ApiError::PaymentFailed => "PAYMENT_FAILED",
             ApiError::DuplicateOrder { .. } => "DUPLICATE_ORDER",
@@ -170,12 +175,8 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => {
                 resp.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                // Decided before the body was read: the rest of it is not drained, so the
-                // connection cannot be reused.
-                resp.headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
-            ApiError::PayloadTooLarge => {
+            ApiError::PayloadTooLargeClose => {
                 resp.headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }

@@ -67,6 +67,19 @@ fn rate_headers(resp: &mut Response, d: &Decision) {
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
 }
 
+/// An answer decided before the body was read (401, 403, 429, a bad request id): the body is
+/// still read and thrown away first, so the client finishes sending and reads the answer; a
+/// body too large to drain closes the connection instead.
+async fn early_answer(req: Request, mut resp: Response) -> Response {
+    if !crate::util::drain(req.into_body(), crate::util::DRAIN_CAP).await {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+    }
+    resp
+}
+
 /// The `/api/v1` layer.
 pub async fn api(State(state): State<SandboxState>, mut req: Request, next: Next) -> Response {
     if state.has(Fault::Latency) {
@@ -78,21 +91,24 @@ pub async fn api(State(state): State<SandboxState>, mut req: Request, next: Next
     };
     let mut decision = None;
     let resp = match authenticate(&state, req.headers()) {
-        Err(e) => e.into_response(),
+        Err(e) => early_answer(req, e.into_response()).await,
         Ok(caller) => {
             let rule = Rule::of(req.method(), req.uri().path());
             let d = state.inner.limiter.check(&caller.client_id, rule);
             decision = Some(d);
             if !d.allowed {
                 Stats::bump(&state.inner.stats.rate_limited);
-                ApiError::RateLimited {
+                let answer = ApiError::RateLimited {
                     retry_after: d.retry_after.max(1),
                     show_retry_after: !state.has(Fault::Ratelimit429Body),
                 }
-                .into_response()
+                .into_response();
+                early_answer(req, answer).await
             } else if rid.is_err() {
-                ApiError::validation("headers.X-Request-ID", "is required and must be a UUID")
-                    .into_response()
+                let answer =
+                    ApiError::validation("headers.X-Request-ID", "is required and must be a UUID")
+                        .into_response();
+                early_answer(req, answer).await
             } else {
                 let ctx = Ctx {
                     caller,
@@ -126,9 +142,9 @@ pub async fn controls(State(state): State<SandboxState>, mut req: Request, next:
         Ok(id) | Err(id) => id,
     };
     let resp = match authenticate(&state, req.headers()) {
-        Err(e) => e.into_response(),
+        Err(e) => early_answer(req, e.into_response()).await,
         Ok(caller) if !caller.scopes.iter().any(|s| s == "write") => {
-            ApiError::Forbidden("write").into_response()
+            early_answer(req, ApiError::Forbidden("write").into_response()).await
         }
         Ok(caller) => {
             let ctx = Ctx {

@@ -22,6 +22,33 @@ use crate::validate::{validate_order, NewOrder};
 pub const MAX_BODY: usize = 1024 * 1024;
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// The body, at most [`MAX_BODY`] bytes. A longer one is read to its end and thrown away
+/// (up to [`crate::util::DRAIN_CAP`]) before the 413, so the client sees the answer.
+pub async fn read_capped(body: Body) -> Result<Vec<u8>, ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::validation("body", format!("unreadable body: {e}")))?;
+        if let Some(data) = frame.data_ref() {
+            if out.len() + data.len() > MAX_BODY {
+                let seen = out.len() + data.len();
+                drop(out);
+                let drained =
+                    crate::util::drain(body, crate::util::DRAIN_CAP.saturating_sub(seen)).await;
+                return Err(if drained {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::PayloadTooLargeClose
+                });
+            }
+            out.extend_from_slice(data);
+        }
+    }
+    Ok(out)
+}
+
 /// Checks `Content-Type: application/json`, reads at most 1 MiB and parses it.
 pub async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
     let is_json = headers
@@ -35,9 +62,7 @@ pub async fn read_json(headers: &HeaderMap, body: Body) -> Result<Value, ApiErro
             "must be application/json",
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let bytes = read_capped(body).await?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::validation("body", format!("malformed JSON: {e}")))
 }

@@ -78,6 +78,34 @@ pub fn money(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 
+/// How much of an unread request body the sandbox reads and throws away before it answers,
+/// so the client finishes sending and the connection stays usable (an HTTP/1.1 client that is
+/// still writing when the server closes sees a broken pipe, not the answer).
+pub const DRAIN_CAP: usize = 8 * 1024 * 1024;
+
+/// Reads `body` to its end, keeping nothing, for at most `cap` bytes and 5 s. Returns whether
+/// the whole body was read (when not, the answer should close the connection).
+pub async fn drain(body: axum::body::Body, cap: usize) -> bool {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut seen = 0usize;
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            if let Some(data) = frame.data_ref() {
+                seen += data.len();
+                if seen > cap {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), read)
+        .await
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

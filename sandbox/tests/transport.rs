@@ -137,3 +137,37 @@ async fn openapi_document_is_served() {
     assert!(text.contains("openapi: 3.1"));
     sb.shutdown().await;
 }
+
+/// An answer decided before the body is read (401, 413) still lets the client finish sending:
+/// it gets the answer, not a broken pipe, and the next request on the same client works.
+#[tokio::test]
+async fn early_answers_to_large_bodies_keep_the_client_healthy() {
+    let sb = start_default().await;
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(1024 * 1024 + 10));
+    for _ in 0..10 {
+        let r = sb
+            .raw(
+                sb.http
+                    .post(sb.url("/api/v1/orders"))
+                    .header("X-Request-ID", rid())
+                    .header("Content-Type", "application/json")
+                    .body(big.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 401, "authentication is decided first");
+        let r = sb
+            .raw(
+                sb.http
+                    .post(sb.url("/api/v1/orders"))
+                    .bearer_auth(&sb.token)
+                    .header("X-Request-ID", rid())
+                    .header("Content-Type", "application/json")
+                    .body(big.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 413);
+        let r = sb.call(Method::GET, "/api/v1/orders", None).await;
+        assert_eq!(r.status, 200, "the connection is still good");
+    }
+    sb.shutdown().await;
+}
