@@ -79,3 +79,72 @@ fn sigint_writes_partial_reports_and_exits_130() {
 fn sigterm_likewise() {
     interrupt_run("-TERM");
 }
+
+#[test]
+fn a_second_ctrl_c_exits_at_once() {
+    let server = start_server();
+    let p = Project::new(&server.url());
+    // The teardown stalls too, so only the second signal can end the run quickly.
+    p.file(
+        "scenarios/slow.yaml",
+        "scenarios:\n  - name: stuck\n    steps:\n      - request: {method: GET, path: /stall}\n        timeout: 40s\n    teardown:\n      - request: {method: GET, path: /stall}\n        timeout: 40s\n",
+    );
+    let child = p.spawn(&["run"]);
+    let t0 = Instant::now();
+    while server.stall_hits.load(Ordering::SeqCst) < 1 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the run never reached the target"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok);
+    };
+    kill("-INT");
+    // The first signal cancels the step and starts the (stalling) teardown.
+    while server.stall_hits.load(Ordering::SeqCst) < 2 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the teardown never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill("-INT");
+    let t1 = Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130));
+    assert!(
+        t1.elapsed() < Duration::from_secs(5),
+        "the second Ctrl-C exits at once"
+    );
+}
+
+#[test]
+fn fail_fast_starts_nothing_after_a_failure() {
+    let server = start_server();
+    let p = Project::new(&server.url());
+    p.file(
+        "scenarios/ff.yaml",
+        "scenarios:\n  - name: fails\n    steps:\n      - request: {method: GET, path: /status/500}\n        expect: {status: 200}\n  - name: later 1\n    steps: [{request: {method: GET, path: /order}}]\n  - name: later 2\n    steps: [{request: {method: GET, path: /order}}]\n",
+    );
+    let out = p.run(&["run", "--jobs", "1", "--fail-fast"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = p.results();
+    let outcomes: Vec<&str> = r["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|s| s["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(outcomes, ["failed", "not_run", "not_run"]);
+    assert!(r["scenarios"][1]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .contains("--fail-fast"));
+}
