@@ -61,70 +61,77 @@ pub async fn execute(
     let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
     let stop = Arc::new(AtomicBool::new(false));
     let mut set = JoinSet::new();
-    let mut finished = Vec::new();
-    for (i, p) in plan.iter().cloned().enumerate() {
-        if let Some(reason) = &p.skip {
-            finished.push((i, not_running(&p, Outcome::Skipped, reason.clone())));
-            continue;
-        }
-        let (sem, stop, tx, target, cancel) = (
-            sem.clone(),
-            stop.clone(),
-            tx.clone(),
-            target.clone(),
-            opts.cancel.clone(),
-        );
-        let fail_fast = opts.fail_fast;
-        set.spawn(async move {
-            let Ok(permit) = sem.clone().acquire_owned().await else {
-                return (
-                    i,
-                    not_running(&p, Outcome::NotRun, "not run: the scheduler stopped".into()),
-                );
-            };
-            if cancel.as_ref().is_some_and(|c| *c.borrow()) {
-                return (
-                    i,
-                    not_running(
-                        &p,
-                        Outcome::NotRun,
-                        "not run: the run was interrupted".into(),
-                    ),
-                );
-            }
-            if stop.load(Ordering::SeqCst) {
-                return (
-                    i,
-                    not_running(
-                        &p,
-                        Outcome::NotRun,
-                        "not run: --fail-fast stopped the run after a failure".into(),
-                    ),
-                );
-            }
-            let slot = super::scenario::JobSlot::new(sem, permit);
-            let r = run_scenario(target, p, tx, cancel, slot).await;
-            if fail_fast && matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
-                stop.store(true, Ordering::SeqCst);
-            }
-            (i, r)
-        });
-    }
-    drop(tx);
-    for (i, r) in finished {
-        sink.on_event(&RunEvent::ScenarioFinished {
-            result: Box::new(r.clone()),
-        });
-        results[i] = Some(r);
-    }
+    // Scenarios start in plan order, each as soon as a job slot is free.
+    let mut next = 0;
     let mut events_open = true;
     loop {
+        // Skipped ones, and everything once the run stops, finish without a slot.
+        while next < plan.len() {
+            let p = &plan[next];
+            let reason = if let Some(reason) = &p.skip {
+                Some((Outcome::Skipped, reason.clone()))
+            } else if opts.cancel.as_ref().is_some_and(|c| *c.borrow()) {
+                Some((
+                    Outcome::NotRun,
+                    "not run: the run was interrupted".to_string(),
+                ))
+            } else if stop.load(Ordering::SeqCst) {
+                Some((
+                    Outcome::NotRun,
+                    "not run: --fail-fast stopped the run after a failure".to_string(),
+                ))
+            } else {
+                None
+            };
+            let Some((outcome, reason)) = reason else {
+                break;
+            };
+            let r = not_running(p, outcome, reason);
+            sink.on_event(&RunEvent::ScenarioFinished {
+                result: Box::new(r.clone()),
+            });
+            results[next] = Some(r);
+            next += 1;
+        }
+        if next >= plan.len() && set.is_empty() {
+            break;
+        }
         tokio::select! {
+            permit = sem.clone().acquire_owned(), if next < plan.len() => {
+                let Ok(permit) = permit else { break };
+                let stopped = stop.load(Ordering::SeqCst)
+                    || opts.cancel.as_ref().is_some_and(|c| *c.borrow());
+                if stopped {
+                    // The loop's head marks the rest not run.
+                    drop(permit);
+                    continue;
+                }
+                let (i, p) = (next, plan[next].clone());
+                next += 1;
+                let (sem, stop, tx, target, cancel) = (
+                    sem.clone(),
+                    stop.clone(),
+                    tx.clone(),
+                    target.clone(),
+                    opts.cancel.clone(),
+                );
+                let fail_fast = opts.fail_fast;
+                set.spawn(async move {
+                    let slot = super::scenario::JobSlot::new(sem, permit);
+                    let r = run_scenario(target, p, tx, cancel, &slot).await;
+                    // Before the slot is given back, so nothing else starts after a failure.
+                    if fail_fast && matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    drop(slot);
+                    (i, r)
+                });
+            }
             ev = rx.recv(), if events_open => match ev {
                 Some(ev) => sink.on_event(&ev),
                 None => events_open = false,
             },
-            joined = set.join_next() => match joined {
+            joined = set.join_next(), if !set.is_empty() => match joined {
                 Some(Ok((i, r))) => {
                     // Deliver this scenario's remaining step events before its result.
                     while let Ok(ev) = rx.try_recv() {
@@ -137,10 +144,11 @@ pub async fn execute(
                     // A panic inside a scenario task: reported, never swallowed.
                     eprintln!("internal error in a scenario task: {e}");
                 }
-                None => break,
+                None => {}
             },
         }
     }
+    drop(tx);
     while let Ok(ev) = rx.try_recv() {
         sink.on_event(&ev);
     }

@@ -103,7 +103,7 @@ pub async fn run_scenario(
     planned: PlannedScenario,
     events: UnboundedSender<RunEvent>,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
-    slot: JobSlot,
+    slot: &JobSlot,
 ) -> ScenarioResult {
     let started_at = now_rfc3339();
     let t0 = Instant::now();
@@ -120,7 +120,7 @@ pub async fn run_scenario(
         webhooks: Vec::new(),
         steps: Vec::new(),
         events: &events,
-        slot: &slot,
+        slot,
         contract_on: true,
     };
     let sc = planned.scenario.clone();
