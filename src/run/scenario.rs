@@ -700,6 +700,33 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
+    /// The exchange of one sent request, redacted; a response also gets the automatic
+    /// contract check (its failures go into `res`).
+    fn exchange_record(
+        &self,
+        req: &PreparedRequest,
+        sent_at: String,
+        result: &Result<RawResponse, String>,
+        res: &mut StepResult,
+    ) -> Exchange {
+        let t = self.target;
+        let request = http::record_request(req, sent_at, &t.redactor);
+        match result {
+            Ok(resp) => Exchange {
+                operation: self.contract_check(req, resp, res),
+                request,
+                response: Some(http::record_response(resp, &t.redactor)),
+                error: None,
+            },
+            Err(e) => Exchange {
+                request,
+                response: None,
+                error: Some(e.clone()),
+                operation: None,
+            },
+        }
+    }
+
     async fn send_one(
         &self,
         req: &PreparedRequest,
@@ -707,36 +734,11 @@ impl<'a> ScenarioRun<'a> {
     ) -> Result<RawResponse, StepError> {
         self.pace(1, res).await;
         let sent_at = now_rfc3339();
-        let t = self.target;
-        let recorded = http::record_request(req, sent_at, &t.redactor);
         res.attempts += 1;
-        match http::send(&t.http, req, t.env.max_body_bytes).await {
-            Ok(resp) => {
-                let operation = self.contract_check(req, &resp, res);
-                keep_exchange(
-                    res,
-                    Exchange {
-                        request: recorded,
-                        response: Some(http::record_response(&resp, &t.redactor)),
-                        error: None,
-                        operation,
-                    },
-                );
-                Ok(resp)
-            }
-            Err(e) => {
-                keep_exchange(
-                    res,
-                    Exchange {
-                        request: recorded,
-                        response: None,
-                        error: Some(e.clone()),
-                        operation: None,
-                    },
-                );
-                Err(e)
-            }
-        }
+        let result = http::send(&self.target.http, req, self.target.env.max_body_bytes).await;
+        let ex = self.exchange_record(req, sent_at, &result, res);
+        keep_exchange(res, ex);
+        result
     }
 
     /// One request of a step. A 429 is retried unless the step expects one.
@@ -853,38 +855,18 @@ impl<'a> ScenarioRun<'a> {
             self.pace(prepared.len(), res).await;
             let http = &self.target.http;
             let cap = self.target.env.max_body_bytes;
+            let sent_at = now_rfc3339();
             let results =
                 futures::future::join_all(prepared.iter().map(|p| http::send(http, p, cap))).await;
             for (p, r) in prepared.iter().zip(results) {
                 sent += 1;
                 res.attempts += 1;
-                let t = self.target;
-                let recorded = http::record_request(p, now_rfc3339(), &t.redactor);
+                let ex = self.exchange_record(p, sent_at.clone(), &r, res);
+                keep_exchange(res, ex);
                 let resp = match r {
                     Ok(resp) => resp,
-                    Err(e) => {
-                        keep_exchange(
-                            res,
-                            Exchange {
-                                request: recorded,
-                                response: None,
-                                error: Some(e.clone()),
-                                operation: None,
-                            },
-                        );
-                        return Err(format!("attempt {sent} of {times}: {e}"));
-                    }
+                    Err(e) => return Err(format!("attempt {sent} of {times}: {e}")),
                 };
-                let operation = self.contract_check(p, &resp, res);
-                keep_exchange(
-                    res,
-                    Exchange {
-                        request: recorded,
-                        response: Some(http::record_response(&resp, &t.redactor)),
-                        error: None,
-                        operation,
-                    },
-                );
                 if let Some(each) = &rep.value.each {
                     for c in self
                         .evaluate(Some(each), &resp)
@@ -1003,23 +985,18 @@ impl<'a> ScenarioRun<'a> {
         let cap = self.target.env.max_body_bytes;
         // All requests are built and paced first, then sent together.
         self.pace(prepared.len(), res).await;
+        let sent_at = now_rfc3339();
         let results =
             futures::future::join_all(prepared.iter().map(|p| http::send(http, p, cap))).await;
         let mut errors = Vec::new();
         for ((m, p), r) in members.iter().zip(&prepared).zip(results) {
             res.attempts += 1;
-            let t = self.target;
-            let recorded = http::record_request(p, now_rfc3339(), &t.redactor);
+            let before = res.checks.len();
+            // Every member's exchange is kept (a group is small).
+            let ex = self.exchange_record(p, sent_at.clone(), &r, res);
+            res.exchanges.push(ex);
             match r {
                 Ok(resp) => {
-                    let before = res.checks.len();
-                    let operation = self.contract_check(p, &resp, res);
-                    res.exchanges.push(Exchange {
-                        request: recorded,
-                        response: Some(http::record_response(&resp, &t.redactor)),
-                        error: None,
-                        operation,
-                    });
                     self.evaluate_and_capture(
                         m.value.expect.as_deref(),
                         &m.value.capture,
@@ -1036,15 +1013,7 @@ impl<'a> ScenarioRun<'a> {
                     }
                     self.last = Some(resp);
                 }
-                Err(e) => {
-                    res.exchanges.push(Exchange {
-                        request: recorded,
-                        response: None,
-                        error: Some(e.clone()),
-                        operation: None,
-                    });
-                    errors.push(e);
-                }
+                Err(e) => errors.push(e),
             }
         }
         if errors.is_empty() {
