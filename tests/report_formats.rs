@@ -528,27 +528,17 @@ fn write_reports_creates_the_directory_and_the_default_files() {
 fn console(r: &RunResult, ctx: TermContext) -> String {
     let mut rep = ConsoleReporter::new(Vec::new(), ctx, false);
     rep.on_event(&RunEvent::RunStarted {
-        environment: r.environment.clone(),
+        environment: &r.environment,
         total: r.scenarios.len(),
     });
     for sc in &r.scenarios {
         rep.on_event(&RunEvent::ScenarioStarted {
-            id: sc.id.clone(),
-            name: sc.name.clone(),
+            id: &sc.id,
+            name: &sc.name,
         });
-        for st in &sc.steps {
-            rep.on_event(&RunEvent::StepFinished {
-                scenario_id: sc.id.clone(),
-                step: Box::new(st.clone()),
-            });
-        }
-        rep.on_event(&RunEvent::ScenarioFinished {
-            result: Box::new(sc.clone()),
-        });
+        rep.on_event(&RunEvent::ScenarioFinished { result: sc });
     }
-    rep.on_event(&RunEvent::RunFinished {
-        result: Box::new(r.clone()),
-    });
+    rep.on_event(&RunEvent::RunFinished { result: r });
     assert!(rep.take_error().is_none());
     String::from_utf8(rep.into_inner()).unwrap()
 }
@@ -643,17 +633,13 @@ fn console_interactive_keeps_lines_above_the_bar() {
     let mut rep = ConsoleReporter::new(Vec::new(), ctx, true)
         .with_progress_target(indicatif::ProgressDrawTarget::hidden());
     rep.on_event(&RunEvent::RunStarted {
-        environment: r.environment.clone(),
+        environment: &r.environment,
         total: r.scenarios.len(),
     });
     for sc in &r.scenarios {
-        rep.on_event(&RunEvent::ScenarioFinished {
-            result: Box::new(sc.clone()),
-        });
+        rep.on_event(&RunEvent::ScenarioFinished { result: sc });
     }
-    rep.on_event(&RunEvent::RunFinished {
-        result: Box::new(r.clone()),
-    });
+    rep.on_event(&RunEvent::RunFinished { result: &r });
     let out = String::from_utf8(rep.into_inner()).unwrap();
     assert!(out.contains("conform: 6 scenarios against staging (http://127.0.0.1:4010)"));
     assert!(out.contains("PASS  orders/create.yaml::create an order"));

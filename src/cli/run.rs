@@ -534,5 +534,5 @@ async fn start_receiver(
 struct QuietSink;
 
 impl crate::run::EventSink for QuietSink {
-    fn on_event(&mut self, _event: &crate::run::RunEvent) {}
+    fn on_event(&mut self, _event: &crate::run::RunEvent<'_>) {}
 }

@@ -37,6 +37,13 @@ fn outcome(
     }
 }
 
+/// A response body and, when the caller has it, its parse as JSON.
+#[derive(Clone, Copy)]
+struct Body<'a> {
+    raw: &'a [u8],
+    json: Option<&'a Value>,
+}
+
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -100,6 +107,21 @@ impl Contract {
         headers: &[(String, String)],
         body: &[u8],
     ) -> ContractVerdict {
+        self.check_response_parsed(method, path, status, headers, body, None)
+    }
+
+    /// [`Contract::check_response`] for a body the caller has already parsed as JSON (`json`
+    /// is that parse of `body`; `None` parses it here when a schema needs it).
+    pub fn check_response_parsed(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+        json: Option<&Value>,
+    ) -> ContractVerdict {
+        let body = Body { raw: body, json };
         let mut checks = Vec::new();
         if let Some(op) = self.find(method, path) {
             checks.push(outcome(
@@ -177,7 +199,7 @@ impl Contract {
         responses: &[ResponseSpec],
         status: u16,
         headers: &[(String, String)],
-        body: &[u8],
+        body: Body<'_>,
         checks: &mut Vec<CheckOutcome>,
     ) {
         // Status: exact, then the range (`4XX`), then `default`.
@@ -212,9 +234,10 @@ impl Contract {
         at: &str,
         spec: &ResponseSpec,
         headers: &[(String, String)],
-        body: &[u8],
+        body: Body<'_>,
         checks: &mut Vec<CheckOutcome>,
     ) {
+        let Body { raw: body, json } = body;
         if spec.content.is_empty() {
             let empty = body.iter().all(u8::is_ascii_whitespace);
             checks.push(outcome(
@@ -277,19 +300,26 @@ impl Contract {
         }
         let expected = format!("valid against {}", media.label);
         let at = format!("{at}, {}", media.media_type);
-        let json: Value = match serde_json::from_slice(body) {
-            Ok(v) => v,
-            Err(e) => {
-                let actual = if body.is_empty() {
-                    "an empty body".to_string()
-                } else {
-                    format!("not JSON: {e}")
-                };
-                checks.push(outcome(false, "contract body", expected, actual, Some(at)));
-                return;
-            }
+        let parsed;
+        let json: &Value = match json {
+            Some(v) => v,
+            None => match serde_json::from_slice(body) {
+                Ok(v) => {
+                    parsed = v;
+                    &parsed
+                }
+                Err(e) => {
+                    let actual = if body.is_empty() {
+                        "an empty body".to_string()
+                    } else {
+                        format!("not JSON: {e}")
+                    };
+                    checks.push(outcome(false, "contract body", expected, actual, Some(at)));
+                    return;
+                }
+            },
         };
-        checks.push(self.schema_check("contract body", expected, &at, schema, &json));
+        checks.push(self.schema_check("contract body", expected, &at, schema, json));
     }
 
     fn schema_check(

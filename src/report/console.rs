@@ -233,7 +233,7 @@ fn summary_line(result: &RunResult, p: &Painter) -> String {
 }
 
 impl<W: Write + Send> EventSink for ConsoleReporter<W> {
-    fn on_event(&mut self, event: &RunEvent) {
+    fn on_event(&mut self, event: &RunEvent<'_>) {
         match event {
             RunEvent::RunStarted { environment, total } => {
                 if self.ctx.interactive {
@@ -253,7 +253,7 @@ impl<W: Write + Send> EventSink for ConsoleReporter<W> {
                 );
                 self.emit(&line);
             }
-            RunEvent::ScenarioStarted { .. } | RunEvent::StepFinished { .. } => {}
+            RunEvent::ScenarioStarted { .. } => {}
             RunEvent::ScenarioFinished { result } => {
                 let line = self.scenario_line(result);
                 self.emit(&line);

@@ -19,6 +19,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
+const TEMPLATE_SCENARIO: &str = include_str!("templates/report-scenario.html");
+const TEMPLATE_END: &str = include_str!("templates/report-end.html");
 const STYLE: &str = include_str!("templates/report.css");
 const SCRIPT: &str = include_str!("templates/report.js");
 
@@ -32,6 +34,10 @@ const DIAGRAM_ROWS: usize = 80;
 const TABLE_ROWS: usize = 500;
 
 /// Writes the HTML certification report for `result`.
+///
+/// The page is written in pieces: the head (verdict, summaries, failure list), then each
+/// scenario in report order, built, rendered and dropped before the next one, then the end.
+/// Memory for the report stays that of one scenario however long the run was.
 pub fn write_html(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
@@ -43,9 +49,19 @@ pub fn write_html(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
             .build()
             .map_err(io::Error::other)?,
     );
-    env.add_template("report.html", TEMPLATE)
-        .map_err(io::Error::other)?;
-    let tmpl = env.get_template("report.html").map_err(io::Error::other)?;
+    for (name, source) in [
+        ("report.html", TEMPLATE),
+        ("report-scenario.html", TEMPLATE_SCENARIO),
+        ("report-end.html", TEMPLATE_END),
+    ] {
+        env.add_template(name, source).map_err(io::Error::other)?;
+    }
+    let template = |name| env.get_template(name).map_err(io::Error::other);
+    let (head, one, end) = (
+        template("report.html")?,
+        template("report-scenario.html")?,
+        template("report-end.html")?,
+    );
     let view = build(result);
     let ctx = minijinja::context! {
         r => Value::from(minijinja::value::Serde(&view)),
@@ -53,10 +69,34 @@ pub fn write_html(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
         script => Value::from_safe_string(SCRIPT.to_string()),
         script_hash => script_hash(),
     };
-    let mut w = io::BufWriter::new(out);
-    tmpl.render_captured_to(ctx, &mut w)
+    let mut w = io::BufWriter::with_capacity(256 * 1024, out);
+    head.render_captured_to(ctx.clone(), &mut w)
+        .map_err(io::Error::other)?;
+    for (sc, number, open) in report_order(result) {
+        let s = Value::from(minijinja::value::Serde(scenario_view(
+            result, sc, number, open,
+        )));
+        one.render_captured_to(minijinja::context! { s }, &mut w)
+            .map_err(io::Error::other)?;
+    }
+    end.render_captured_to(ctx, &mut w)
         .map_err(io::Error::other)?;
     w.flush()
+}
+
+/// The scenarios in report order (failures first, then as run), each with its number in the
+/// run and whether it starts open.
+fn report_order(result: &RunResult) -> impl Iterator<Item = (&ScenarioResult, usize, bool)> {
+    let mut order: Vec<(usize, &ScenarioResult)> = result.scenarios.iter().enumerate().collect();
+    order.sort_by_key(|(_, sc)| severity(sc.outcome));
+    let mut open_left = OPEN_FAILURES;
+    order.into_iter().map(move |(i, sc)| {
+        let open = matches!(sc.outcome, Outcome::Failed | Outcome::Errored) && open_left > 0;
+        if open {
+            open_left -= 1;
+        }
+        (sc, i + 1, open)
+    })
 }
 
 fn script_hash() -> String {
@@ -95,7 +135,6 @@ struct View {
     sla_met: Option<bool>,
     others: Vec<NamedGeneric>,
     failures: Vec<FailureLink>,
-    scenarios: Vec<ScView>,
 }
 
 #[derive(Serialize)]
@@ -397,35 +436,14 @@ fn build(result: &RunResult) -> View {
         ("not_run", "not run", s.not_run),
     ];
 
-    let mut order: Vec<&ScenarioResult> = result.scenarios.iter().collect();
-    order.sort_by_key(|sc| severity(sc.outcome));
-    let number: BTreeMap<&str, usize> = result
-        .scenarios
-        .iter()
-        .enumerate()
-        .map(|(i, sc)| (sc.id.as_str(), i + 1))
-        .collect();
-    let mut open_left = OPEN_FAILURES;
-    let scenarios: Vec<ScView> = order
-        .iter()
-        .map(|sc| {
-            let n = number.get(sc.id.as_str()).copied().unwrap_or(0);
-            let open = matches!(sc.outcome, Outcome::Failed | Outcome::Errored) && open_left > 0;
-            if open {
-                open_left -= 1;
-            }
-            scenario_view(result, sc, n, open)
-        })
-        .collect();
-    let failures = scenarios
-        .iter()
-        .filter(|v| matches!(v.outcome, "failed" | "errored"))
+    let failures = report_order(result)
+        .filter(|(sc, _, _)| matches!(sc.outcome, Outcome::Failed | Outcome::Errored))
         .take(100)
-        .map(|v| FailureLink {
-            anchor: v.anchor.clone(),
-            outcome: v.label,
-            name: v.name.clone(),
-            what: v.reason.clone().unwrap_or_default(),
+        .map(|(sc, number, _)| FailureLink {
+            anchor: anchor(number),
+            outcome: outcome_label(sc.outcome),
+            name: txt(&sc.name),
+            what: reason(result, sc).unwrap_or_default(),
         })
         .collect();
 
@@ -500,7 +518,6 @@ fn build(result: &RunResult) -> View {
         sla_met: result.extensions.get("latency").and_then(sla_verdict),
         others,
         failures,
-        scenarios,
     }
 }
 
@@ -578,13 +595,7 @@ fn scenario_view(result: &RunResult, sc: &ScenarioResult, number: usize, open: b
         .collect();
     let error = (sc.outcome == Outcome::Errored || sc.steps.iter().any(|s| s.error.is_some()))
         .then(|| txt(&error_cause(sc)));
-    let reason = match sc.outcome {
-        Outcome::Skipped | Outcome::NotRun => Some(skip_reason(sc, result.interrupted)),
-        Outcome::Failed => Some(super::detail::failure_message(sc)),
-        Outcome::Errored => Some(super::detail::error_message(sc)),
-        Outcome::Passed => None,
-    }
-    .map(|r| txt(&r));
+    let reason = reason(result, sc);
     let search = format!(
         "{} {} {} {}",
         sc.id,
@@ -594,7 +605,7 @@ fn scenario_view(result: &RunResult, sc: &ScenarioResult, number: usize, open: b
     )
     .to_lowercase();
     ScView {
-        anchor: format!("sc-{number}"),
+        anchor: anchor(number),
         number,
         id: txt(&sc.id),
         name: txt(&sc.name),
@@ -630,6 +641,21 @@ fn scenario_view(result: &RunResult, sc: &ScenarioResult, number: usize, open: b
             .collect(),
         search: txt(&one_line(&search, 2000)),
     }
+}
+
+fn anchor(number: usize) -> String {
+    format!("sc-{number}")
+}
+
+/// Why a scenario did not pass, in one line (`None` when it passed).
+fn reason(result: &RunResult, sc: &ScenarioResult) -> Option<String> {
+    match sc.outcome {
+        Outcome::Skipped | Outcome::NotRun => Some(skip_reason(sc, result.interrupted)),
+        Outcome::Failed => Some(super::detail::failure_message(sc)),
+        Outcome::Errored => Some(super::detail::error_message(sc)),
+        Outcome::Passed => None,
+    }
+    .map(|r| txt(&r))
 }
 
 fn check_view(st: &StepResult, c: &crate::run::CheckOutcome) -> CheckView {

@@ -1,30 +1,30 @@
 //! The runner emits events; reporters consume them (console, progress). File reporters are
 //! built from the final [`RunResult`](super::result::RunResult).
-use super::result::{EnvironmentInfo, RunResult, ScenarioResult, StepResult};
+//!
+//! Events borrow what they describe: the executor owns every result and lends it to the sink
+//! for the duration of one call, so following a run costs no copies of its results.
+use super::result::{EnvironmentInfo, RunResult, ScenarioResult};
 
-#[derive(Debug, Clone)]
-pub enum RunEvent {
+#[derive(Debug, Clone, Copy)]
+pub enum RunEvent<'a> {
     RunStarted {
-        environment: EnvironmentInfo,
+        environment: &'a EnvironmentInfo,
         total: usize,
     },
+    /// A scenario got a job slot and starts now.
     ScenarioStarted {
-        id: String,
-        name: String,
-    },
-    StepFinished {
-        scenario_id: String,
-        step: Box<StepResult>,
+        id: &'a str,
+        name: &'a str,
     },
     ScenarioFinished {
-        result: Box<ScenarioResult>,
+        result: &'a ScenarioResult,
     },
     RunFinished {
-        result: Box<RunResult>,
+        result: &'a RunResult,
     },
 }
 
 /// Something that consumes run events. Implementations write to an injected writer.
 pub trait EventSink: Send {
-    fn on_event(&mut self, event: &RunEvent);
+    fn on_event(&mut self, event: &RunEvent<'_>);
 }

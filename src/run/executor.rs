@@ -8,7 +8,7 @@ use super::target::Target;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 /// Run-wide verdicts added once every scenario has finished, before `RunFinished`.
@@ -53,17 +53,15 @@ pub async fn execute(
     let started_at = now_rfc3339();
     let t0 = Instant::now();
     sink.on_event(&RunEvent::RunStarted {
-        environment: environment.clone(),
+        environment: &environment,
         total: plan.len(),
     });
     let mut results: Vec<Option<ScenarioResult>> = vec![None; plan.len()];
-    let (tx, mut rx) = mpsc::unbounded_channel();
     let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
     let stop = Arc::new(AtomicBool::new(false));
     let mut set = JoinSet::new();
     // Scenarios start in plan order, each as soon as a job slot is free.
     let mut next = 0;
-    let mut events_open = true;
     loop {
         // Skipped ones, and everything once the run stops, finish without a slot.
         while next < plan.len() {
@@ -87,9 +85,7 @@ pub async fn execute(
                 break;
             };
             let r = not_running(p, outcome, reason);
-            sink.on_event(&RunEvent::ScenarioFinished {
-                result: Box::new(r.clone()),
-            });
+            sink.on_event(&RunEvent::ScenarioFinished { result: &r });
             results[next] = Some(r);
             next += 1;
         }
@@ -108,17 +104,20 @@ pub async fn execute(
                 }
                 let (i, p) = (next, plan[next].clone());
                 next += 1;
-                let (sem, stop, tx, target, cancel) = (
+                sink.on_event(&RunEvent::ScenarioStarted {
+                    id: &p.id,
+                    name: &p.scenario.name.value,
+                });
+                let (sem, stop, target, cancel) = (
                     sem.clone(),
                     stop.clone(),
-                    tx.clone(),
                     target.clone(),
                     opts.cancel.clone(),
                 );
                 let fail_fast = opts.fail_fast;
                 set.spawn(async move {
                     let slot = super::scenario::JobSlot::new(sem, permit);
-                    let r = run_scenario(target, p, tx, cancel, &slot).await;
+                    let r = run_scenario(target, p, cancel, &slot).await;
                     // Before the slot is given back, so nothing else starts after a failure.
                     if fail_fast && matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
                         stop.store(true, Ordering::SeqCst);
@@ -127,17 +126,9 @@ pub async fn execute(
                     (i, r)
                 });
             }
-            ev = rx.recv(), if events_open => match ev {
-                Some(ev) => sink.on_event(&ev),
-                None => events_open = false,
-            },
             joined = set.join_next(), if !set.is_empty() => match joined {
                 Some(Ok((i, r))) => {
-                    // Deliver this scenario's remaining step events before its result.
-                    while let Ok(ev) = rx.try_recv() {
-                        sink.on_event(&ev);
-                    }
-                    sink.on_event(&RunEvent::ScenarioFinished { result: Box::new(r.clone()) });
+                    sink.on_event(&RunEvent::ScenarioFinished { result: &r });
                     results[i] = Some(r);
                 }
                 Some(Err(e)) => {
@@ -147,10 +138,6 @@ pub async fn execute(
                 None => {}
             },
         }
-    }
-    drop(tx);
-    while let Ok(ev) = rx.try_recv() {
-        sink.on_event(&ev);
     }
     let scenarios: Vec<ScenarioResult> = results
         .into_iter()
@@ -184,8 +171,6 @@ pub async fn execute(
     if let Some(post) = &opts.post {
         post(&mut result);
     }
-    sink.on_event(&RunEvent::RunFinished {
-        result: Box::new(result.clone()),
-    });
+    sink.on_event(&RunEvent::RunFinished { result: &result });
     result
 }

@@ -25,6 +25,9 @@ pub struct RawResponse {
     /// The body was longer than the cap; `body` holds the first `cap` bytes.
     pub truncated: bool,
     pub latency: Duration,
+    /// The body parsed as JSON, once, on first use (expectations, captures and the contract
+    /// check all read it).
+    pub(crate) parsed: std::sync::OnceLock<Option<serde_json::Value>>,
 }
 
 impl RawResponse {
@@ -34,15 +37,20 @@ impl RawResponse {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+    /// The body as text (invalid UTF-8 replaced); borrowed when it is valid UTF-8.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
     }
-    /// The body as JSON when it parses as JSON (whatever the content type says).
-    pub fn json(&self) -> Option<serde_json::Value> {
-        if self.truncated || self.body.is_empty() {
-            return None;
-        }
-        serde_json::from_slice(&self.body).ok()
+    /// The body as JSON when it parses as JSON (whatever the content type says); parsed once.
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        self.parsed
+            .get_or_init(|| {
+                if self.truncated || self.body.is_empty() {
+                    return None;
+                }
+                serde_json::from_slice(&self.body).ok()
+            })
+            .as_ref()
     }
 
     /// Why [`RawResponse::json`] is `None`, in words a failed check can show; `None` when the
@@ -288,6 +296,7 @@ pub async fn send(
             body: Bytes::from(body),
             truncated,
             latency: started.elapsed(),
+            parsed: Default::default(),
         })
     };
     let outcome = tokio::time::timeout(req.timeout, fut).await;
@@ -367,6 +376,7 @@ mod tests {
             body: Bytes::from(body.to_string()),
             truncated,
             latency: Duration::ZERO,
+            parsed: Default::default(),
         }
     }
 

@@ -1,5 +1,4 @@
 //! Running one scenario: setup → steps → teardown (always), each step checked and recorded.
-use super::event::RunEvent;
 use super::http::{self, PreparedRequest, RawResponse};
 use super::plan::PlannedScenario;
 use super::result::*;
@@ -13,7 +12,6 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::UnboundedSender;
 
 /// Repeated requests keep this many exchanges from the start and from the end.
 const KEEP_EXCHANGES: usize = 3;
@@ -91,7 +89,6 @@ struct ScenarioRun<'a> {
     cleanups: Vec<Cleanup>,
     webhooks: Vec<WebhookRecord>,
     steps: Vec<StepResult>,
-    events: &'a UnboundedSender<RunEvent>,
     slot: &'a JobSlot,
     /// The current step lets the automatic contract check run (`contract: false` turns it off).
     contract_on: bool,
@@ -101,16 +98,11 @@ struct ScenarioRun<'a> {
 pub async fn run_scenario(
     target: Arc<Target>,
     planned: PlannedScenario,
-    events: UnboundedSender<RunEvent>,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
     slot: &JobSlot,
 ) -> ScenarioResult {
     let started_at = now_rfc3339();
     let t0 = Instant::now();
-    let _ = events.send(RunEvent::ScenarioStarted {
-        id: planned.id.clone(),
-        name: planned.scenario.name.value.clone(),
-    });
     let mut run = ScenarioRun {
         target: &target,
         planned: &planned,
@@ -119,7 +111,6 @@ pub async fn run_scenario(
         cleanups: Vec::new(),
         webhooks: Vec::new(),
         steps: Vec::new(),
-        events: &events,
         slot,
         contract_on: true,
     };
@@ -359,10 +350,6 @@ impl<'a> ScenarioRun<'a> {
     }
 
     fn finish_step(&mut self, step: StepResult) {
-        let _ = self.events.send(RunEvent::StepFinished {
-            scenario_id: self.planned.id.clone(),
-            step: Box::new(step.clone()),
-        });
         self.steps.push(step);
     }
 
@@ -658,12 +645,13 @@ impl<'a> ScenarioRun<'a> {
     ) -> Option<String> {
         let contract = self.target.contract.as_ref()?;
         let path = self.target.api_path(&req.url);
-        let verdict = contract.check_response(
+        let verdict = contract.check_response_parsed(
             req.method.as_str(),
             path,
             resp.status,
             &resp.headers,
             &resp.body,
+            resp.json(),
         );
         let op = verdict.operation.as_ref().map(|o| o.id.clone());
         if !self.contract_on {
@@ -767,7 +755,7 @@ impl<'a> ScenarioRun<'a> {
             status: resp.status,
             headers: &resp.headers,
             body: &body,
-            json: json.as_ref(),
+            json,
             latency: resp.latency,
             json_problem: if json.is_none() {
                 resp.json_problem()
@@ -796,7 +784,7 @@ impl<'a> ScenarioRun<'a> {
         res.checks.extend(self.evaluate(expect, resp));
         let json = resp.json();
         for (name, cap) in captures {
-            match capture_value(&cap.value, resp, json.as_ref()) {
+            match capture_value(&cap.value, resp, json) {
                 Ok(v) => {
                     // A value captured from a secret-looking field is redacted from then on.
                     let from_secret = match &cap.value.source {
@@ -1118,7 +1106,7 @@ impl<'a> ScenarioRun<'a> {
             });
             return Ok(());
         }
-        let json = resp.json().unwrap_or(Value::Null);
+        let json = resp.json().cloned().unwrap_or(Value::Null);
         let id = json
             .get("webhook_id")
             .and_then(Value::as_str)
