@@ -21,10 +21,16 @@ use clap::Parser;
 /// Parses the command line, runs the command, returns the process exit code.
 pub fn main_exit() -> i32 {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `conform sandbox` is a server: all cores. Everything else is a client whose async work
+    // (sending requests, checking answers) is light per request: one thread, which measured
+    // faster than a thread pool on the same cores (no cross-thread wake-ups; bench/README.md).
+    // Loading scenario files and writing reports use their own threads; an embedded sandbox
+    // gets its own runtime (`run::EmbeddedSandbox`).
+    let mut builder = match cli.command {
+        Command::Sandbox(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");

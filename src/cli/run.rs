@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 /// Variables an `embedded_sandbox` environment can reference for its generated credentials.
 pub const EMBEDDED_CLIENT_ID: &str = "EMBEDDED_SANDBOX_CLIENT_ID";
@@ -289,9 +290,9 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
                 return exit::USAGE;
             }
         };
-        match RunningSandbox::start(sc, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await {
+        match EmbeddedSandbox::start(sc).await {
             Ok(sb) => {
-                match url::Url::parse(&sb.url()) {
+                match url::Url::parse(&sb.url) {
                     Ok(u) => env.base_url = Some(u),
                     Err(e) => {
                         eprintln!("error: the embedded sandbox reported an invalid URL: {e}");
@@ -535,4 +536,61 @@ struct QuietSink;
 
 impl crate::run::EventSink for QuietSink {
     fn on_event(&mut self, _event: &crate::run::RunEvent<'_>) {}
+}
+
+/// The embedded sandbox, served by its own runtime on its own thread: the run's client work
+/// stays on the run's thread and the server gets a core of its own, as a real target would.
+struct EmbeddedSandbox {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl EmbeddedSandbox {
+    async fn start(config: SandboxConfig) -> Result<EmbeddedSandbox, String> {
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("conform-sandbox".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("conform-sandbox-worker")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(format!("cannot start its runtime: {e}")));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                    match RunningSandbox::start(config, addr).await {
+                        Ok(sb) => {
+                            let _ = ready_tx.send(Ok(sb.url()));
+                            // Until the run says stop (or is gone).
+                            let _ = stopped.await;
+                            sb.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| format!("cannot start its thread: {e}"))?;
+        match ready_rx.await {
+            Ok(Ok(url)) => Ok(EmbeddedSandbox { url, stop, thread }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err("its thread ended before it started".into()),
+        }
+    }
+
+    async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let thread = self.thread;
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
 }

@@ -104,15 +104,34 @@ pub fn write_reports(
         (ReporterKind::Html, opts.html_path(), write_html),
         (ReporterKind::Tap, opts.tap_path(), write_tap),
     ];
+    let selected: Vec<(PathBuf, Writer)> = files
+        .into_iter()
+        .filter(|(kind, _, _)| opts.wants(*kind))
+        .map(|(_, path, write)| (path, write))
+        .collect();
+    if !selected.is_empty() {
+        fs::create_dir_all(&opts.dir).map_err(write_err(&opts.dir))?;
+    }
+    // Each file on its own thread: they only read the result, and a run's reports are written
+    // while the target sits idle, so the other cores are free. Every file is attempted; the
+    // first error (in the order above) is returned.
+    let outcomes: Vec<io::Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = selected
+            .iter()
+            .map(|(path, write)| scope.spawn(move || write_atomic(path, |w| write(result, w))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(io::Error::other("internal error: a report writer panicked"))
+                })
+            })
+            .collect()
+    });
     let mut written = Vec::new();
-    for (kind, path, write) in files {
-        if !opts.wants(kind) {
-            continue;
-        }
-        if written.is_empty() {
-            fs::create_dir_all(&opts.dir).map_err(write_err(&opts.dir))?;
-        }
-        write_atomic(&path, |w| write(result, w)).map_err(write_err(&path))?;
+    for ((path, _), outcome) in selected.into_iter().zip(outcomes) {
+        outcome.map_err(write_err(&path))?;
         written.push(path);
     }
     if opts.wants(ReporterKind::Github) {

@@ -56,7 +56,11 @@ pub async fn execute(
         environment: &environment,
         total: plan.len(),
     });
-    let mut results: Vec<Option<ScenarioResult>> = vec![None; plan.len()];
+    let total = plan.len();
+    let mut results: Vec<Option<ScenarioResult>> = vec![None; total];
+    // Each scenario moves into its task and is dropped when it ends, so the loaded scenario
+    // model shrinks while the results grow.
+    let mut plan: Vec<Option<PlannedScenario>> = plan.into_iter().map(Some).collect();
     let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
     let stop = Arc::new(AtomicBool::new(false));
     let mut set = JoinSet::new();
@@ -64,8 +68,7 @@ pub async fn execute(
     let mut next = 0;
     loop {
         // Skipped ones, and everything once the run stops, finish without a slot.
-        while next < plan.len() {
-            let p = &plan[next];
+        while let Some(p) = plan.get(next).and_then(Option::as_ref) {
             let reason = if let Some(reason) = &p.skip {
                 Some((Outcome::Skipped, reason.clone()))
             } else if opts.cancel.as_ref().is_some_and(|c| *c.borrow()) {
@@ -87,13 +90,14 @@ pub async fn execute(
             let r = not_running(p, outcome, reason);
             sink.on_event(&RunEvent::ScenarioFinished { result: &r });
             results[next] = Some(r);
+            plan[next] = None;
             next += 1;
         }
-        if next >= plan.len() && set.is_empty() {
+        if next >= total && set.is_empty() {
             break;
         }
         tokio::select! {
-            permit = sem.clone().acquire_owned(), if next < plan.len() => {
+            permit = sem.clone().acquire_owned(), if next < total => {
                 let Ok(permit) = permit else { break };
                 let stopped = stop.load(Ordering::SeqCst)
                     || opts.cancel.as_ref().is_some_and(|c| *c.borrow());
@@ -102,7 +106,8 @@ pub async fn execute(
                     drop(permit);
                     continue;
                 }
-                let (i, p) = (next, plan[next].clone());
+                let i = next;
+                let Some(p) = plan[i].take() else { continue };
                 next += 1;
                 sink.on_event(&RunEvent::ScenarioStarted {
                     id: &p.id,
@@ -117,7 +122,15 @@ pub async fn execute(
                 let fail_fast = opts.fail_fast;
                 set.spawn(async move {
                     let slot = super::scenario::JobSlot::new(sem, permit);
-                    let r = run_scenario(target, p, cancel, &slot).await;
+                    let run = std::panic::AssertUnwindSafe(run_scenario(target, &p, cancel, &slot));
+                    let r = futures::FutureExt::catch_unwind(run).await.unwrap_or_else(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        not_running(&p, Outcome::Errored, format!("internal error in conform: {what}"))
+                    });
                     // Before the slot is given back, so nothing else starts after a failure.
                     if fail_fast && matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
                         stop.store(true, Ordering::SeqCst);
@@ -132,26 +145,36 @@ pub async fn execute(
                     results[i] = Some(r);
                 }
                 Some(Err(e)) => {
-                    // A panic inside a scenario task: reported, never swallowed.
+                    // Panics are caught in the task; this is a task that was cancelled.
                     eprintln!("internal error in a scenario task: {e}");
                 }
                 None => {}
             },
         }
     }
-    let scenarios: Vec<ScenarioResult> = results
-        .into_iter()
-        .zip(&plan)
-        .map(|(r, p)| {
-            r.unwrap_or_else(|| {
-                not_running(
-                    p,
-                    Outcome::Errored,
-                    "internal error: the scenario task ended without a result".into(),
-                )
-            })
-        })
-        .collect();
+    // Every scenario has its result: skipped and not-run ones from the loop, started ones from
+    // their task (panics included). Should a task still be lost, an errored case says so, so
+    // the run cannot pass with a scenario missing.
+    let lost = results.iter().filter(|r| r.is_none()).count();
+    let mut scenarios: Vec<ScenarioResult> = results.into_iter().flatten().collect();
+    if lost > 0 {
+        let check = CheckOutcome {
+            passed: false,
+            check: "scenario results".into(),
+            expected: format!("{total} results"),
+            actual: format!("{} results", total - lost),
+            location: None,
+            detail: None,
+        };
+        let mut r = super::post::synthetic(
+            "internal",
+            "every scenario has a result",
+            "internal error in conform: a scenario task ended without a result",
+            vec![check],
+        );
+        r.outcome = Outcome::Errored;
+        scenarios.push(r);
+    }
     let summary = Summary::of(&scenarios);
     let auth = target.auth.as_ref().map(|a| a.stats()).unwrap_or_default();
     let interrupted = opts.cancel.as_ref().is_some_and(|c| *c.borrow());

@@ -7,7 +7,12 @@ use crate::contract::{latency_report, Contract, Sla};
 /// Suite name of the run-wide test cases.
 pub const RUN_SUITE: &str = "run";
 
-fn synthetic(id: &str, name: &str, description: &str, checks: Vec<CheckOutcome>) -> ScenarioResult {
+pub(crate) fn synthetic(
+    id: &str,
+    name: &str,
+    description: &str,
+    checks: Vec<CheckOutcome>,
+) -> ScenarioResult {
     let passed = checks.iter().all(|c| c.passed);
     let reason = checks
         .iter()

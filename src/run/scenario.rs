@@ -97,7 +97,7 @@ struct ScenarioRun<'a> {
 /// Runs one planned scenario to its result (never panics on target or input problems).
 pub async fn run_scenario(
     target: Arc<Target>,
-    planned: PlannedScenario,
+    planned: &PlannedScenario,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
     slot: &JobSlot,
 ) -> ScenarioResult {
@@ -105,7 +105,7 @@ pub async fn run_scenario(
     let t0 = Instant::now();
     let mut run = ScenarioRun {
         target: &target,
-        planned: &planned,
+        planned,
         vars: Map::new(),
         last: None,
         cleanups: Vec::new(),
@@ -183,13 +183,14 @@ pub async fn run_scenario(
             format!("step `{}`: {}", s.name, first.unwrap_or_default())
         });
     }
+    run.steps.shrink_to_fit();
     ScenarioResult {
         reason,
         started_at: Some(started_at),
         duration_ms: ms(t0.elapsed()),
         steps: std::mem::take(&mut run.steps),
         webhooks: std::mem::take(&mut run.webhooks),
-        ..not_running(&planned, outcome, String::new())
+        ..not_running(planned, outcome, String::new())
     }
 }
 
@@ -349,7 +350,11 @@ impl<'a> ScenarioRun<'a> {
             .map_err(|e| e.to_string())
     }
 
-    fn finish_step(&mut self, step: StepResult) {
+    fn finish_step(&mut self, mut step: StepResult) {
+        // Results live until the reports are written: no spare capacity kept per step.
+        step.exchanges.shrink_to_fit();
+        step.checks.shrink_to_fit();
+        step.log.shrink_to_fit();
         self.steps.push(step);
     }
 

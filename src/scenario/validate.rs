@@ -46,53 +46,112 @@ pub fn load_and_validate(
     paths: &[PathBuf],
     ctx: &ValidationContext,
 ) -> (Vec<LoadedFile>, Vec<Diagnostic>) {
+    // Discovery in order; then every file is read, parsed and validated on its own, on as many
+    // threads as there are cores (files do not depend on each other), and the results are put
+    // back in discovery order, so the output is the same as one file after the other.
+    enum Item {
+        Missing(Diagnostic),
+        File(PathBuf),
+    }
+    let mut items = Vec::new();
+    for given in paths {
+        match discover(std::slice::from_ref(given)) {
+            Ok(found) => items.extend(found.into_iter().map(Item::File)),
+            Err(e) => items.push(Item::Missing(Diagnostic::error(
+                whole_file(&display_path(given)),
+                e.to_string(),
+            ))),
+        }
+    }
+    let files_only: Vec<&PathBuf> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::File(p) => Some(p),
+            Item::Missing(_) => None,
+        })
+        .collect();
+    let mut done = parallel_map(&files_only, |path| load_one(path, ctx)).into_iter();
     let mut files = Vec::new();
     let mut diags = Vec::new();
-    for given in paths {
-        let found = match discover(std::slice::from_ref(given)) {
-            Ok(found) => found,
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    whole_file(&display_path(given)),
-                    e.to_string(),
-                ));
-                continue;
-            }
-        };
-        for path in found {
-            let file = display_path(&path);
-            if let Ok(meta) = std::fs::metadata(&path) {
-                if meta.len() > super::load::MAX_FILE_BYTES {
-                    diags.push(Diagnostic::error(
-                        whole_file(&file),
-                        format!(
-                            "file is {} bytes; scenario files over {} bytes are refused",
-                            meta.len(),
-                            super::load::MAX_FILE_BYTES
-                        ),
-                    ));
-                    continue;
+    for item in items {
+        match item {
+            Item::Missing(d) => diags.push(d),
+            Item::File(_) => {
+                if let Some((file, mut file_diags)) = done.next() {
+                    diags.append(&mut file_diags);
+                    files.extend(file);
                 }
-            }
-            let source: Arc<str> = match std::fs::read_to_string(&path) {
-                Ok(s) => Arc::from(s),
-                Err(e) => {
-                    diags.push(Diagnostic::error(
-                        whole_file(&file),
-                        format!("failed to read file: {e}"),
-                    ));
-                    continue;
-                }
-            };
-            let (doc, mut parse_diags) = parse_file(&file, &source);
-            diags.append(&mut parse_diags);
-            if let Some(doc) = doc {
-                diags.extend(validate_doc(&file, &source, &doc, ctx));
-                files.push(LoadedFile { path, source, doc });
             }
         }
     }
     (files, diags)
+}
+
+/// Reads, parses and validates one scenario file.
+fn load_one(path: &Path, ctx: &ValidationContext) -> (Option<LoadedFile>, Vec<Diagnostic>) {
+    let file = display_path(path);
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > super::load::MAX_FILE_BYTES {
+            let why = format!(
+                "file is {} bytes; scenario files over {} bytes are refused",
+                meta.len(),
+                super::load::MAX_FILE_BYTES
+            );
+            return (None, vec![Diagnostic::error(whole_file(&file), why)]);
+        }
+    }
+    let source: Arc<str> = match std::fs::read_to_string(path) {
+        Ok(s) => Arc::from(s),
+        Err(e) => {
+            let why = format!("failed to read file: {e}");
+            return (None, vec![Diagnostic::error(whole_file(&file), why)]);
+        }
+    };
+    let (doc, mut diags) = parse_file(&file, &source);
+    let Some(doc) = doc else {
+        return (None, diags);
+    };
+    diags.extend(validate_doc(&file, &source, &doc, ctx));
+    let loaded = LoadedFile {
+        path: path.to_path_buf(),
+        source,
+        doc,
+    };
+    (Some(loaded), diags)
+}
+
+/// `f` over `items` on up to one thread per core, results in the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parts: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        out.push((i, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            // A panic in a worker is a bug: it goes on unwinding here, as it would have without
+            // threads.
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    parts.sort_by_key(|(i, _)| *i);
+    parts.into_iter().map(|(_, r)| r).collect()
 }
 
 fn whole_file(file: &str) -> SourceLocation {
