@@ -281,7 +281,7 @@ pub fn check_ops(
     let mut out = Vec::new();
     let shown = actual.map_or_else(|| "(missing)".to_string(), brief);
     let mut op = |name: &str,
-                  operand: &Option<Spanned<Value>>,
+                  operand: &Option<Box<Spanned<Value>>>,
                   f: &dyn Fn(&Value, &Value) -> Result<bool, String>| {
         let Some(operand) = operand else { return };
         let check = format!("{label} {name}");

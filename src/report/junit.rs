@@ -24,7 +24,14 @@ pub fn write_junit(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
     let report = build(result);
     let mut buf = Vec::new();
     report.serialize(&mut buf).map_err(io::Error::other)?;
-    out.write_all(&drop_root_skipped(buf))?;
+    drop(report);
+    match root_skipped(&buf) {
+        Some(cut) => {
+            out.write_all(&buf[..cut.start])?;
+            out.write_all(&buf[cut.end..])?;
+        }
+        None => out.write_all(&buf)?,
+    }
     out.flush()
 }
 
@@ -115,28 +122,46 @@ fn suite_timestamp(
 
 /// quick-junit always writes `skipped` on `<testsuites>`; Jenkins' schema rejects it. The
 /// root tag holds only attributes conform wrote (a fixed name, numbers, a time), so it is
-/// safe to edit as text.
-fn drop_root_skipped(xml: Vec<u8>) -> Vec<u8> {
-    let text = match String::from_utf8(xml) {
-        Ok(t) => t,
-        Err(e) => return e.into_bytes(),
-    };
-    let Some(start) = text.find("<testsuites") else {
-        return text.into_bytes();
-    };
-    let Some(len) = text[start..].find('>') else {
-        return text.into_bytes();
-    };
-    let tag = &text[start..start + len];
-    let Some(attr) = tag.find(" skipped=\"") else {
-        return text.into_bytes();
-    };
-    let value_end = tag[attr + 10..]
-        .find('"')
-        .map(|i| attr + 10 + i + 1)
-        .unwrap_or(attr);
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..start + attr]);
-    out.push_str(&text[start + value_end..]);
-    out.into_bytes()
+/// safe to edit as text. Returns the byte range of ` skipped="…"` in the root tag, if any.
+fn root_skipped(xml: &[u8]) -> Option<std::ops::Range<usize>> {
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let start = find(xml, b"<testsuites")?;
+    let len = xml[start..].iter().position(|&b| b == b'>')?;
+    let tag = &xml[start..start + len];
+    let attr = find(tag, b" skipped=\"")?;
+    let value = attr + b" skipped=\"".len();
+    let close = tag[value..].iter().position(|&b| b == b'"')?;
+    Some(start + attr..start + value + close + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_tag_loses_skipped_and_nothing_else() {
+        let xml = br#"<?xml version="1.0"?><testsuites name="conform" tests="2" skipped="1" failures="0"><testsuite skipped="1"></testsuite></testsuites>"#;
+        let cut = root_skipped(xml).expect("found");
+        let mut out = xml[..cut.start].to_vec();
+        out.extend_from_slice(&xml[cut.end..]);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"<?xml version="1.0"?><testsuites name="conform" tests="2" failures="0"><testsuite skipped="1"></testsuite></testsuites>"#
+        );
+        assert_eq!(
+            root_skipped(b"<testsuites name=\"x\"><testsuite skipped=\"1\">"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_written_report_has_no_root_skipped() {
+        let mut out = Vec::new();
+        write_junit(&crate::report::testdata::sample(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let root = &text[text.find("<testsuites").unwrap()..];
+        let root = &root[..root.find('>').unwrap()];
+        assert!(!root.contains("skipped"), "{root}");
+        assert!(root.contains("tests=\""), "{root}");
+    }
 }

@@ -532,7 +532,7 @@ impl<'a> ScenarioRun<'a> {
             content_type = Some("application/json");
         } else if let Some(form) = &req.form {
             let mut pairs = Vec::new();
-            for (k, v) in form {
+            for (k, v) in form.iter() {
                 let rendered = self.render(&v.value).map_err(|e| at(&|| self.loc(v), e))?;
                 pairs.push((k.clone(), scalar_text(&rendered)));
             }

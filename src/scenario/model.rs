@@ -91,7 +91,7 @@ pub struct Step {
     pub group: Option<Vec<Spanned<Step>>>,
     /// Pause: a duration, or `retry_after` (the previous response's `Retry-After`).
     #[serde(default)]
-    pub wait: Option<Spanned<Wait>>,
+    pub wait: Option<Box<Spanned<Wait>>>,
     /// Checks on variables (e.g. two captured ids are equal).
     #[serde(default)]
     pub assert: Vec<Spanned<Check>>,
@@ -106,10 +106,10 @@ pub struct Step {
     pub webhook_reply: Option<Box<Spanned<WebhookReply>>>,
     /// `off` disables the automatic OpenAPI contract check for this step.
     #[serde(default)]
-    pub contract: Option<Spanned<bool>>,
+    pub contract: Option<Box<Spanned<bool>>>,
     /// Per-step timeout (each request attempt).
     #[serde(default)]
-    pub timeout: Option<Spanned<DurationValue>>,
+    pub timeout: Option<Box<Spanned<DurationValue>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -125,22 +125,22 @@ pub struct Request {
     pub headers: IndexMap<String, Spanned<Option<String>>>,
     /// `none`, a named client of the environment (default `default`), `invalid` or `expired`.
     #[serde(default)]
-    pub auth: Option<Spanned<String>>,
+    pub auth: Option<Box<Spanned<String>>>,
     /// Inline JSON body (a template: strings are rendered, types kept).
     #[serde(default)]
     pub json: Option<Spanned<Value>>,
     /// JSON body read from the fixtures folder.
     #[serde(default)]
-    pub fixture: Option<Spanned<String>>,
+    pub fixture: Option<Box<Spanned<String>>>,
     /// RFC 7396 JSON merge patch applied to `fixture` or `json`.
     #[serde(default)]
-    pub patch: Option<Spanned<Value>>,
+    pub patch: Option<Box<Spanned<Value>>>,
     /// `application/x-www-form-urlencoded` body.
     #[serde(default)]
-    pub form: Option<IndexMap<String, Spanned<Value>>>,
+    pub form: Option<Box<IndexMap<String, Spanned<Value>>>>,
     /// Raw text body, sent as is (e.g. malformed JSON).
     #[serde(default)]
-    pub body: Option<Spanned<String>>,
+    pub body: Option<Box<Spanned<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -156,13 +156,13 @@ pub struct Expect {
     /// The body must contain this JSON as a subset (objects: keys present and matching,
     /// arrays: same length and element-wise subset, scalars: equal).
     #[serde(default)]
-    pub json: Option<Spanned<Value>>,
+    pub json: Option<Box<Spanned<Value>>>,
     /// JSON Schema file (relative to the fixtures folder) the body must satisfy.
     #[serde(default)]
-    pub schema: Option<Spanned<String>>,
+    pub schema: Option<Box<Spanned<String>>>,
     /// Upper bound on the response time.
     #[serde(default)]
-    pub latency: Option<Spanned<DurationValue>>,
+    pub latency: Option<Box<Spanned<DurationValue>>>,
 }
 
 /// One check: on a JSONPath of a body (`path`, in `expect.body` and webhook `where`), or on a
@@ -171,36 +171,38 @@ pub struct Expect {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
+    // Operands are boxed: a check uses one or two of them, and a scenario model of inline
+    // `Spanned` values cost about 1 KB per check (bench/README.md).
     #[serde(default)]
     pub path: Option<Spanned<String>>,
     #[serde(default)]
-    pub value: Option<Spanned<Value>>,
+    pub value: Option<Box<Spanned<Value>>>,
     #[serde(default)]
-    pub equals: Option<Spanned<Value>>,
+    pub equals: Option<Box<Spanned<Value>>>,
     #[serde(default)]
-    pub not_equals: Option<Spanned<Value>>,
+    pub not_equals: Option<Box<Spanned<Value>>>,
     /// Regular expression the (string) value must match.
     #[serde(default)]
-    pub matches: Option<Spanned<String>>,
+    pub matches: Option<Box<Spanned<String>>>,
     #[serde(default)]
-    pub exists: Option<Spanned<bool>>,
+    pub exists: Option<Box<Spanned<bool>>>,
     /// `string`, `number`, `integer`, `boolean`, `array`, `object` or `null` (an unquoted
     /// YAML `null` here means the type name, not "no type").
     #[serde(default, rename = "type", deserialize_with = "type_name")]
-    pub type_: Option<Spanned<String>>,
+    pub type_: Option<Box<Spanned<String>>>,
     #[serde(default)]
-    pub length: Option<Spanned<Value>>,
+    pub length: Option<Box<Spanned<Value>>>,
     /// String: substring; array: an element equal to it; object: a key.
     #[serde(default)]
-    pub contains: Option<Spanned<Value>>,
+    pub contains: Option<Box<Spanned<Value>>>,
     #[serde(default)]
-    pub lt: Option<Spanned<Value>>,
+    pub lt: Option<Box<Spanned<Value>>>,
     #[serde(default)]
-    pub lte: Option<Spanned<Value>>,
+    pub lte: Option<Box<Spanned<Value>>>,
     #[serde(default)]
-    pub gt: Option<Spanned<Value>>,
+    pub gt: Option<Box<Spanned<Value>>>,
     #[serde(default)]
-    pub gte: Option<Spanned<Value>>,
+    pub gte: Option<Box<Spanned<Value>>>,
 }
 
 /// `status: 201`, `status: [200, 201]`, `status: 4xx`.
@@ -494,13 +496,13 @@ impl<'de> Deserialize<'de> for Capture {
 }
 
 /// `type: null` names the JSON type `null`; YAML would read it as "absent".
-fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Spanned<String>>, D::Error> {
+fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Spanned<String>>>, D::Error> {
     let s = Spanned::<Option<String>>::deserialize(d)?;
-    Ok(Some(Spanned::new(
+    Ok(Some(Box::new(Spanned::new(
         s.value.unwrap_or_else(|| "null".to_string()),
         s.referenced,
         s.defined,
-    )))
+    ))))
 }
 
 impl<'de> Deserialize<'de> for Wait {
