@@ -116,17 +116,22 @@ pub fn write_reports(
     // while the target sits idle, so the other cores are free. Every file is attempted; the
     // first error (in the order above) is returned.
     let outcomes: Vec<io::Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = selected
+        let write_one =
+            |(path, write): &(PathBuf, Writer)| write_atomic(path, |w| write(result, w));
+        // The first file on the calling thread, the others on threads of their own.
+        let others: Vec<_> = selected
             .iter()
-            .map(|(path, write)| scope.spawn(move || write_atomic(path, |w| write(result, w))))
+            .skip(1)
+            .map(|file| scope.spawn(move || write_one(file)))
             .collect();
-        handles
+        let first = selected.first().map(write_one);
+        first
             .into_iter()
-            .map(|h| {
+            .chain(others.into_iter().map(|h| {
                 h.join().unwrap_or_else(|_| {
                     Err(io::Error::other("internal error: a report writer panicked"))
                 })
-            })
+            }))
             .collect()
     });
     let mut written = Vec::new();

@@ -127,7 +127,10 @@ fn is_budget_error(e: &serde_saphyr::Error) -> bool {
 /// file reports all its broken scenarios and steps, not only the first.
 pub fn parse_file(file: &str, source: &str) -> (Option<ScenarioFileDoc>, Vec<Diagnostic>) {
     let err = match from_yaml::<ScenarioFileDoc>(source) {
-        Ok(doc) => return (Some(doc), Vec::new()),
+        Ok(mut doc) => {
+            doc.compact();
+            return (Some(doc), Vec::new());
+        }
         Err(e) => e,
     };
     let mut diags = vec![yaml_diagnostic(file, source, &err)];

@@ -35,6 +35,39 @@ pub struct ScenarioFileDoc {
     pub scenarios: Vec<Spanned<Scenario>>,
 }
 
+impl ScenarioFileDoc {
+    /// Drops the spare capacity the parser leaves in every list (a list of two steps is
+    /// allocated for four): the model of every file stays in memory until its scenarios run.
+    pub fn compact(&mut self) {
+        self.tags.shrink_to_fit();
+        self.requires.shrink_to_fit();
+        self.scenarios.shrink_to_fit();
+        for s in &mut self.scenarios {
+            let s = &mut s.value;
+            s.tags.shrink_to_fit();
+            s.requires.shrink_to_fit();
+            s.covers.shrink_to_fit();
+            for list in [&mut s.setup, &mut s.steps, &mut s.teardown] {
+                compact_steps(list);
+            }
+        }
+    }
+}
+
+fn compact_steps(steps: &mut Vec<Spanned<Step>>) {
+    steps.shrink_to_fit();
+    for step in steps {
+        let step = &mut step.value;
+        step.assert.shrink_to_fit();
+        if let Some(e) = &mut step.expect {
+            e.value.body.shrink_to_fit();
+        }
+        if let Some(g) = &mut step.group {
+            compact_steps(g);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
