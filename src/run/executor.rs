@@ -107,8 +107,8 @@ pub async fn execute(
                     continue;
                 }
                 let i = next;
-                let Some(p) = plan[i].take() else { continue };
                 next += 1;
+                let Some(p) = plan[i].take() else { continue };
                 sink.on_event(&RunEvent::ScenarioStarted {
                     id: &p.id,
                     name: &p.scenario.name.value,
