@@ -385,7 +385,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         capabilities: env.capabilities.iter().cloned().collect(),
         note: sandbox
             .as_ref()
-            .map(|_| "embedded reference sandbox".to_string()),
+            .map(|_| crate::run::result::EMBEDDED_SANDBOX_NOTE.to_string()),
     };
     let contract = match &env.contract {
         Some(path) => match crate::contract::Contract::load(path) {

@@ -90,6 +90,88 @@ impl Coverage {
     pub fn percent(&self) -> f64 {
         percent(self.covered, self.total)
     }
+
+    /// The coverage of a whole run from the coverages of its shards: counts are added per
+    /// item (an item covered by any shard is covered), then every total, percentage and
+    /// "not covered" list is computed again. The parts must be of the same contract; the
+    /// error names the first one that is not.
+    pub fn merge(parts: Vec<Coverage>) -> Result<Option<Coverage>, String> {
+        let Some(first) = parts.first() else {
+            return Ok(None);
+        };
+        let contract = first.contract.clone();
+        if let Some((i, other)) = parts
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.contract != contract)
+        {
+            return Err(format!(
+                "part {} covers the contract `{}` but the first part `{contract}`",
+                i + 1,
+                other.contract
+            ));
+        }
+        let section = |pick: fn(&Coverage) -> &[CoverageItem]| {
+            CoverageSection::new(add_up(parts.iter().map(pick)))
+        };
+        let responses = section(|c| &c.responses.items);
+        let error_codes = section(|c| &c.error_codes.items);
+        let webhook_events = section(|c| &c.webhook_events.items);
+        let undocumented = add_up(parts.iter().map(|c| c.undocumented.as_slice()));
+
+        // Operations in first-seen order, exchanges added up, coverage from the merged items.
+        let mut operations: Vec<OperationCoverage> = Vec::new();
+        for op in parts.iter().flat_map(|c| &c.operations) {
+            match operations.iter_mut().find(|o| o.id == op.id) {
+                Some(into) => into.exchanges += op.exchanges,
+                None => operations.push(op.clone()),
+            }
+        }
+        for op in &mut operations {
+            let prefix = format!("{} ", op.id);
+            let keys: Vec<&CoverageItem> = responses
+                .items
+                .iter()
+                .filter(|i| i.id.starts_with(&prefix))
+                .collect();
+            op.total = keys.len();
+            op.not_covered = keys
+                .iter()
+                .filter(|i| i.count == 0)
+                .map(|i| i.id[prefix.len()..].to_string())
+                .collect();
+            op.covered = op.total - op.not_covered.len();
+            op.percent = percent(op.covered, op.total);
+        }
+        let total = responses.total + error_codes.total + webhook_events.total;
+        let covered = responses.covered + error_codes.covered + webhook_events.covered;
+        Ok(Some(Coverage {
+            contract,
+            responses,
+            operations,
+            error_codes,
+            webhook_events,
+            undocumented,
+            total,
+            covered,
+        }))
+    }
+}
+
+/// Items of several lists with the counts of equal ids added, in first-seen order.
+fn add_up<'a>(lists: impl Iterator<Item = &'a [CoverageItem]>) -> Vec<CoverageItem> {
+    let mut out: Vec<CoverageItem> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for item in lists.flatten() {
+        match at.get(&item.id) {
+            Some(&i) => out[i].count += item.count,
+            None => {
+                at.insert(item.id.clone(), out.len());
+                out.push(item.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The `error_code` of an error body; a regex finds it in a truncated body.

@@ -37,4 +37,6 @@ pub enum ReportError {
         /// `name (base_url)` of the disagreeing part.
         found: String,
     },
+    #[error("failed to merge results: {0}; merge only shards of one run")]
+    ContractMismatch(String),
 }

@@ -1,7 +1,11 @@
 //! Merging the results of a sharded run (`--shard 1/4` … `4/4`) into one run.
 use super::error::ReportError;
+use crate::contract::{Coverage, Sla};
+use crate::run::post::{add_verdicts, COVERAGE_CASE, SLA_CASE};
+use crate::run::result::EMBEDDED_SANDBOX_NOTE;
 use crate::run::{EnvironmentInfo, Outcome, RunResult, ScenarioResult, Summary};
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// Merges sharded runs into one.
 ///
@@ -10,10 +14,17 @@ use std::collections::HashMap;
 ///   (a shard that never got to a scenario does not hide one that ran it);
 /// - the summary is recomputed; `duration_ms` is the longest part's (shards run side by side),
 ///   `started_at` the earliest; auth statistics are summed per key; `interrupted` if any part was;
-/// - every part must have run against the same environment (name, base URL, production flag),
-///   else the error names both;
-/// - `extensions` keep, for each key, the value of the first part that has it.
+/// - every part must have run against the same environment (name, base URL, production flag;
+///   the base URL of an embedded sandbox is a port of the moment and may differ), else the
+///   error names both;
+/// - the run-wide verdicts are computed again over the merged run: `extensions.coverage`
+///   from the parts' coverages (counts added per item), `extensions.latency` and the SLA case
+///   (`run::sla`) from every response of every part, the `--min-coverage` case
+///   (`run::coverage`) from the merged coverage — a shard covers only part of the contract,
+///   and the SLA holds or not over the whole run;
+/// - other `extensions` keep, for each key, the value of the first part that has it.
 pub fn merge_results(parts: Vec<RunResult>) -> Result<RunResult, ReportError> {
+    let run_wide = RunWide::of(&parts)?;
     let mut parts = parts.into_iter();
     let mut merged = parts.next().ok_or(ReportError::NothingToMerge)?;
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -56,9 +67,81 @@ pub fn merge_results(parts: Vec<RunResult>) -> Result<RunResult, ReportError> {
             }
         }
     }
-    merged.summary = Summary::of(&scenarios);
     merged.scenarios = scenarios;
+    run_wide.apply(&mut merged);
+    merged.summary = Summary::of(&merged.scenarios);
     Ok(merged)
+}
+
+/// What the run-wide verdicts of the parts were computed from, to compute them again.
+struct RunWide {
+    /// The SLA of the parts' `extensions.latency`; `None`: the parts have no latency section
+    /// (results of an older conform), and the parts' SLA cases are kept as they are.
+    sla: Option<Sla>,
+    coverage: Option<Coverage>,
+    min_coverage: Option<f64>,
+}
+
+impl RunWide {
+    fn of(parts: &[RunResult]) -> Result<RunWide, ReportError> {
+        let latency = parts.iter().find_map(|p| p.extensions.get("latency"));
+        let sla = latency.map(|l| {
+            let ms = |k: &str| {
+                l.pointer(&format!("/sla/{k}"))
+                    .and_then(serde_json::Value::as_f64)
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .map(|v| Duration::from_secs_f64(v / 1000.0))
+            };
+            Sla {
+                p95: ms("p95_ms"),
+                p99: ms("p99_ms"),
+            }
+        });
+        let coverages: Vec<Coverage> = parts
+            .iter()
+            .filter_map(|p| p.extensions.get("coverage"))
+            .filter_map(|v| serde_json::from_value(v.clone()).ok())
+            .collect();
+        let coverage = Coverage::merge(coverages).map_err(ReportError::ContractMismatch)?;
+        // The threshold is in the coverage section; results written before it was kept
+        // there still have it in their case's expectation (`>= 80.0 %`).
+        let min_coverage = parts
+            .iter()
+            .filter_map(|p| p.extensions.get("coverage"))
+            .find_map(|v| v.get("min_percent").and_then(serde_json::Value::as_f64))
+            .or_else(|| {
+                parts
+                    .iter()
+                    .flat_map(|p| &p.scenarios)
+                    .filter(|s| s.id == COVERAGE_CASE)
+                    .flat_map(|s| s.steps.iter().flat_map(|st| &st.checks))
+                    .find_map(|c| {
+                        c.expected
+                            .trim_start_matches(">=")
+                            .trim_end_matches('%')
+                            .trim()
+                            .parse::<f64>()
+                            .ok()
+                    })
+            });
+        Ok(RunWide {
+            sla,
+            coverage,
+            min_coverage,
+        })
+    }
+
+    fn apply(self, merged: &mut RunResult) {
+        let Some(sla) = self.sla else { return };
+        let can_recheck_coverage = self.coverage.is_some() || self.min_coverage.is_none();
+        merged
+            .scenarios
+            .retain(|s| s.id != SLA_CASE && (s.id != COVERAGE_CASE || !can_recheck_coverage));
+        // Counted without the run-wide cases, as in the run itself.
+        merged.summary = Summary::of(&merged.scenarios);
+        let min = self.min_coverage.filter(|_| self.coverage.is_some());
+        add_verdicts(merged, &sla, self.coverage, min);
+    }
 }
 
 fn add_scenarios(
@@ -81,8 +164,13 @@ fn add_scenarios(
     }
 }
 
+/// Same name, base URL and production flag; shards against the embedded sandbox each had a
+/// sandbox of their own on its own port, so for them the base URL may differ.
 fn same_environment(a: &EnvironmentInfo, b: &EnvironmentInfo) -> bool {
-    a.name == b.name && a.base_url == b.base_url && a.production == b.production
+    let embedded = |e: &EnvironmentInfo| e.note.as_deref() == Some(EMBEDDED_SANDBOX_NOTE);
+    a.name == b.name
+        && a.production == b.production
+        && (a.base_url == b.base_url || (embedded(a) && embedded(b)))
 }
 
 fn describe(e: &EnvironmentInfo) -> String {
@@ -247,6 +335,123 @@ mod tests {
         assert!(matches!(
             merge_results(vec![]),
             Err(ReportError::NothingToMerge)
+        ));
+    }
+
+    /// A part that ran `latencies` (ms) and judged them against p95 ≤ 100 ms, as `conform run`
+    /// does.
+    fn timed_part(first: usize, latencies: &[f64]) -> RunResult {
+        use crate::run::{Exchange, Phase, RecordedRequest, RecordedResponse, StepResult};
+        let scenarios = latencies
+            .iter()
+            .enumerate()
+            .map(|(n, ms)| {
+                let mut sc = scenario(first + n, Outcome::Passed);
+                sc.steps.push(StepResult {
+                    name: "GET /x".into(),
+                    phase: Phase::Steps,
+                    location: sc.location.clone(),
+                    outcome: Outcome::Passed,
+                    duration_ms: *ms,
+                    error: None,
+                    checks: vec![],
+                    exchanges: vec![Exchange {
+                        request: RecordedRequest {
+                            method: "GET".into(),
+                            url: "http://127.0.0.1:4010/x".into(),
+                            headers: vec![],
+                            body: None,
+                            sent_at: "2025-03-01T10:00:00Z".into(),
+                        },
+                        response: Some(RecordedResponse {
+                            status: 200,
+                            headers: vec![],
+                            body: None,
+                            truncated: false,
+                            latency_ms: *ms,
+                        }),
+                        error: None,
+                        operation: Some("getX".into()),
+                    }],
+                    attempts: 1,
+                    waited_ms: 0.0,
+                    log: vec![],
+                });
+                sc
+            })
+            .collect();
+        let mut r = run(scenarios, "2025-03-01T10:00:00Z", 1.0);
+        let sla = Sla {
+            p95: Some(Duration::from_millis(100)),
+            p99: None,
+        };
+        add_verdicts(&mut r, &sla, None, None);
+        r
+    }
+
+    fn sla_outcome(r: &RunResult) -> Vec<Outcome> {
+        r.scenarios
+            .iter()
+            .filter(|s| s.id == SLA_CASE)
+            .map(|s| s.outcome)
+            .collect()
+    }
+
+    #[test]
+    fn the_sla_is_judged_again_over_every_response_of_the_merged_run() {
+        // Part 1 alone misses p95 ≤ 100 ms (its p95 is 150 ms); with the 38 fast responses of
+        // part 2 the run's p95 is 10 ms: the merged run meets the SLA, with one SLA case.
+        let slow = timed_part(0, &[150.0, 150.0]);
+        let fast = timed_part(100, &[10.0; 38]);
+        assert_eq!(sla_outcome(&slow), [Outcome::Failed]);
+        assert_eq!(sla_outcome(&fast), [Outcome::Passed]);
+        let merged = merge_results(vec![slow.clone(), fast.clone()]).unwrap();
+        assert_eq!(sla_outcome(&merged), [Outcome::Passed]);
+        assert_eq!(merged.summary.total, 41, "40 scenarios and one SLA case");
+        assert_eq!(merged.extensions["latency"]["overall"]["count"], 40);
+
+        // And the other way round: fast shards do not hide a run that misses the SLA.
+        let merged = merge_results(vec![fast, timed_part(200, &[150.0; 10])]).unwrap();
+        assert_eq!(sla_outcome(&merged), [Outcome::Failed]);
+        assert_eq!(merged.summary.failed, 1);
+    }
+
+    #[test]
+    fn results_without_run_wide_sections_merge_as_before() {
+        let merged = merge_results(vec![
+            run(
+                vec![scenario(0, Outcome::Passed)],
+                "2025-03-01T10:00:00Z",
+                1.0,
+            ),
+            run(
+                vec![scenario(1, Outcome::Passed)],
+                "2025-03-01T10:00:00Z",
+                1.0,
+            ),
+        ])
+        .unwrap();
+        assert!(merged.extensions.is_empty());
+        assert_eq!(merged.summary.total, 2);
+    }
+
+    #[test]
+    fn embedded_sandboxes_on_different_ports_are_one_environment() {
+        let part = |port: u16, note: Option<&str>| {
+            let mut r = run(
+                vec![scenario(port as usize, Outcome::Passed)],
+                "2025-03-01T10:00:00Z",
+                1.0,
+            );
+            r.environment.base_url = format!("http://127.0.0.1:{port}/");
+            r.environment.note = note.map(str::to_string);
+            r
+        };
+        let sb = Some(EMBEDDED_SANDBOX_NOTE);
+        assert!(merge_results(vec![part(4001, sb), part(4002, sb)]).is_ok());
+        assert!(matches!(
+            merge_results(vec![part(4001, None), part(4002, None)]),
+            Err(ReportError::EnvironmentMismatch { .. })
         ));
     }
 }

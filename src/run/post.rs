@@ -2,7 +2,7 @@
 //! every latency of the run, and the minimum contract coverage — plus the coverage and
 //! latency sections of the results.
 use super::result::*;
-use crate::contract::{latency_report, Contract, Sla};
+use crate::contract::{latency_report, Contract, Coverage, Sla};
 
 /// Suite name of the run-wide test cases.
 pub const RUN_SUITE: &str = "run";
@@ -62,12 +62,42 @@ pub(crate) fn synthetic(
     }
 }
 
+/// Id of the run-wide SLA case.
+pub const SLA_CASE: &str = "run::sla";
+/// Id of the run-wide `--min-coverage` case.
+pub const COVERAGE_CASE: &str = "run::coverage";
+
 /// Adds `extensions.contract`, `extensions.coverage`, `extensions.latency`, and the SLA and
 /// coverage test cases; recomputes the summary.
 pub fn finish(
     result: &mut RunResult,
     contract: Option<&Contract>,
     sla: &Sla,
+    min_coverage: Option<f64>,
+) {
+    let coverage = contract.map(|contract| {
+        result.extensions.insert(
+            "contract".into(),
+            serde_json::json!({
+                "title": contract.title(),
+                "version": contract.version(),
+                "sha256": contract.sha256(),
+                "path": contract.path().display().to_string(),
+            }),
+        );
+        contract.coverage(result)
+    });
+    add_verdicts(result, sla, coverage, min_coverage);
+}
+
+/// The run-wide sections and cases from what the run saw: `extensions.latency` and the SLA
+/// case from every response of `result`, `extensions.coverage` (with `min_percent`) and the
+/// `--min-coverage` case from `coverage`. Also used after merging shards, where both are
+/// computed again over the whole run. Recomputes the summary.
+pub fn add_verdicts(
+    result: &mut RunResult,
+    sla: &Sla,
+    coverage: Option<Coverage>,
     min_coverage: Option<f64>,
 ) {
     let latency = latency_report(result, sla);
@@ -97,19 +127,12 @@ pub fn finish(
             checks,
         ));
     }
-    if let Some(contract) = contract {
-        result.extensions.insert(
-            "contract".into(),
-            serde_json::json!({
-                "title": contract.title(),
-                "version": contract.version(),
-                "sha256": contract.sha256(),
-                "path": contract.path().display().to_string(),
-            }),
-        );
-        let coverage = contract.coverage(result);
+    if let Some(coverage) = coverage {
         let percent = coverage.percent();
-        if let Ok(v) = serde_json::to_value(&coverage) {
+        if let Ok(mut v) = serde_json::to_value(&coverage) {
+            if let (Some(min), Some(obj)) = (min_coverage, v.as_object_mut()) {
+                obj.insert("min_percent".into(), serde_json::json!(min));
+            }
             result.extensions.insert("coverage".into(), v);
         }
         if let Some(min) = min_coverage {

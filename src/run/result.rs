@@ -90,10 +90,14 @@ pub struct EnvironmentInfo {
     pub base_url: String,
     pub production: bool,
     pub capabilities: Vec<String>,
-    /// e.g. "embedded sandbox"
+    /// e.g. [`EMBEDDED_SANDBOX_NOTE`]
     #[serde(default)]
     pub note: Option<String>,
 }
+
+/// `EnvironmentInfo::note` of a run against the embedded sandbox (each run starts its own, on
+/// a port of its own).
+pub const EMBEDDED_SANDBOX_NOTE: &str = "embedded reference sandbox";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
