@@ -36,23 +36,6 @@ impl ConfigError {
     }
 }
 
-/// The message of a serde-saphyr error without its own location prefix and snippet.
-pub fn yaml_error_message(e: &serde_saphyr::Error) -> String {
-    let text = e.without_snippet().to_string();
-    let text = text.strip_prefix("error: ").unwrap_or(&text);
-    let re = regex::Regex::new(r"^line \d+ column \d+: ").ok();
-    let text = match re {
-        Some(re) => re.replace(text, "").into_owned(),
-        None => text.to_string(),
-    };
-    let first = text.lines().next().unwrap_or_default().trim();
-    let suffix = regex::Regex::new(r" at line \d+, column \d+$").ok();
-    match suffix {
-        Some(re) => re.replace(first, "").into_owned(),
-        None => first.to_string(),
-    }
-}
-
 /// The loaded configuration file.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -137,7 +120,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
         let doc: ConfigDoc = crate::scenario::load::from_yaml(text).map_err(|e| {
-            let message = suggest_field(&yaml_error_message(&e));
+            let message = crate::scenario::load::yaml_message(&e);
             match e.location() {
                 Some(l) if l.line() > 0 => ConfigError::At {
                     location: SourceLocation {
@@ -200,7 +183,7 @@ impl Config {
     ) -> Result<Environment, ConfigError> {
         let Some(def) = self.doc.environments.get(name) else {
             let names: Vec<&str> = self.doc.environments.keys().map(String::as_str).collect();
-            let hint = strsim_best(name, &names)
+            let hint = crate::scenario::load::did_you_mean(name, &names)
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
             return Err(ConfigError::File {
@@ -280,37 +263,6 @@ impl Config {
     }
 }
 
-fn strsim_best<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(word, c), *c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// Adds "did you mean" to serde's `unknown field `x`, expected one of a, b` messages.
-pub fn suggest_field(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else {
-        return message.to_string();
-    };
-    let Some((field, tail)) = rest.split_once('`') else {
-        return message.to_string();
-    };
-    let Some(list) = tail.split_once("expected one of ").map(|(_, l)| l) else {
-        return message.to_string();
-    };
-    let list = list.split(" at line ").next().unwrap_or(list);
-    let expected: Vec<&str> = list
-        .split([',', ' ', '`'])
-        .filter(|w| !w.is_empty())
-        .collect();
-    match strsim_best(field, &expected) {
-        Some(best) => format!("unknown field `{field}`; did you mean `{best}`?"),
-        None => message.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,7 +273,7 @@ mod tests {
         let e = Config::parse(Path::new("conform.yaml"), y).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "conform.yaml:4:5: unknown field `capabilites`; did you mean `capabilities`?"
+            "conform.yaml:4:5: unknown field `capabilites`, did you mean `capabilities`?"
         );
     }
 

@@ -112,7 +112,7 @@ impl Contract {
                     path: path.to_path_buf(),
                     line,
                     column,
-                    message: crate::config::load::yaml_error_message(&e),
+                    message: crate::scenario::load::yaml_message(&e),
                 }
             })?
         };

@@ -270,10 +270,7 @@ fn isolate_item(source: &str, at: Location) -> Option<String> {
 /// saphyr's "at line L, column C" suffix), a did-you-mean for unknown fields, and the key path.
 pub(crate) fn yaml_diagnostic(file: &str, source: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-    let raw = e.without_snippet().to_string();
-    let suffix = format!(" at line {line}, column {column}");
-    let raw = raw.strip_suffix(&suffix).unwrap_or(&raw).trim().to_string();
-    let mut message = friendly_message(&raw);
+    let mut message = yaml_message(e);
     if source.trim().is_empty() {
         message = "the file is empty: expected a mapping with `scenarios`".to_string();
     } else if let Some(path) = key_path(source, line, column).filter(|p| !p.is_empty()) {
@@ -302,6 +299,33 @@ pub(crate) fn yaml_diagnostic(file: &str, source: &str, e: &serde_saphyr::Error)
         },
         message,
     )
+}
+
+/// One line for any YAML or deserialization error of a file conform reads (scenarios, config,
+/// contract): the bare message without saphyr's position and snippet (the caller shows the
+/// place), refused documents in plain words, a did-you-mean for an unknown field.
+pub fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let mut raw = text.trim();
+    raw = raw.strip_prefix("error: ").unwrap_or(raw);
+    // `line 3 column 5: …` in front, ` at line 3, column 5` behind.
+    if let Some((head, rest)) = raw.split_once(": ") {
+        let words: Vec<&str> = head.split(' ').collect();
+        if let ["line", l, "column", c] = words[..] {
+            if l.parse::<u64>().is_ok() && c.parse::<u64>().is_ok() {
+                raw = rest;
+            }
+        }
+    }
+    if let Some(at) = raw.rfind(" at line ") {
+        let tail = &raw[at + " at line ".len()..];
+        if let Some((l, c)) = tail.split_once(", column ") {
+            if l.parse::<u64>().is_ok() && c.parse::<u64>().is_ok() {
+                raw = &raw[..at];
+            }
+        }
+    }
+    friendly_message(raw.lines().next().unwrap_or_default().trim())
 }
 
 fn friendly_message(raw: &str) -> String {
