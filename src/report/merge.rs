@@ -1,7 +1,7 @@
 //! Merging the results of a sharded run (`--shard 1/4` … `4/4`) into one run.
 use super::error::ReportError;
 use crate::contract::{Coverage, Sla};
-use crate::run::post::{add_verdicts, COVERAGE_CASE, SLA_CASE};
+use crate::run::post::{add_coverage_verdict, add_latency_verdict, COVERAGE_CASE, SLA_CASE};
 use crate::run::result::EMBEDDED_SANDBOX_NOTE;
 use crate::run::{EnvironmentInfo, Outcome, RunResult, ScenarioResult, Summary};
 use std::collections::HashMap;
@@ -75,28 +75,47 @@ pub fn merge_results(parts: Vec<RunResult>) -> Result<RunResult, ReportError> {
 
 /// What the run-wide verdicts of the parts were computed from, to compute them again.
 struct RunWide {
-    /// The SLA of the parts' `extensions.latency`; `None`: the parts have no latency section
-    /// (results of an older conform), and the parts' SLA cases are kept as they are.
+    /// The SLA objectives to judge the merged run against (none set: no SLA case). `None`
+    /// when a part has an SLA case but its objectives cannot be read back (results edited, or
+    /// of an older conform): the parts' latency section and SLA cases are then kept as they
+    /// are.
     sla: Option<Sla>,
+    /// With `sla` unknown: the parts' SLA case with the worst outcome, which stands for the
+    /// merged run (a failure in one shard is not hidden by a pass in another).
+    worst_sla_case: Option<ScenarioResult>,
     coverage: Option<Coverage>,
     min_coverage: Option<f64>,
 }
 
 impl RunWide {
     fn of(parts: &[RunResult]) -> Result<RunWide, ReportError> {
-        let latency = parts.iter().find_map(|p| p.extensions.get("latency"));
-        let sla = latency.map(|l| {
-            let ms = |k: &str| {
-                l.pointer(&format!("/sla/{k}"))
-                    .and_then(serde_json::Value::as_f64)
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .map(|v| Duration::from_secs_f64(v / 1000.0))
-            };
-            Sla {
-                p95: ms("p95_ms"),
-                p99: ms("p99_ms"),
-            }
-        });
+        let had_sla_case = parts
+            .iter()
+            .flat_map(|p| &p.scenarios)
+            .any(|s| s.id == SLA_CASE);
+        let objectives = parts
+            .iter()
+            .find_map(|p| p.extensions.get("latency"))
+            .map(|l| {
+                let ms = |k: &str| {
+                    l.pointer(&format!("/sla/{k}"))
+                        .and_then(serde_json::Value::as_f64)
+                        .filter(|v| v.is_finite() && *v >= 0.0)
+                        .map(|v| Duration::from_secs_f64(v / 1000.0))
+                };
+                Sla {
+                    p95: ms("p95_ms"),
+                    p99: ms("p99_ms"),
+                }
+            });
+        let sla = match objectives {
+            Some(s) if s.p95.is_some() || s.p99.is_some() => Some(s),
+            _ if had_sla_case => None,
+            _ => Some(Sla {
+                p95: None,
+                p99: None,
+            }),
+        };
         let coverages: Vec<Coverage> = parts
             .iter()
             .filter_map(|p| p.extensions.get("coverage"))
@@ -124,23 +143,44 @@ impl RunWide {
                             .ok()
                     })
             });
+        let worst_sla_case = parts
+            .iter()
+            .flat_map(|p| &p.scenarios)
+            .filter(|s| s.id == SLA_CASE)
+            .fold(None::<&ScenarioResult>, |worst, s| match worst {
+                Some(w) if w.outcome.worst(s.outcome) == w.outcome => Some(w),
+                _ => Some(s),
+            })
+            .cloned();
         Ok(RunWide {
             sla,
+            worst_sla_case,
             coverage,
             min_coverage,
         })
     }
 
     fn apply(self, merged: &mut RunResult) {
-        let Some(sla) = self.sla else { return };
-        let can_recheck_coverage = self.coverage.is_some() || self.min_coverage.is_none();
-        merged
-            .scenarios
-            .retain(|s| s.id != SLA_CASE && (s.id != COVERAGE_CASE || !can_recheck_coverage));
+        // A coverage case is judged again when there is a merged coverage to judge.
+        let recheck_coverage = self.coverage.is_some() || self.min_coverage.is_none();
+        let recheck_sla = self.sla.is_some();
+        let judged_again = |s: &ScenarioResult| {
+            (s.id == SLA_CASE && recheck_sla) || (s.id == COVERAGE_CASE && recheck_coverage)
+        };
+        merged.scenarios.retain(|s| !judged_again(s));
+        if let (false, Some(worst)) = (recheck_sla, self.worst_sla_case) {
+            if let Some(case) = merged.scenarios.iter_mut().find(|s| s.id == SLA_CASE) {
+                *case = worst;
+            }
+        }
         // Counted without the run-wide cases, as in the run itself.
         merged.summary = Summary::of(&merged.scenarios);
-        let min = self.min_coverage.filter(|_| self.coverage.is_some());
-        add_verdicts(merged, &sla, self.coverage, min);
+        if let Some(sla) = &self.sla {
+            add_latency_verdict(merged, sla);
+        }
+        if let Some(coverage) = self.coverage {
+            add_coverage_verdict(merged, coverage, self.min_coverage);
+        }
     }
 }
 
@@ -385,7 +425,7 @@ mod tests {
             p95: Some(Duration::from_millis(100)),
             p99: None,
         };
-        add_verdicts(&mut r, &sla, None, None);
+        crate::run::post::add_verdicts(&mut r, &sla, None, None);
         r
     }
 
@@ -417,6 +457,21 @@ mod tests {
     }
 
     #[test]
+    fn sla_cases_whose_objectives_cannot_be_read_back_are_kept() {
+        let mut slow = timed_part(0, &[150.0, 150.0]);
+        slow.extensions.remove("latency");
+        let fast = {
+            let mut r = timed_part(100, &[10.0; 38]);
+            r.extensions.remove("latency");
+            r
+        };
+        let merged = merge_results(vec![slow, fast]).unwrap();
+        // Not judged again: the worst of the parts' cases stands.
+        assert_eq!(sla_outcome(&merged), [Outcome::Failed]);
+        assert!(!merged.extensions.contains_key("latency"));
+    }
+
+    #[test]
     fn results_without_run_wide_sections_merge_as_before() {
         let merged = merge_results(vec![
             run(
@@ -431,8 +486,9 @@ mod tests {
             ),
         ])
         .unwrap();
-        assert!(merged.extensions.is_empty());
-        assert_eq!(merged.summary.total, 2);
+        assert_eq!(merged.summary.total, 2, "no run-wide case appears");
+        assert!(!merged.extensions.contains_key("coverage"));
+        assert_eq!(merged.extensions["latency"]["overall"]["count"], 0);
     }
 
     #[test]

@@ -100,6 +100,16 @@ pub fn add_verdicts(
     coverage: Option<Coverage>,
     min_coverage: Option<f64>,
 ) {
+    add_latency_verdict(result, sla);
+    if let Some(coverage) = coverage {
+        add_coverage_verdict(result, coverage, min_coverage);
+    }
+    result.summary = Summary::of(&result.scenarios);
+}
+
+/// `extensions.latency` over every response of `result`, and the SLA case when `sla` sets an
+/// objective and something ran.
+pub fn add_latency_verdict(result: &mut RunResult, sla: &Sla) {
     let latency = latency_report(result, sla);
     if let Ok(v) = serde_json::to_value(&latency) {
         result.extensions.insert("latency".into(), v);
@@ -127,35 +137,34 @@ pub fn add_verdicts(
             checks,
         ));
     }
-    if let Some(coverage) = coverage {
-        let percent = coverage.percent();
-        if let Ok(mut v) = serde_json::to_value(&coverage) {
-            if let (Some(min), Some(obj)) = (min_coverage, v.as_object_mut()) {
-                obj.insert("min_percent".into(), serde_json::json!(min));
-            }
-            result.extensions.insert("coverage".into(), v);
+}
+
+/// `extensions.coverage` (with `min_percent`) and, with a threshold, the `--min-coverage` case.
+pub fn add_coverage_verdict(result: &mut RunResult, coverage: Coverage, min_coverage: Option<f64>) {
+    let percent = coverage.percent();
+    if let Ok(mut v) = serde_json::to_value(&coverage) {
+        if let (Some(min), Some(obj)) = (min_coverage, v.as_object_mut()) {
+            obj.insert("min_percent".into(), serde_json::json!(min));
         }
-        if let Some(min) = min_coverage {
-            let check = CheckOutcome {
-                passed: percent >= min,
-                check: "contract coverage".into(),
-                expected: format!(">= {min:.1} %"),
-                actual: format!(
-                    "{percent:.1} % ({} of {} items)",
-                    coverage.covered, coverage.total
-                ),
-                location: None,
-                detail: Some(
-                    "documented responses, error codes and webhook events exercised".into(),
-                ),
-            };
-            result.scenarios.push(synthetic(
-                "coverage",
-                "contract coverage",
-                "--min-coverage",
-                vec![check],
-            ));
-        }
+        result.extensions.insert("coverage".into(), v);
     }
-    result.summary = Summary::of(&result.scenarios);
+    if let Some(min) = min_coverage {
+        let check = CheckOutcome {
+            passed: percent >= min,
+            check: "contract coverage".into(),
+            expected: format!(">= {min:.1} %"),
+            actual: format!(
+                "{percent:.1} % ({} of {} items)",
+                coverage.covered, coverage.total
+            ),
+            location: None,
+            detail: Some("documented responses, error codes and webhook events exercised".into()),
+        };
+        result.scenarios.push(synthetic(
+            "coverage",
+            "contract coverage",
+            "--min-coverage",
+            vec![check],
+        ));
+    }
 }
