@@ -52,11 +52,11 @@ pub async fn execute(
 ) -> RunResult {
     let started_at = now_rfc3339();
     let t0 = Instant::now();
+    let total = plan.len();
     sink.on_event(&RunEvent::RunStarted {
         environment: &environment,
-        total: plan.len(),
+        total,
     });
-    let total = plan.len();
     let mut results: Vec<Option<ScenarioResult>> = vec![None; total];
     // Each scenario moves into its task and is dropped when it ends, so the loaded scenario
     // model shrinks while the results grow.

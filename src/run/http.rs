@@ -352,15 +352,17 @@ pub fn record_response(resp: &RawResponse, redactor: &Redactor) -> RecordedRespo
 /// Bodies kept in reports are bounded: memory stays proportional to the suite, not the responses.
 pub const REPORT_BODY_CAP: usize = 16 * 1024;
 
-fn clip(s: &str) -> String {
+/// The body as kept for reports: borrowed when it is within the cap (the redactor makes the
+/// one copy that is kept), else its first [`REPORT_BODY_CAP`] bytes with a note.
+fn clip(s: &str) -> std::borrow::Cow<'_, str> {
     if s.len() <= REPORT_BODY_CAP {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut end = REPORT_BODY_CAP;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes in all)", &s[..end], s.len())
+    std::borrow::Cow::Owned(format!("{}… ({} bytes in all)", &s[..end], s.len()))
 }
 
 #[cfg(test)]
