@@ -6,7 +6,7 @@ use super::settings::{AuthSettings, OAuth2Settings};
 use super::token::{request_token, AttemptError, IssuedToken};
 use super::{AuthError, AuthSelector};
 use crate::config::Secret;
-use crate::run::result::AuthStats;
+use crate::results::AuthStats;
 use base64::Engine;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;

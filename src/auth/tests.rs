@@ -148,7 +148,7 @@ async fn caches_tokens_per_client_and_sends_scope_and_form_credentials() {
     let stats = m.stats();
     assert_eq!(
         stats["local/default"],
-        crate::run::result::AuthStats {
+        crate::results::AuthStats {
             token_requests: 1,
             ..Default::default()
         }

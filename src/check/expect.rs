@@ -1,7 +1,8 @@
 //! Expectations → [`CheckOutcome`]s with evidence. A broken expectation is a failed check, never
 //! a panic or an error: "the target broke the contract" is data.
-use crate::run::result::{CheckOutcome, SourceLocation};
+use crate::results::CheckOutcome;
 use crate::scenario::model::{Check, Expect, Spanned};
+use crate::source::SourceLocation;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 use std::path::Path;

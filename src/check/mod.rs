@@ -1,3 +1,3 @@
-//! Stage 4: expectations and contract checks → [`CheckOutcome`](crate::run::CheckOutcome)s.
+//! Stage 4: expectations and contract checks → [`CheckOutcome`](crate::results::CheckOutcome)s.
 pub mod expect;
 pub use expect::*;

@@ -5,7 +5,8 @@ use super::exit;
 use crate::auth::{AuthManager, AuthSettings, Redactor};
 use crate::config::{Config, Environment, Secret, ValueLookup};
 use crate::report::{ConsoleReporter, ReportOptions, TermContext};
-use crate::run::{EnvironmentInfo, PlannedScenario, RunOptions, Selection, Target, TargetTraits};
+use crate::results::EnvironmentInfo;
+use crate::run::{PlannedScenario, RunOptions, Selection, Target, TargetTraits};
 use crate::scenario::{self, ValidationContext};
 use crate::template::TemplateEngine;
 use conform_sandbox::{ClientSpec, RunningSandbox, SandboxConfig};
@@ -385,7 +386,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         capabilities: env.capabilities.iter().cloned().collect(),
         note: sandbox
             .as_ref()
-            .map(|_| crate::run::result::EMBEDDED_SANDBOX_NOTE.to_string()),
+            .map(|_| crate::results::EMBEDDED_SANDBOX_NOTE.to_string()),
     };
     let contract = match &env.contract {
         Some(path) => match crate::contract::Contract::load(path) {
@@ -441,7 +442,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     let post: crate::run::executor::PostRun = {
         let contract = contract.clone();
         let min_coverage = a.min_coverage;
-        Arc::new(move |r: &mut crate::run::RunResult| {
+        Arc::new(move |r: &mut crate::results::RunResult| {
             crate::run::post::finish(r, contract.as_deref(), &sla, min_coverage)
         })
     };

@@ -1,8 +1,8 @@
 //! Reading `conform.yaml` and resolving one named environment.
 use super::model::*;
 use super::secret::Secret;
-use crate::run::result::SourceLocation;
-use crate::scenario::model::Spanned;
+use crate::source::SourceLocation;
+use crate::source::Spanned;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -119,8 +119,8 @@ impl Config {
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let doc: ConfigDoc = crate::scenario::load::from_yaml(text).map_err(|e| {
-            let message = crate::scenario::load::yaml_message(&e);
+        let doc: ConfigDoc = crate::source::yaml::from_yaml(text).map_err(|e| {
+            let message = crate::source::yaml::yaml_message(&e);
             match e.location() {
                 Some(l) if l.line() > 0 => ConfigError::At {
                     location: SourceLocation {
@@ -183,7 +183,7 @@ impl Config {
     ) -> Result<Environment, ConfigError> {
         let Some(def) = self.doc.environments.get(name) else {
             let names: Vec<&str> = self.doc.environments.keys().map(String::as_str).collect();
-            let hint = crate::scenario::load::did_you_mean(name, &names)
+            let hint = crate::source::yaml::did_you_mean(name, &names)
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
             return Err(ConfigError::File {

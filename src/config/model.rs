@@ -1,6 +1,6 @@
 //! `conform.yaml` as data. Values that may be secret are [`ValueSource`]s: a literal only for
 //! non-secret values, otherwise a reference to an environment variable or a file outside the repo.
-use crate::scenario::model::{DurationValue, Spanned};
+use crate::source::{DurationValue, Spanned};
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;

@@ -2,7 +2,7 @@
 use super::document::{is_json, match_status, Coerce, Contract, ResponseSpec};
 use super::operation::{path_only, OperationRef};
 use super::schema::MAX_VIOLATIONS;
-use crate::run::result::CheckOutcome;
+use crate::results::CheckOutcome;
 use serde_json::Value;
 
 /// What the contract says about one response: the operation it was matched to and one check

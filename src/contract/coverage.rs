@@ -1,7 +1,7 @@
 //! What a finished run exercised of the contract.
 use super::document::{match_status, Contract, Operation};
 use super::operation::path_only;
-use crate::run::result::{Exchange, RunResult};
+use crate::results::{Exchange, RunResult};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

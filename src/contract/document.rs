@@ -112,7 +112,7 @@ impl Contract {
                     path: path.to_path_buf(),
                     line,
                     column,
-                    message: crate::scenario::load::yaml_message(&e),
+                    message: crate::source::yaml::yaml_message(&e),
                 }
             })?
         };

@@ -1,5 +1,6 @@
 //! Hand-built run results for the coverage and latency tests.
-use crate::run::result::*;
+use crate::results::*;
+use crate::source::SourceLocation;
 use std::collections::BTreeMap;
 
 pub(crate) fn exchange(

@@ -1,5 +1,5 @@
 //! Latency percentiles, a histogram and the SLA verdict over every response of a run.
-use crate::run::result::RunResult;
+use crate::results::RunResult;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -51,7 +51,7 @@ fn without(headers: &[(String, String)], name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn check<'a>(v: &'a ContractVerdict, name: &str) -> &'a crate::run::result::CheckOutcome {
+fn check<'a>(v: &'a ContractVerdict, name: &str) -> &'a crate::results::CheckOutcome {
     v.checks
         .iter()
         .find(|c| c.check == name)

@@ -2,7 +2,7 @@
 //! the step log. The console and the JUnit writer share these so both say the same thing.
 use super::paint::Painter;
 use super::text::{cut, fmt_ms, one_line, terminal_safe};
-use crate::run::{CheckOutcome, Exchange, Outcome, Phase, ScenarioResult, StepResult};
+use crate::results::{CheckOutcome, Exchange, Outcome, Phase, ScenarioResult, StepResult};
 use colored::Color;
 use std::fmt::Write as _;
 

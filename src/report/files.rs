@@ -7,7 +7,7 @@ use super::json::write_json;
 use super::junit::write_junit;
 use super::kind::ReporterKind;
 use super::tap::write_tap;
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! `::error` workflow commands that GitHub shows as annotations on the scenario files.
 use super::detail::{error_message, failed_checks, failure_message, skip_reason};
 use super::text::{fmt_ms, one_line, xml_safe};
-use crate::run::{Outcome, RunResult, ScenarioResult};
+use crate::results::{Outcome, RunResult, ScenarioResult};
 use std::io::{self, Write};
 
 /// Failed/errored scenarios listed in the summary; the rest are counted.
@@ -286,7 +286,7 @@ mod tests {
         let mut ok = sample();
         ok.interrupted = false;
         ok.scenarios.retain(|s| s.outcome == Outcome::Passed);
-        ok.summary = crate::run::Summary::of(&ok.scenarios);
+        ok.summary = crate::results::Summary::of(&ok.scenarios);
         let out = render(write_github_summary, &ok);
         assert!(out.starts_with("## ✅ conform: PASSED\n"), "{out}");
         assert!(!out.contains("### Failures"));

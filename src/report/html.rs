@@ -9,7 +9,7 @@
 use super::detail::{error_cause, phase_name, skip_reason};
 use super::latency::{histogram, observed, Stats};
 use super::text::{cut, fmt_ms, one_line, xml_safe};
-use crate::run::{Exchange, Outcome, RunResult, ScenarioResult, StepResult};
+use crate::results::{Exchange, Outcome, RunResult, ScenarioResult, StepResult};
 use base64::Engine as _;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -658,7 +658,7 @@ fn reason(result: &RunResult, sc: &ScenarioResult) -> Option<String> {
     .map(|r| txt(&r))
 }
 
-fn check_view(st: &StepResult, c: &crate::run::CheckOutcome) -> CheckView {
+fn check_view(st: &StepResult, c: &crate::results::CheckOutcome) -> CheckView {
     CheckView {
         passed: c.passed,
         step: txt(&st.name),
@@ -775,7 +775,7 @@ const LABEL_CHARS: usize = 52;
 enum Event<'a> {
     Request(usize, &'a Exchange),
     Response(&'a Exchange, bool),
-    Webhook(&'a crate::run::WebhookRecord),
+    Webhook(&'a crate::results::WebhookRecord),
 }
 
 fn micros(s: &str) -> Option<i64> {

@@ -1,7 +1,7 @@
 //! `results.json`: the [`RunResult`] as JSON, versioned by `schema_version`
 //! (see `docs/results-schema.md`).
 use super::error::ReportError;
-use crate::run::{RunResult, RESULTS_SCHEMA_VERSION};
+use crate::results::{RunResult, RESULTS_SCHEMA_VERSION};
 use serde::Deserialize;
 use std::io::{self, Write};
 

@@ -5,7 +5,7 @@ use super::detail::{
 };
 use super::paint::Painter;
 use super::text::{duration, xml_safe};
-use crate::run::{Outcome, RunResult, ScenarioResult};
+use crate::results::{Outcome, RunResult, ScenarioResult};
 use indexmap::IndexMap;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::{self, Write};

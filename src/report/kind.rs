@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// One report format. `console` is written by the CLI while the run goes; the others are
-/// built from the final [`RunResult`](crate::run::RunResult) by
+/// built from the final [`RunResult`](crate::results::RunResult) by
 /// [`write_reports`](super::write_reports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReporterKind {

@@ -1,7 +1,7 @@
 //! Latency as observed in the exchanges of a run: percentiles and a histogram, for the HTML
 //! report when the contract stage has not added its own `latency` section (and beside it
 //! when it has).
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::collections::BTreeMap;
 
 /// Upper bounds of the histogram buckets, in ms; the last bucket is open.

@@ -1,9 +1,9 @@
 //! Merging the results of a sharded run (`--shard 1/4` … `4/4`) into one run.
 use super::error::ReportError;
 use crate::contract::{Coverage, Sla};
+use crate::results::EMBEDDED_SANDBOX_NOTE;
+use crate::results::{EnvironmentInfo, Outcome, RunResult, ScenarioResult, Summary};
 use crate::run::post::{add_coverage_verdict, add_latency_verdict, COVERAGE_CASE, SLA_CASE};
-use crate::run::result::EMBEDDED_SANDBOX_NOTE;
-use crate::run::{EnvironmentInfo, Outcome, RunResult, ScenarioResult, Summary};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -236,7 +236,8 @@ fn earlier(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::{AuthStats, SourceLocation, RESULTS_SCHEMA_VERSION};
+    use crate::results::{AuthStats, RESULTS_SCHEMA_VERSION};
+    use crate::source::SourceLocation;
     use std::collections::BTreeMap;
 
     fn scenario(i: usize, outcome: Outcome) -> ScenarioResult {
@@ -381,7 +382,7 @@ mod tests {
     /// A part that ran `latencies` (ms) and judged them against p95 ≤ 100 ms, as `conform run`
     /// does.
     fn timed_part(first: usize, latencies: &[f64]) -> RunResult {
-        use crate::run::{Exchange, Phase, RecordedRequest, RecordedResponse, StepResult};
+        use crate::results::{Exchange, Phase, RecordedRequest, RecordedResponse, StepResult};
         let scenarios = latencies
             .iter()
             .enumerate()

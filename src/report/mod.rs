@@ -4,7 +4,7 @@
 //! Every reporter writes to an injected writer so tests capture output in a buffer.
 //!
 //! [`RunEvent`]: crate::run::RunEvent
-//! [`RunResult`]: crate::run::RunResult
+//! [`RunResult`]: crate::results::RunResult
 mod console;
 mod detail;
 mod error;

@@ -2,7 +2,7 @@
 //! point per scenario, in plan order.
 use super::detail::{error_cause, failed_checks, failure_message, skip_reason};
 use super::text::{one_line, xml_safe};
-use crate::run::{Outcome, RunResult, ScenarioResult};
+use crate::results::{Outcome, RunResult, ScenarioResult};
 use std::io::{self, Write};
 
 /// Writes `result` as TAP 14.
@@ -152,7 +152,7 @@ mod tests {
     fn an_empty_run_has_an_empty_plan() {
         let mut r = sample();
         r.scenarios.clear();
-        r.summary = crate::run::Summary::of(&r.scenarios);
+        r.summary = crate::results::Summary::of(&r.scenarios);
         assert!(tap(&r).starts_with("TAP version 14\n1..0\n"));
     }
 }

@@ -1,5 +1,6 @@
 //! Hand-built results for the reporters' unit tests.
-use crate::run::*;
+use crate::results::*;
+use crate::source::SourceLocation;
 use std::collections::BTreeMap;
 
 pub(crate) const WEIRD: &str =

@@ -1,9 +1,9 @@
 //! The runner emits events; reporters consume them (console, progress). File reporters are
-//! built from the final [`RunResult`](super::result::RunResult).
+//! built from the final [`RunResult`](crate::results::RunResult).
 //!
 //! Events borrow what they describe: the executor owns every result and lends it to the sink
 //! for the duration of one call, so following a run costs no copies of its results.
-use super::result::{EnvironmentInfo, RunResult, ScenarioResult};
+use crate::results::{EnvironmentInfo, RunResult, ScenarioResult};
 
 #[derive(Debug, Clone, Copy)]
 pub enum RunEvent<'a> {

@@ -2,7 +2,8 @@
 //! the sink as they happen, results in plan order.
 use super::event::{EventSink, RunEvent};
 use super::plan::PlannedScenario;
-use super::result::*;
+use crate::results::*;
+
 use super::scenario::{not_running, now_rfc3339, run_scenario};
 use super::target::Target;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,6 @@
 //! Sending one HTTP request and recording the exchange (redacted) with its timing.
-use super::result::{RecordedRequest, RecordedResponse};
 use crate::auth::Redactor;
+use crate::results::{RecordedRequest, RecordedResponse};
 use bytes::Bytes;
 use futures::StreamExt;
 use std::time::{Duration, Instant};

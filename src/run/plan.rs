@@ -1,6 +1,6 @@
 //! Plan: which scenarios of the loaded files run, which are skipped and why.
-use super::result::SourceLocation;
 use crate::scenario::model::{Scenario, ScenarioFileDoc, Spanned};
+use crate::source::SourceLocation;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -1,8 +1,9 @@
 //! After the scenarios: run-wide verdicts that are test cases of their own — the SLA over
 //! every latency of the run, and the minimum contract coverage — plus the coverage and
 //! latency sections of the results.
-use super::result::*;
 use crate::contract::{latency_report, Contract, Coverage, Sla};
+use crate::results::*;
+use crate::source::SourceLocation;
 
 /// Suite name of the run-wide test cases.
 pub const RUN_SUITE: &str = "run";

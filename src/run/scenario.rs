@@ -1,11 +1,12 @@
 //! Running one scenario: setup → steps → teardown (always), each step checked and recorded.
 use super::http::{self, PreparedRequest, RawResponse};
 use super::plan::PlannedScenario;
-use super::result::*;
 use super::target::Target;
 use crate::auth::AuthSelector;
 use crate::check::{self, CheckContext, ResponseView};
+use crate::results::*;
 use crate::scenario::model::*;
+use crate::source::SourceLocation;
 use crate::webhook::Delivery;
 use bytes::Bytes;
 use serde_json::{Map, Value};

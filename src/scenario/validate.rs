@@ -2,10 +2,11 @@
 //!
 //! Every problem is collected (not only the first), each at its `file:line:column`.
 
-use super::diagnostic::Diagnostic;
-use super::load::{did_you_mean, discover, display_path, parse_file, LoadedFile};
+use super::load::{discover, display_path, parse_file, LoadedFile};
 use super::model::*;
-use crate::run::result::SourceLocation;
+use crate::source::yaml::did_you_mean;
+use crate::source::Diagnostic;
+use crate::source::SourceLocation;
 use crate::template::{has_markup, TemplateEngine, TemplateError, BUILTIN_NAMES};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -91,11 +92,11 @@ pub fn load_and_validate(
 fn load_one(path: &Path, ctx: &ValidationContext) -> (Option<LoadedFile>, Vec<Diagnostic>) {
     let file = display_path(path);
     if let Ok(meta) = std::fs::metadata(path) {
-        if meta.len() > super::load::MAX_FILE_BYTES {
+        if meta.len() > crate::source::yaml::MAX_FILE_BYTES {
             let why = format!(
                 "file is {} bytes; scenario files over {} bytes are refused",
                 meta.len(),
-                super::load::MAX_FILE_BYTES
+                crate::source::yaml::MAX_FILE_BYTES
             );
             return (None, vec![Diagnostic::error(whole_file(&file), why)]);
         }

@@ -1,5 +1,5 @@
 //! One POST the receiver saw, and its verdict.
-use crate::run::WebhookRecord;
+use crate::results::WebhookRecord;
 use bytes::Bytes;
 use std::fmt;
 use time::format_description::well_known::Rfc3339;

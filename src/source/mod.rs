@@ -1,0 +1,11 @@
+//! Bottom layer: where things are written — source locations, spans, durations as written,
+//! YAML reading and diagnostics rendered like a compiler's. Imports nothing of the harness.
+pub mod diagnostic;
+mod duration;
+mod location;
+pub mod yaml;
+
+pub use diagnostic::{has_errors, render_diagnostics, Diagnostic, Severity};
+pub use duration::DurationValue;
+pub use location::SourceLocation;
+pub use serde_saphyr::Spanned;

@@ -1,0 +1,120 @@
+//! The automatic contract checks bite: a sandbox fault that breaks the response schema is
+//! caught in a scenario that checks nothing but the status; a latency fault fails the SLA
+//! test case; `--min-coverage` fails a run that exercises too little of the contract.
+use crate::common::*;
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+fn embedded_project(faults: &[&str], sla: &str) -> Project {
+    let p = Project::new("http://127.0.0.1:9");
+    let faults = faults
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cfg = format!(
+        r#"contract: {REPO}/fixtures/contract/orders-v1.openapi.yaml
+default_env: local
+environments:
+  local:
+    embedded_sandbox: {{faults: [{faults}], latency: 250ms}}
+    capabilities: [sandbox_controls]
+    sla: {sla}
+    auth:
+      oauth2:
+        token_url: /oauth/token
+        clients:
+          default:
+            client_id: {{env: EMBEDDED_SANDBOX_CLIENT_ID}}
+            client_secret: {{env: EMBEDDED_SANDBOX_CLIENT_SECRET}}
+"#
+    );
+    p.file("conform.yaml", &cfg);
+    p.file(
+        "scenarios/create.yaml",
+        r#"scenarios:
+  - name: create an order, checking only the status
+    steps:
+      - request:
+          method: POST
+          path: /api/v1/orders
+          json: {customer_id: CUST-12345, items: [{product_id: SKU-001, quantity: 1}]}
+        expect: {status: 201}
+"#,
+    );
+    p
+}
+
+#[test]
+fn schema_fault_is_caught_without_body_checks() {
+    let clean = embedded_project(&[], "{p95: 5s}");
+    let out = clean.run(&["run"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    let p = embedded_project(&["schema-order-id"], "{p95: 5s}");
+    let out = p.run(&["run"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = p.results();
+    let s = &r["scenarios"][0];
+    assert_eq!(s["outcome"], "failed", "{s}");
+    let checks = s["steps"][0]["checks"].as_array().expect("checks");
+    let contract = checks
+        .iter()
+        .find(|c| {
+            c["check"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("contract"))
+        })
+        .unwrap_or_else(|| panic!("a contract check failed: {s}"));
+    let text = format!(
+        "{} {} {}",
+        contract["actual"], contract["detail"], contract["check"]
+    );
+    assert!(text.contains("/order_id"), "names the pointer: {text}");
+    assert!(
+        text.contains("createOrder") || text.contains("POST /api/v1/orders"),
+        "names the operation: {text}"
+    );
+    assert_eq!(s["steps"][0]["exchanges"][0]["operation"], "createOrder");
+}
+
+#[test]
+fn latency_fault_fails_the_sla_case() {
+    let p = embedded_project(&["latency"], "{p95: 100ms, p99: 200ms}");
+    let out = p.run(&["run"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = p.results();
+    let sla = r["scenarios"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["id"] == "run::sla"))
+        .expect("sla case");
+    assert_eq!(sla["outcome"], "failed", "{sla}");
+    assert_eq!(
+        r["scenarios"][0]["outcome"], "passed",
+        "the scenario itself passes"
+    );
+    let junit = p.read("reports/junit.xml");
+    assert!(junit.contains("name=\"SLA\""), "{junit}");
+    assert!(
+        r["extensions"]["latency"]["overall"]["p95_ms"]
+            .as_f64()
+            .unwrap_or(0.0)
+            >= 250.0
+    );
+}
+
+#[test]
+fn min_coverage_gates_the_run() {
+    let p = embedded_project(&[], "{p95: 5s}");
+    let out = p.run(&["run", "--min-coverage", "90"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = p.results();
+    let cov = r["scenarios"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["id"] == "run::coverage"))
+        .expect("coverage case");
+    assert_eq!(cov["outcome"], "failed");
+    assert!(r["extensions"]["coverage"]["covered"].as_u64().unwrap_or(0) >= 1);
+    let ok = p.run(&["run", "--min-coverage", "0.5"]);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+}

@@ -1,0 +1,133 @@
+//! Sharded runs against the real contract: the merged report judges contract coverage and
+//! `--min-coverage` over the whole run, not over whichever shard came first.
+
+use crate::suite_support::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const FILES: [&str; 2] = ["scenarios/orders.yaml", "scenarios/errors-headers.yaml"];
+
+/// Runs `FILES` against the embedded sandbox; returns the exit code and results.json.
+fn run(config: &Path, reports: &Path, extra: &[&str]) -> (Option<i32>, Value) {
+    let out = conform()
+        .args(["--color", "never", "--config"])
+        .arg(config)
+        .arg("run")
+        .arg("--report-dir")
+        .arg(reports)
+        .args(extra)
+        .args(FILES)
+        .output()
+        .expect("run conform");
+    let text = std::fs::read_to_string(reports.join("results.json")).unwrap_or_else(|e| {
+        panic!(
+            "no results.json ({e})\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code(),
+        serde_json::from_str(&text).expect("results.json is JSON"),
+    )
+}
+
+fn covered_ids(results: &Value) -> BTreeSet<String> {
+    ["responses", "error_codes", "webhook_events"]
+        .iter()
+        .flat_map(|s| {
+            results["extensions"]["coverage"][*s]["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|i| i["count"].as_u64().unwrap_or(0) > 0)
+        .map(|i| i["id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn case<'a>(results: &'a Value, id: &str) -> Vec<&'a Value> {
+    results["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .filter(|s| s["id"] == id)
+        .collect()
+}
+
+#[test]
+fn merged_shards_judge_coverage_over_the_whole_run() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let config = tmp.path().join("conform.yaml");
+    std::fs::write(&config, config_with_faults(&[])).expect("write config");
+
+    // The whole run sets the bar: its own coverage, to one decimal, minus a little.
+    let (code, whole) = run(&config, &tmp.path().join("whole"), &[]);
+    assert_eq!(code, Some(0), "the clean run passes");
+    let cov = &whole["extensions"]["coverage"];
+    let percent =
+        cov["covered"].as_f64().expect("covered") * 100.0 / cov["total"].as_f64().expect("total");
+    let min = format!("{:.1}", percent - 0.1);
+
+    let mut args = vec!["report".to_string(), "merge".to_string()];
+    let mut shard_failed = 0;
+    for k in 1..=4 {
+        let dir = tmp.path().join(format!("shard{k}"));
+        let (code, part) = run(
+            &config,
+            &dir,
+            &["--shard", &format!("{k}/4"), "--min-coverage", &min],
+        );
+        let gate = case(&part, "run::coverage");
+        assert_eq!(gate.len(), 1, "shard {k} has its coverage case");
+        if gate[0]["outcome"] == "failed" {
+            shard_failed += 1;
+            assert_eq!(code, Some(1), "shard {k}: a failed gate fails the run");
+        }
+        args.push(dir.join("results.json").display().to_string());
+    }
+    assert!(
+        shard_failed >= 1,
+        "a quarter of the scenarios covers less than all of them"
+    );
+
+    let out_dir = tmp.path().join("merged");
+    args.extend(["--out".to_string(), out_dir.display().to_string()]);
+    let merge = conform()
+        .args(&args)
+        .output()
+        .expect("run conform report merge");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&merge.stdout),
+        String::from_utf8_lossy(&merge.stderr)
+    );
+    assert!(
+        out_dir.join("results.json").exists(),
+        "merge wrote nothing:\n{said}"
+    );
+    let merged: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("results.json")).expect("merged results.json"),
+    )
+    .expect("JSON");
+
+    // Coverage of the merged run is the coverage of the whole run.
+    assert_eq!(covered_ids(&merged), covered_ids(&whole));
+    for k in ["covered", "total"] {
+        assert_eq!(
+            merged["extensions"]["coverage"][k], whole["extensions"]["coverage"][k],
+            "coverage.{k}"
+        );
+    }
+    // One coverage case, judged on the merged coverage: it passes, so does the merge.
+    let gate = case(&merged, "run::coverage");
+    assert_eq!(gate.len(), 1, "one coverage case after the merge");
+    assert_eq!(gate[0]["outcome"], "passed", "{:#}", gate[0]);
+    assert_eq!(
+        merged["summary"]["total"].as_u64(),
+        whole["summary"]["total"].as_u64().map(|n| n + 1),
+        "every scenario once, plus the coverage case"
+    );
+    assert_eq!(merge.status.code(), Some(0), "{said}");
+}

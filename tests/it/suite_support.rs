@@ -1,0 +1,160 @@
+//! Shared by the suite tests (`suite_faults`, `suite_clean`): run the shipped suite with
+//! the real binary against the embedded sandbox, optionally with sandbox faults switched on.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+pub fn conform() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_conform"));
+    c.current_dir(ROOT).env_remove("CONFORM_CONFIG");
+    c
+}
+
+/// The fault names `conform sandbox --fault list` prints (first column).
+pub fn fault_names() -> Vec<String> {
+    let out = conform()
+        .args(["sandbox", "--fault", "list"])
+        .output()
+        .expect("run conform sandbox --fault list");
+    assert!(
+        out.status.success(),
+        "conform sandbox --fault list: {out:?}"
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `conform.yaml` with its top-level paths made absolute and, in the `local` environment's
+/// `embedded_sandbox`, `faults: [..]` (and without the environment's run-wide `sla`).
+pub fn config_with_faults(faults: &[&str]) -> String {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("conform.yaml")).expect("conform.yaml");
+    let mut out = Vec::new();
+    let mut in_local = false;
+    let mut inserted = false;
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let absolute = (indent == 0)
+            .then(|| {
+                ["contract: ", "fixtures: "].iter().find_map(|key| {
+                    let rel = line.strip_prefix(key)?.trim();
+                    (!rel.starts_with('/')).then(|| format!("{key}{ROOT}/{rel}"))
+                })
+            })
+            .flatten();
+        if indent == 2 && trimmed.ends_with(':') {
+            in_local = trimmed == "local:";
+        }
+        // The run-wide SLA measures this machine as much as the target: these tests run
+        // several suites at once on 2 cores, so they leave it out (tests/cli_contract.rs
+        // checks the SLA case against the latency fault).
+        if in_local && indent == 4 && trimmed.starts_with("sla:") {
+            continue;
+        }
+        out.push(absolute.unwrap_or_else(|| line.to_string()));
+        if in_local && !inserted && trimmed == "embedded_sandbox:" {
+            let child = lines
+                .get(i + 1)
+                .map(|l| l.len() - l.trim_start().len())
+                .filter(|n| *n > indent)
+                .unwrap_or(indent + 2);
+            out.push(format!(
+                "{}faults: [{}]",
+                " ".repeat(child),
+                faults.join(", ")
+            ));
+            inserted = true;
+        }
+    }
+    assert!(
+        inserted,
+        "conform.yaml: no `embedded_sandbox:` in environment `local` to switch faults on"
+    );
+    out.join("\n") + "\n"
+}
+
+pub struct SuiteRun {
+    pub code: Option<i32>,
+    /// Ids of scenarios that failed or errored.
+    pub failed: Vec<String>,
+    pub passed: usize,
+    pub total: usize,
+    pub secs: f64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl SuiteRun {
+    pub fn output_tail(&self) -> String {
+        let tail = |s: &str| {
+            let lines: Vec<&str> = s.lines().collect();
+            lines[lines.len().saturating_sub(40)..].join("\n")
+        };
+        format!(
+            "--- stdout (tail)\n{}\n--- stderr (tail)\n{}",
+            tail(&self.stdout),
+            tail(&self.stderr)
+        )
+    }
+}
+
+/// Runs the whole suite (`scenarios/`) against the embedded sandbox with `faults` on; `dir`
+/// receives the config copy and the reports.
+pub fn run_suite(dir: &Path, faults: &[&str], extra: &[&str]) -> SuiteRun {
+    std::fs::create_dir_all(dir).expect("run dir");
+    let config: PathBuf = dir.join("conform.yaml");
+    std::fs::write(&config, config_with_faults(faults)).expect("write config");
+    let reports = dir.join("reports");
+    let t0 = Instant::now();
+    let out = conform()
+        .arg("--color")
+        .arg("never")
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(extra)
+        .arg("scenarios")
+        .output()
+        .expect("run conform");
+    let secs = t0.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let results = std::fs::read_to_string(reports.join("results.json")).unwrap_or_else(|e| {
+        panic!(
+            "no results.json for faults {faults:?} ({e}); exit {:?}\n{stdout}\n{stderr}",
+            out.status.code()
+        )
+    });
+    let json: serde_json::Value = serde_json::from_str(&results).expect("results.json is JSON");
+    let scenarios = json["scenarios"]
+        .as_array()
+        .expect("results.json: scenarios");
+    let failed = scenarios
+        .iter()
+        .filter(|s| matches!(s["outcome"].as_str(), Some("failed" | "errored")))
+        .map(|s| s["id"].as_str().unwrap_or("?").to_string())
+        .collect();
+    let passed = scenarios
+        .iter()
+        .filter(|s| s["outcome"].as_str() == Some("passed"))
+        .count();
+    SuiteRun {
+        code: out.status.code(),
+        failed,
+        passed,
+        total: scenarios.len(),
+        secs,
+        stdout,
+        stderr,
+    }
+}
