@@ -50,6 +50,9 @@ pub struct SandboxConfig {
     pub faults: BTreeSet<Fault>,
     /// OAuth clients accepted by the token endpoint.
     pub clients: Vec<ClientSpec>,
+    /// Serve the sandbox controls (`/sandbox/v1`, contract §7). Off, the sandbox looks like
+    /// a staging system: those paths are 404.
+    pub controls: bool,
 }
 
 impl Default for SandboxConfig {
@@ -63,6 +66,7 @@ impl Default for SandboxConfig {
             latency: Duration::from_millis(300),
             faults: BTreeSet::new(),
             clients: ClientSpec::seeded(),
+            controls: true,
         }
     }
 }

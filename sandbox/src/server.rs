@@ -66,13 +66,18 @@ pub fn app(state: SandboxState) -> Router {
         .route("/sandbox/v1/{*rest}", any(middleware::not_found_inner))
         .layer(from_fn_with_state(state.clone(), middleware::controls));
 
-    Router::new()
+    let controls = state.inner.config.controls;
+    let router = Router::new()
         .route("/oauth/token", post(auth::token))
         .route("/openapi.yaml", get(openapi))
-        .merge(api)
-        .merge(sandbox)
-        .fallback(middleware::not_found)
-        .with_state(state)
+        .merge(api);
+    // Without controls, /sandbox/v1 falls through to the plain 404 of unknown paths.
+    let router = if controls {
+        router.merge(sandbox)
+    } else {
+        router
+    };
+    router.fallback(middleware::not_found).with_state(state)
 }
 
 /// A sandbox serving on a local address until `shutdown`.

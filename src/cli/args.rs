@@ -195,6 +195,12 @@ pub struct SandboxArgs {
     /// Switch on a deliberate contract violation (repeatable); `--fault list` lists them
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Serve no sandbox controls (/sandbox/v1 is 404), like a staging system
+    #[arg(long)]
+    pub no_controls: bool,
+    /// Accept only the read/write client `sandbox-client` (no `sandbox-readonly`)
+    #[arg(long)]
+    pub single_client: bool,
 }
 
 #[derive(Debug, Subcommand)]

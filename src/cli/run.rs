@@ -6,7 +6,7 @@ use crate::auth::{AuthManager, AuthSettings, Redactor};
 use crate::config::{Config, Environment, Secret, ValueLookup};
 use crate::report::{ConsoleReporter, ReportOptions, TermContext};
 use crate::results::EnvironmentInfo;
-use crate::run::{PlannedScenario, RunOptions, Selection, Target, TargetTraits};
+use crate::run::{PlannedScenario, RunOptions, Selection, Target};
 use crate::scenario::{self, ValidationContext};
 use crate::template::TemplateEngine;
 use conform_sandbox::{ClientSpec, RunningSandbox, SandboxConfig};
@@ -71,6 +71,26 @@ fn load_all(
             .environments
             .get(&name)
             .is_some_and(|e| e.value.embedded_sandbox.is_some());
+    let overridden_embedded = base_url.is_some()
+        && config
+            .doc
+            .environments
+            .get(&name)
+            .is_some_and(|e| e.value.embedded_sandbox.is_some());
+    if overridden_embedded {
+        // `--base-url` in place of the embedded sandbox: most likely `conform sandbox`, whose
+        // seeded clients (contract §7) are the default unless the variables say otherwise.
+        for (var, value) in [
+            (EMBEDDED_CLIENT_ID, "sandbox-client"),
+            (EMBEDDED_CLIENT_SECRET, "sandbox-secret"),
+            (EMBEDDED_READONLY_ID, "sandbox-readonly"),
+            (EMBEDDED_READONLY_SECRET, "sandbox-secret"),
+        ] {
+            if std::env::var_os(var).is_none() {
+                lookup.overlay.insert(var.into(), value.into());
+            }
+        }
+    }
     if embedded {
         lookup
             .overlay
@@ -96,6 +116,12 @@ fn load_all(
     let mut known: BTreeSet<String> = env.vars.keys().cloned().collect();
     known.extend(cli_vars.keys().cloned());
     known.extend(["base_url".to_string(), "env_name".to_string()]);
+    // Names only other environments define: scenarios using them are skipped here.
+    let optional: BTreeSet<String> = config
+        .environment_names()
+        .into_keys()
+        .filter(|n| !known.contains(n))
+        .collect();
     let paths = if select.paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
@@ -105,6 +131,7 @@ fn load_all(
     let ctx = ValidationContext {
         fixtures_dir: &fixtures,
         known_vars: known,
+        optional_vars: optional,
         templates: &templates,
     };
     let (files, diags) = scenario::load_and_validate(&paths, &ctx);
@@ -150,15 +177,11 @@ fn selection(select: &SelectArgs) -> Selection {
 
 /// Plans the loaded files; the parsed files move into the plan (they are not kept twice).
 fn make_plan(l: &mut Loaded, select: &SelectArgs) -> Vec<PlannedScenario> {
-    let files: Vec<(String, crate::scenario::ScenarioFileDoc)> = std::mem::take(&mut l.files)
+    let files: Vec<crate::run::plan::PlanFile> = std::mem::take(&mut l.files)
         .into_iter()
-        .map(|f| (f.display_path(), f.doc))
+        .map(|f| (f.display_path(), f.doc, f.needs))
         .collect();
-    let traits = TargetTraits {
-        name: l.env.name.clone(),
-        capabilities: l.env.capabilities.clone(),
-        production: l.env.production,
-    };
+    let traits = crate::run::needs::target_traits(&l.env, &l.config.environment_names(), &l.lookup);
     crate::run::plan(files, &selection(select), &traits)
 }
 
@@ -246,19 +269,28 @@ fn sandbox_config_from(
     for f in &doc.faults {
         c.faults.insert(super::sandbox::parse_fault(f)?);
     }
+    if let Some(on) = doc.controls {
+        c.controls = on;
+    }
     let get = |k: &str| lookup.overlay.get(k).cloned().unwrap_or_default();
-    c.clients = vec![
-        ClientSpec {
-            client_id: get(EMBEDDED_CLIENT_ID),
-            client_secret: get(EMBEDDED_CLIENT_SECRET),
-            scopes: vec!["read".into(), "write".into()],
-        },
-        ClientSpec {
+    c.clients = vec![ClientSpec {
+        client_id: get(EMBEDDED_CLIENT_ID),
+        client_secret: get(EMBEDDED_CLIENT_SECRET),
+        scopes: vec!["read".into(), "write".into()],
+    }];
+    match doc.clients.as_deref() {
+        None | Some("seeded") => c.clients.push(ClientSpec {
             client_id: get(EMBEDDED_READONLY_ID),
             client_secret: get(EMBEDDED_READONLY_SECRET),
             scopes: vec!["read".into()],
-        },
-    ];
+        }),
+        Some("single") => {}
+        Some(other) => {
+            return Err(format!(
+                "clients: `{other}` is neither `seeded` nor `single`"
+            ))
+        }
+    }
     Ok(c)
 }
 
@@ -369,7 +401,9 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
 
     // The webhook receiver, when the environment delivers webhooks.
     let mut receiver = None;
-    if env.capabilities.contains("webhooks") {
+    if env.capabilities.contains("webhooks")
+        && crate::run::needs::webhooks_unmet(&env, &l.lookup).is_none()
+    {
         match start_receiver(&env, &l.lookup).await {
             Ok(r) => receiver = Some(r),
             Err(e) => {
@@ -418,6 +452,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         cli_vars,
         pacer,
         contract: contract.clone(),
+        rate_limits: crate::run::ratelimit::RateLimits::new(Some(hold_notice())),
     });
 
     // One subscription for the whole run, unless the target was registered out of band.
@@ -530,6 +565,32 @@ async fn start_receiver(
         r.add_secret(Secret::new(lookup.resolve(&s.value)?));
     }
     Ok(r)
+}
+
+/// Tells the console, at most once every few seconds per bucket, that the run waits for the
+/// target's rate limits (so a slow run does not look stuck).
+fn hold_notice() -> crate::run::ratelimit::HoldObserver {
+    use std::collections::HashMap;
+    use std::time::{Duration, Instant};
+    let last: std::sync::Mutex<HashMap<crate::run::ratelimit::BucketKey, Instant>> =
+        Default::default();
+    Arc::new(move |h: &crate::run::ratelimit::Hold| {
+        let Ok(mut last) = last.lock() else { return };
+        let now = Instant::now();
+        if last
+            .get(&h.key)
+            .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(5))
+        {
+            return;
+        }
+        last.insert(h.key.clone(), now);
+        eprintln!(
+            "waiting for the target's rate limit: {} allows {}/min; next request in {:.1} s",
+            h.key,
+            h.limit,
+            h.wait.as_secs_f64()
+        );
+    })
 }
 
 /// The event sink when the console reporter is not selected.

@@ -27,6 +27,10 @@ pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
     for f in &a.faults {
         c.faults.insert(parse_fault(f)?);
     }
+    c.controls = !a.no_controls;
+    if a.single_client {
+        c.clients.retain(|c| c.scopes.iter().any(|s| s == "write"));
+    }
     Ok(c)
 }
 

@@ -4,7 +4,7 @@ use super::secret::Secret;
 use crate::source::SourceLocation;
 use crate::source::Spanned;
 use serde_json::{Map, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,6 +78,15 @@ impl ValueLookup {
     }
 }
 
+/// What a name an environment gives to scenarios is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// `vars:`
+    Var,
+    /// `test_data:`
+    TestData,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub request: Duration,
@@ -99,7 +108,13 @@ pub struct Environment {
     pub timeouts: Timeouts,
     pub auth: Option<AuthDoc>,
     pub webhooks: WebhooksDoc,
+    /// Variables and named test data whose values could be read.
     pub vars: Map<String, Value>,
+    /// Variables and test data the environment names but whose value cannot be read, with
+    /// why (e.g. `environment variable X is not set`): scenarios using them are skipped.
+    pub unavailable: BTreeMap<String, String>,
+    /// Names of the environment's `test_data` (also in `vars` when available).
+    pub test_data: BTreeSet<String>,
     pub sla: Option<SlaDoc>,
     pub max_body_bytes: u64,
     pub pacing: Option<PacingDoc>,
@@ -154,6 +169,22 @@ impl Config {
             },
             message,
         }
+    }
+
+    /// Every variable and test-data name some environment of the file defines, and whether
+    /// it is test data. A scenario may use these even when the selected environment lacks
+    /// them: it is then skipped, not refused.
+    pub fn environment_names(&self) -> BTreeMap<String, NameKind> {
+        let mut out = BTreeMap::new();
+        for env in self.doc.environments.values() {
+            for k in env.value.vars.keys() {
+                out.entry(k.clone()).or_insert(NameKind::Var);
+            }
+            for k in env.value.test_data.keys() {
+                out.insert(k.clone(), NameKind::TestData);
+            }
+        }
+        out
     }
 
     pub fn default_env(&self) -> &str {
@@ -230,8 +261,25 @@ impl Config {
             headers.push((k.clone(), Secret::new(resolve(v, &format!("headers.{k}"))?)));
         }
         let mut vars = Map::new();
-        for (k, v) in &d.vars {
-            vars.insert(k.clone(), Value::String(resolve(v, &format!("vars.{k}"))?));
+        let mut unavailable = BTreeMap::new();
+        for (k, v) in &d.test_data {
+            if d.vars.contains_key(k) {
+                return Err(self.at(
+                    v,
+                    format!("`{k}` is both a variable and test data of environment `{name}`; use one name for one thing"),
+                ));
+            }
+        }
+        // A value that cannot be read only makes the scenarios that use it skip.
+        for (k, v) in d.vars.iter().chain(&d.test_data) {
+            match lookup.resolve(&v.value) {
+                Ok(value) => {
+                    vars.insert(k.clone(), Value::String(value));
+                }
+                Err(why) => {
+                    unavailable.insert(k.clone(), why);
+                }
+            }
         }
         let t = d.timeouts;
         Ok(Environment {
@@ -254,6 +302,8 @@ impl Config {
                 .map(|w| w.value.clone())
                 .unwrap_or_default(),
             vars,
+            unavailable,
+            test_data: d.test_data.keys().cloned().collect(),
             sla: d.sla,
             max_body_bytes: d.max_body_bytes.unwrap_or(1024 * 1024),
             pacing: d.pacing,
@@ -295,6 +345,35 @@ mod tests {
         let env = c.environment("staging", None, &lookup).expect("resolves");
         assert_eq!(env.headers[0].1.expose(), "s3cret");
         assert_eq!(format!("{:?}", env.headers), "[(\"X-Key\", ***)]");
+    }
+
+    #[test]
+    fn an_unreadable_variable_is_unavailable_not_an_error() {
+        let y = "environments:\n  staging:\n    base_url: https://x\n    vars:\n      ro: {env: CONFORM_TEST_UNSET_VAR_2}\n      a: literal\n    test_data:\n      declining_customer: CUST-D\n  other:\n    base_url: https://y\n    test_data: {a_product: SKU-1}\n";
+        let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
+        let env = c
+            .environment("staging", None, &ValueLookup::default())
+            .expect("resolves");
+        assert_eq!(
+            env.unavailable.get("ro").map(String::as_str),
+            Some("environment variable CONFORM_TEST_UNSET_VAR_2 is not set")
+        );
+        assert!(!env.vars.contains_key("ro"));
+        assert_eq!(env.vars["declining_customer"], "CUST-D");
+        assert!(env.test_data.contains("declining_customer"));
+        let names = c.environment_names();
+        assert_eq!(names.get("a_product"), Some(&NameKind::TestData));
+        assert_eq!(names.get("ro"), Some(&NameKind::Var));
+    }
+
+    #[test]
+    fn a_name_is_either_a_variable_or_test_data() {
+        let y = "environments:\n  s:\n    base_url: https://x\n    vars: {c: x}\n    test_data: {c: y}\n";
+        let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
+        let e = c
+            .environment("s", None, &ValueLookup::default())
+            .unwrap_err();
+        assert!(e.to_string().starts_with("c.yaml:5:19: `c` is both"), "{e}");
     }
 
     #[test]

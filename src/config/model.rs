@@ -47,9 +47,16 @@ pub struct EnvironmentDoc {
     pub auth: Option<Spanned<AuthDoc>>,
     #[serde(default)]
     pub webhooks: Option<Spanned<WebhooksDoc>>,
-    /// Variables visible to every scenario (`{{ env.NAME }}` is also available).
+    /// Variables visible to every scenario (`{{ env.NAME }}` is also available). A variable
+    /// whose value cannot be read (its environment variable is not set) is *unavailable*:
+    /// scenarios that use it are skipped with the reason, the run goes on.
     #[serde(default)]
     pub vars: IndexMap<String, Spanned<ValueSource>>,
+    /// Named test data of this environment (a declining customer, an out-of-stock product,
+    /// ...): visible to scenarios like variables; a scenario that uses a name the
+    /// environment does not give is skipped with the reason. See docs/environments.md.
+    #[serde(default)]
+    pub test_data: IndexMap<String, Spanned<ValueSource>>,
     #[serde(default)]
     pub sla: Option<SlaDoc>,
     /// Cap on response bodies kept in memory and reports (default 1 MiB).
@@ -80,6 +87,13 @@ pub struct EmbeddedSandboxDoc {
     /// Deliberate contract violations to switch on (`conform sandbox --fault list`).
     #[serde(default)]
     pub faults: Vec<String>,
+    /// `false`: no sandbox controls (`/sandbox/v1` is 404), as on a staging system.
+    #[serde(default)]
+    pub controls: Option<bool>,
+    /// `single`: only the default (read/write) client exists, as on a staging system that
+    /// configures one client for conform; default `seeded` (also the read-only client).
+    #[serde(default)]
+    pub clients: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Default)]

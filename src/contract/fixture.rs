@@ -79,6 +79,7 @@ pub(crate) fn scenario(exchanges: Vec<Exchange>, webhooks: Vec<WebhookRecord>) -
             attempts: 1,
             waited_ms: 0.0,
             log: vec![],
+            rate_limit: Default::default(),
         }],
         webhooks,
     }

@@ -5,7 +5,7 @@ use super::paint::Painter;
 use super::progress::Progress;
 use super::term::TermContext;
 use super::text::{fmt_ms, terminal_safe};
-use crate::results::{Outcome, RunResult, ScenarioResult};
+use crate::results::{Outcome, RateLimitCounts, RunResult, ScenarioResult, RATE_LIMITS_KEY};
 use crate::run::{EventSink, RunEvent};
 use colored::Color;
 use indicatif::ProgressDrawTarget;
@@ -98,6 +98,9 @@ impl<W: Write + Send> ConsoleReporter<W> {
         if !reason.is_empty() {
             let _ = write!(line, "  {}", p.fg(color, &reason));
         }
+        if let Some(rl) = RateLimitCounts::of_steps(&sc.steps).describe() {
+            let _ = write!(line, "  {}", p.dim(&format!("[{rl}]")));
+        }
         line.push('\n');
         if self.verbose {
             for step in &sc.steps {
@@ -185,6 +188,13 @@ impl<W: Write + Send> ConsoleReporter<W> {
                     covered as f64 * 100.0 / total as f64
                 );
             }
+        }
+        if let Some(rl) = ext
+            .get(RATE_LIMITS_KEY)
+            .and_then(|v| serde_json::from_value::<RateLimitCounts>(v.clone()).ok())
+            .and_then(|c| c.describe())
+        {
+            let _ = writeln!(text, "rate limits: {rl}");
         }
         if let Some(o) = ext.get("latency").and_then(|l| l.get("overall")) {
             let ms = |k: &str| o.get(k).and_then(serde_json::Value::as_f64);

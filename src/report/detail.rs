@@ -2,7 +2,9 @@
 //! the step log. The console and the JUnit writer share these so both say the same thing.
 use super::paint::Painter;
 use super::text::{cut, fmt_ms, one_line, terminal_safe};
-use crate::results::{CheckOutcome, Exchange, Outcome, Phase, ScenarioResult, StepResult};
+use crate::results::{
+    CheckOutcome, Exchange, Outcome, Phase, RateLimitCounts, ScenarioResult, StepResult,
+};
 use colored::Color;
 use std::fmt::Write as _;
 
@@ -319,6 +321,12 @@ pub(crate) fn step_log(sc: &ScenarioResult) -> String {
     );
     if let Some(r) = &sc.reason {
         labelled(&mut out, 0, "reason: ", r);
+    }
+    if !sc.requires.is_empty() {
+        labelled(&mut out, 0, "needs: ", &sc.requires.join(", "));
+    }
+    if let Some(rl) = RateLimitCounts::of_steps(&sc.steps).describe() {
+        labelled(&mut out, 0, "rate limits: ", &rl);
     }
     for step in &sc.steps {
         let _ = writeln!(

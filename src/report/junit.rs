@@ -5,7 +5,7 @@ use super::detail::{
 };
 use super::paint::Painter;
 use super::text::{duration, xml_safe};
-use crate::results::{Outcome, RunResult, ScenarioResult};
+use crate::results::{Outcome, RateLimitCounts, RunResult, ScenarioResult};
 use indexmap::IndexMap;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::{self, Write};
@@ -60,6 +60,25 @@ fn build(result: &RunResult) -> Report {
         ]);
         if result.interrupted {
             suite.add_property(Property::new("interrupted", "true"));
+        }
+        let rl = RateLimitCounts::of_steps(scenarios.iter().flat_map(|s| &s.steps));
+        if !rl.is_zero() {
+            suite.add_properties([
+                Property::new("conform.rate_limit.holds", rl.holds.to_string()),
+                Property::new("conform.rate_limit.held_ms", format!("{:.0}", rl.held_ms)),
+                Property::new(
+                    "conform.rate_limit.unexpected_429",
+                    rl.unexpected_429.to_string(),
+                ),
+                Property::new(
+                    "conform.rate_limit.retry_after_ms",
+                    format!("{:.0}", rl.retry_after_ms),
+                ),
+                Property::new(
+                    "conform.rate_limit.expected_429",
+                    rl.expected_429.to_string(),
+                ),
+            ]);
         }
         for sc in scenarios {
             suite.add_test_case(test_case(result, sc));

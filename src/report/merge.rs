@@ -417,6 +417,7 @@ mod tests {
                     attempts: 1,
                     waited_ms: 0.0,
                     log: vec![],
+                    rate_limit: Default::default(),
                 });
                 sc
             })

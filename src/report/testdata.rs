@@ -62,6 +62,7 @@ pub(crate) fn step(name: &str, at: SourceLocation, outcome: Outcome) -> StepResu
         attempts: 1,
         waited_ms: 0.0,
         log: vec![],
+        rate_limit: Default::default(),
     }
 }
 

@@ -9,6 +9,6 @@ mod run_result;
 pub use outcome::{CheckOutcome, Outcome};
 pub use record::{Exchange, RecordedRequest, RecordedResponse, WebhookRecord};
 pub use run_result::{
-    AuthStats, EnvironmentInfo, Phase, RunResult, ScenarioResult, StepResult, Summary,
-    EMBEDDED_SANDBOX_NOTE, RESULTS_SCHEMA_VERSION,
+    AuthStats, EnvironmentInfo, Phase, RateLimitCounts, RunResult, ScenarioResult, StepResult,
+    Summary, EMBEDDED_SANDBOX_NOTE, RATE_LIMITS_KEY, RESULTS_SCHEMA_VERSION,
 };

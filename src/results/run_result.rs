@@ -138,4 +138,78 @@ pub struct StepResult {
     /// Free-form lines for the step log (captures, waits, token refreshes).
     #[serde(default)]
     pub log: Vec<String>,
+    /// How the target's rate limits touched this step (holds, 429s).
+    #[serde(default, skip_serializing_if = "RateLimitCounts::is_zero")]
+    pub rate_limit: RateLimitCounts,
+}
+
+/// Key of the run's [`RateLimitCounts`] in [`RunResult::extensions`].
+pub const RATE_LIMITS_KEY: &str = "rate_limits";
+
+/// How a step, a scenario or a run met the target's rate limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RateLimitCounts {
+    /// Requests held back before sending because the bucket they draw from was (estimated)
+    /// empty per the `X-RateLimit-*` headers of earlier responses.
+    #[serde(default)]
+    pub holds: u32,
+    /// Time those holds took.
+    #[serde(default)]
+    pub held_ms: f64,
+    /// 429s the step did not ask for (each waited out by `Retry-After` while time was left).
+    #[serde(default)]
+    pub unexpected_429: u32,
+    /// Time spent waiting out those 429s.
+    #[serde(default)]
+    pub retry_after_ms: f64,
+    /// 429s the step asked for (it meant to trip the limiter).
+    #[serde(default)]
+    pub expected_429: u32,
+}
+
+impl RateLimitCounts {
+    pub fn is_zero(&self) -> bool {
+        *self == RateLimitCounts::default()
+    }
+
+    pub fn add(&mut self, o: &RateLimitCounts) {
+        self.holds += o.holds;
+        self.held_ms += o.held_ms;
+        self.unexpected_429 += o.unexpected_429;
+        self.retry_after_ms += o.retry_after_ms;
+        self.expected_429 += o.expected_429;
+    }
+
+    /// The sum over steps.
+    pub fn of_steps<'a>(steps: impl IntoIterator<Item = &'a StepResult>) -> RateLimitCounts {
+        let mut c = RateLimitCounts::default();
+        for s in steps {
+            c.add(&s.rate_limit);
+        }
+        c
+    }
+
+    /// One line for people, e.g. `3 request(s) held 4.2 s for the target's rate limits,
+    /// 1 unexpected 429 waited out 2.0 s`; `None` when nothing happened.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.holds > 0 {
+            parts.push(format!(
+                "{} request(s) held {:.1} s for the target's rate limits",
+                self.holds,
+                self.held_ms / 1000.0
+            ));
+        }
+        if self.unexpected_429 > 0 {
+            parts.push(format!(
+                "{} unexpected 429(s) waited out {:.1} s",
+                self.unexpected_429,
+                self.retry_after_ms / 1000.0
+            ));
+        }
+        if self.expected_429 > 0 {
+            parts.push(format!("{} 429(s) asked for", self.expected_429));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
 }

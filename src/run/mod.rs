@@ -3,8 +3,10 @@
 pub mod event;
 pub mod executor;
 pub mod http;
+pub mod needs;
 pub mod plan;
 pub mod post;
+pub mod ratelimit;
 pub mod scenario;
 pub mod target;
 pub mod webhooks;

@@ -1,8 +1,8 @@
 //! Plan: which scenarios of the loaded files run, which are skipped and why.
-use crate::scenario::model::{Scenario, ScenarioFileDoc, Spanned};
+use crate::scenario::model::{Scenario, ScenarioFileDoc, Spanned, Step};
 use crate::source::SourceLocation;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// One scenario with everything it inherits from its file.
@@ -35,22 +35,99 @@ pub struct Selection {
     pub allow_destructive: bool,
 }
 
-/// What the environment offers, for `requires` and production safety.
+/// What the environment offers, for a scenario's needs and production safety.
+///
+/// A scenario's needs are what it declares in `requires` (capabilities such as
+/// `sandbox_controls`, or `client:NAME`, `data:NAME`, `var:NAME`) and what it uses: an
+/// `auth: NAME` client (`client:NAME`), `auth: expired` (`short_lived_tokens`), a variable or
+/// test data only some environments define (`var:NAME`, `data:NAME`).
 #[derive(Debug, Clone, Default)]
 pub struct TargetTraits {
     pub name: String,
     pub capabilities: BTreeSet<String>,
+    /// Capabilities the environment declares but cannot offer in this run, with why (a
+    /// webhook receiver a remote target cannot reach, ...).
+    pub unmet: BTreeMap<String, String>,
     pub production: bool,
+    /// Named OAuth clients of the environment (`default` is always there when auth is).
+    pub clients: BTreeSet<String>,
+    /// Variables and test data with a value.
+    pub vars: BTreeSet<String>,
+    /// Variables and test data named but without a value, with why.
+    pub unavailable: BTreeMap<String, String>,
+    /// Names that are test data (in any environment of the configuration).
+    pub test_data: BTreeSet<String>,
+}
+
+/// Where the contract's sandbox controls live: a request there needs `sandbox_controls`.
+pub const SANDBOX_CONTROLS_PREFIX: &str = "/sandbox/v1/";
+
+/// A scenario file to plan: its path, the parsed document and, per scenario, the variables
+/// it uses that only some environments define.
+pub type PlanFile = (String, ScenarioFileDoc, Vec<BTreeSet<String>>);
+
+/// Needs a scenario shows by what it does: the named clients of its steps,
+/// `short_lived_tokens` for `auth: expired` (it waits for a token to expire) and
+/// `sandbox_controls` for a request to the sandbox controls (`/sandbox/v1`, contract §7).
+fn needs_of_steps(s: &Scenario, out: &mut BTreeSet<String>) {
+    fn walk(step: &Step, out: &mut BTreeSet<String>) {
+        if let Some(r) = &step.request {
+            if r.value.path.value.starts_with(SANDBOX_CONTROLS_PREFIX) {
+                out.insert("sandbox_controls".to_string());
+            }
+            if let Some(a) = &r.value.auth {
+                if let Ok(sel) = a.value.parse::<crate::auth::AuthSelector>() {
+                    match sel {
+                        crate::auth::AuthSelector::Named(n) if n != "default" => {
+                            out.insert(format!("client:{n}"));
+                        }
+                        crate::auth::AuthSelector::Expired => {
+                            out.insert("short_lived_tokens".to_string());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for member in step.group.iter().flatten() {
+            walk(&member.value, out);
+        }
+    }
+    for step in s.setup.iter().chain(&s.steps).chain(&s.teardown) {
+        walk(&step.value, out);
+    }
+}
+
+/// Why `need` is not met on `target`, or `None` when it is.
+fn unmet_need(need: &str, target: &TargetTraits) -> Option<String> {
+    let value = |name: &str, what: &str| {
+        if target.vars.contains(name) {
+            None
+        } else if let Some(why) = target.unavailable.get(name) {
+            Some(format!("{what} `{name}` ({why})"))
+        } else {
+            Some(format!("{what} `{name}`"))
+        }
+    };
+    if let Some(client) = need.strip_prefix("client:") {
+        return (!target.clients.contains(client)).then(|| format!("OAuth client `{client}`"));
+    }
+    if let Some(name) = need.strip_prefix("data:") {
+        return value(name, "test data");
+    }
+    if let Some(name) = need.strip_prefix("var:") {
+        return value(name, "variable");
+    }
+    if let Some(why) = target.unmet.get(need) {
+        return Some(format!("{need} ({why})"));
+    }
+    (!target.capabilities.contains(need)).then(|| need.to_string())
 }
 
 /// Flattens loaded files into planned scenarios, applies the selection and decides skips.
-pub fn plan(
-    files: Vec<(String, ScenarioFileDoc)>,
-    sel: &Selection,
-    target: &TargetTraits,
-) -> Vec<PlannedScenario> {
+pub fn plan(files: Vec<PlanFile>, sel: &Selection, target: &TargetTraits) -> Vec<PlannedScenario> {
     let mut out = Vec::new();
-    for (path, doc) in files {
+    for (path, doc, needs) in files {
         let suite = doc.suite.clone().unwrap_or_else(|| {
             std::path::Path::new(&path)
                 .file_stem()
@@ -63,20 +140,28 @@ pub fn plan(
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         );
-        for sc in doc.scenarios {
+        for (index, sc) in doc.scenarios.into_iter().enumerate() {
             let (line, column) = (sc.referenced.line(), sc.referenced.column());
             let s = sc.value;
             let id = format!("{path}::{}", s.name.value);
             let mut tags: Vec<String> = doc.tags.iter().chain(&s.tags).cloned().collect();
             tags.dedup();
-            let mut requires: Vec<String> = doc
+            let mut declared: BTreeSet<String> = doc
                 .requires
                 .iter()
                 .chain(&s.requires)
                 .map(|r| r.value.clone())
                 .collect();
-            requires.sort();
-            requires.dedup();
+            needs_of_steps(&s, &mut declared);
+            for name in needs.get(index).into_iter().flatten() {
+                let kind = if target.test_data.contains(name) {
+                    "data"
+                } else {
+                    "var"
+                };
+                declared.insert(format!("{kind}:{name}"));
+            }
+            let requires: Vec<String> = declared.into_iter().collect();
             if !sel.tags.is_empty() && !tags.iter().any(|t| sel.tags.contains(t)) {
                 continue;
             }
@@ -93,10 +178,9 @@ pub fn plan(
                     continue;
                 }
             }
-            let missing: Vec<&str> = requires
+            let missing: Vec<String> = requires
                 .iter()
-                .filter(|r| !target.capabilities.contains(*r))
-                .map(String::as_str)
+                .filter_map(|r| unmet_need(r, target))
                 .collect();
             let skip = if !missing.is_empty() {
                 Some(format!(
@@ -167,11 +251,11 @@ mod tests {
     #[test]
     fn selection_and_skips() {
         let d = doc("tags: [orders]\nscenarios:\n  - name: a\n    tags: [smoke]\n  - name: b\n    requires: [sandbox_controls]\n  - name: c\n    tags: [destructive]\n");
-        let files = vec![("s/o.yaml".to_string(), d)];
+        let files = vec![("s/o.yaml".to_string(), d, Vec::new())];
         let t = TargetTraits {
             name: "prod".into(),
-            capabilities: BTreeSet::new(),
             production: true,
+            ..TargetTraits::default()
         };
         let p = plan(files.clone(), &Selection::default(), &t);
         assert_eq!(p.len(), 3);
@@ -204,6 +288,60 @@ mod tests {
         );
         assert_eq!(filtered.len(), 1);
         assert_eq!(filtered[0].id, "s/o.yaml::b");
+    }
+
+    #[test]
+    fn needs_declared_and_used_skip_with_reasons() {
+        let d = doc("scenarios:\n  - name: ro\n    steps:\n      - request: {method: GET, path: /x, auth: readonly}\n  - name: expired\n    steps:\n      - request: {method: GET, path: /x, auth: expired}\n  - name: data\n    steps: []\n  - name: hooks\n    requires: [webhooks]\n  - name: plain\n    steps:\n      - request: {method: GET, path: /x, auth: default}\n  - name: controls\n    steps:\n      - request: {method: GET, path: /sandbox/v1/products/SKU-1}\n");
+        let needs = vec![
+            BTreeSet::from(["ro_id".to_string()]),
+            BTreeSet::new(),
+            BTreeSet::from(["declining_customer".to_string()]),
+        ];
+        let files = vec![("a.yaml".to_string(), d, needs)];
+        let staging = TargetTraits {
+            name: "staging".into(),
+            capabilities: BTreeSet::from(["webhooks".to_string()]),
+            unmet: BTreeMap::from([(
+                "webhooks".to_string(),
+                "no public URL for a remote target".to_string(),
+            )]),
+            clients: BTreeSet::from(["default".to_string()]),
+            unavailable: BTreeMap::from([(
+                "ro_id".to_string(),
+                "environment variable RO is not set".to_string(),
+            )]),
+            test_data: BTreeSet::from(["declining_customer".to_string()]),
+            ..TargetTraits::default()
+        };
+        let p = plan(files.clone(), &Selection::default(), &staging);
+        let skips: Vec<Option<&str>> = p.iter().map(|s| s.skip.as_deref()).collect();
+        assert_eq!(
+            skips,
+            [
+                Some("environment `staging` lacks OAuth client `readonly`, variable `ro_id` (environment variable RO is not set)"),
+                Some("environment `staging` lacks short_lived_tokens"),
+                Some("environment `staging` lacks test data `declining_customer`"),
+                Some("environment `staging` lacks webhooks (no public URL for a remote target)"),
+                None,
+                Some("environment `staging` lacks sandbox_controls"),
+            ]
+        );
+        assert_eq!(p[0].requires, ["client:readonly", "var:ro_id"]);
+        assert_eq!(p[2].requires, ["data:declining_customer"]);
+        let local = TargetTraits {
+            name: "local".into(),
+            capabilities: BTreeSet::from([
+                "webhooks".to_string(),
+                "short_lived_tokens".to_string(),
+            ]),
+            clients: BTreeSet::from(["default".to_string(), "readonly".to_string()]),
+            vars: BTreeSet::from(["ro_id".to_string(), "declining_customer".to_string()]),
+            test_data: BTreeSet::from(["declining_customer".to_string()]),
+            ..TargetTraits::default()
+        };
+        let p = plan(files, &Selection::default(), &local);
+        assert!(p[..5].iter().all(|s| s.skip.is_none()), "{p:?}");
     }
 
     #[test]

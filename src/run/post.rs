@@ -58,6 +58,7 @@ pub(crate) fn synthetic(
             attempts: 0,
             waited_ms: 0.0,
             log: Vec::new(),
+            rate_limit: Default::default(),
         }],
         webhooks: Vec::new(),
     }
@@ -102,10 +103,21 @@ pub fn add_verdicts(
     min_coverage: Option<f64>,
 ) {
     add_latency_verdict(result, sla);
+    add_rate_limit_summary(result);
     if let Some(coverage) = coverage {
         add_coverage_verdict(result, coverage, min_coverage);
     }
     result.summary = Summary::of(&result.scenarios);
+}
+
+/// `extensions.rate_limits`: the holds and 429s of every step, when there were any.
+pub fn add_rate_limit_summary(result: &mut RunResult) {
+    let total = RateLimitCounts::of_steps(result.scenarios.iter().flat_map(|s| &s.steps));
+    if total.is_zero() {
+        result.extensions.remove(RATE_LIMITS_KEY);
+    } else if let Ok(v) = serde_json::to_value(total) {
+        result.extensions.insert(RATE_LIMITS_KEY.into(), v);
+    }
 }
 
 /// `extensions.latency` over every response of `result`, and the SLA case when `sla` sets an

@@ -18,9 +18,8 @@ use std::time::{Duration, Instant};
 const KEEP_EXCHANGES: usize = 3;
 const DEFAULT_WEBHOOK_WITHIN: Duration = Duration::from_secs(10);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
-/// An unexpected 429 is retried this many times, waiting at most this long each time.
-const MAX_429_RETRIES: u32 = 3;
-const MAX_429_WAIT: Duration = Duration::from_secs(30);
+/// Without `Retry-After`, an unexpected 429 is retried after a backoff this many times.
+const MAX_429_BACKOFFS: u32 = 3;
 
 /// Exponential backoff with full jitter: up to 0.5 s, 1 s, 2 s, ...
 fn backoff(attempt: u32) -> Duration {
@@ -93,6 +92,8 @@ struct ScenarioRun<'a> {
     slot: &'a JobSlot,
     /// The current step lets the automatic contract check run (`contract: false` turns it off).
     contract_on: bool,
+    /// When the scenario's time is up: rate-limit holds and `Retry-After` waits stop here.
+    deadline: Instant,
 }
 
 /// Runs one planned scenario to its result (never panics on target or input problems).
@@ -104,6 +105,11 @@ pub async fn run_scenario(
 ) -> ScenarioResult {
     let started_at = now_rfc3339();
     let t0 = Instant::now();
+    let sc = planned.scenario.clone();
+    let deadline = sc
+        .timeout
+        .as_ref()
+        .map_or(target.env.timeouts.scenario, |t| t.value.0);
     let mut run = ScenarioRun {
         target: &target,
         planned,
@@ -114,12 +120,8 @@ pub async fn run_scenario(
         steps: Vec::new(),
         slot,
         contract_on: true,
+        deadline: Instant::now() + deadline,
     };
-    let sc = planned.scenario.clone();
-    let deadline = sc
-        .timeout
-        .as_ref()
-        .map_or(target.env.timeouts.scenario, |t| t.value.0);
     let mut outcome = Outcome::Passed;
     let mut reason = None;
 
@@ -300,6 +302,7 @@ impl<'a> ScenarioRun<'a> {
             attempts: 0,
             waited_ms: 0.0,
             log: Vec::new(),
+            rate_limit: RateLimitCounts::default(),
         }
     }
 
@@ -603,25 +606,51 @@ impl<'a> ScenarioRun<'a> {
     ) -> Result<RawResponse, StepError> {
         let mut attempt = prepared.clone();
         attempt.headers.extend(self.auth_headers(sel).await?);
-        let mut resp = self.send_one(&attempt, res).await?;
-        // An unexpected 429: wait as told (or back off with jitter), a bounded number of times.
-        let mut retries = 0;
-        while resp.status == 429 && retry_429 && retries < MAX_429_RETRIES {
-            retries += 1;
-            let wait = resp
+        let mut resp = self.send_one(&attempt, sel, res).await?;
+        if resp.status == 429 && !retry_429 {
+            res.rate_limit.expected_429 += 1;
+        }
+        // An unexpected 429: wait as told, for as long as the scenario has time (without
+        // `Retry-After`, back off with jitter a few times).
+        let mut backoffs = 0;
+        while resp.status == 429 && retry_429 {
+            res.rate_limit.unexpected_429 += 1;
+            let told = resp
                 .header("Retry-After")
                 .and_then(retry_after)
-                .unwrap_or_else(|| backoff(retries))
-                .min(MAX_429_WAIT);
+                .map(|d| d.min(MAX_RETRY_AFTER));
+            let wait = match told {
+                Some(d) => d,
+                None if backoffs < MAX_429_BACKOFFS => {
+                    backoffs += 1;
+                    backoff(backoffs)
+                }
+                None => {
+                    res.log.push(format!(
+                        "429 from the target without Retry-After: gave up after {MAX_429_BACKOFFS} backoffs"
+                    ));
+                    break;
+                }
+            };
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if wait >= left {
+                res.log.push(format!(
+                    "429 from the target: Retry-After {} is more than the scenario's {} left; not retried",
+                    humantime::format_duration(wait),
+                    humantime::format_duration(Duration::from_secs(left.as_secs()))
+                ));
+                break;
+            }
             res.log.push(format!(
-                "429 from the target: waited {} before retry {retries} of {MAX_429_RETRIES}",
+                "429 from the target: waited {} (Retry-After) before sending again",
                 humantime::format_duration(wait)
             ));
             self.slot.idle(tokio::time::sleep(wait)).await;
             res.waited_ms += ms(wait);
+            res.rate_limit.retry_after_ms += ms(wait);
             let mut again = prepared.clone();
             again.headers.extend(self.auth_headers(sel).await?);
-            resp = self.send_one(&again, res).await?;
+            resp = self.send_one(&again, sel, res).await?;
         }
         if resp.status == 401 {
             if let Some(auth) = &self.target.auth {
@@ -630,7 +659,7 @@ impl<'a> ScenarioRun<'a> {
                         .push("401: token refreshed, request retried once".into());
                     let mut retry = prepared.clone();
                     retry.headers.extend(self.auth_headers(sel).await?);
-                    let second = self.send_one(&retry, res).await?;
+                    let second = self.send_one(&retry, sel, res).await?;
                     if second.status == 401 {
                         res.log.push("401 again after a fresh token".into());
                     }
@@ -724,15 +753,67 @@ impl<'a> ScenarioRun<'a> {
     async fn send_one(
         &self,
         req: &PreparedRequest,
+        sel: &AuthSelector,
         res: &mut StepResult,
     ) -> Result<RawResponse, StepError> {
         self.pace(1, res).await;
+        let gate = self.hold_for_rate_limit(req, sel, res).await;
         let sent_at = now_rfc3339();
         res.attempts += 1;
         let result = http::send(&self.target.http, req, self.target.env.max_body_bytes).await;
+        self.learn_rate_limit(gate, &result);
         let ex = self.exchange_record(req, sent_at, &result, res);
         keep_exchange(res, ex);
         result
+    }
+
+    /// The bucket `req` draws from; when the scenario does not opt out of pacing, first
+    /// waits (without a job slot) while the target's headers say that bucket is empty.
+    async fn hold_for_rate_limit(
+        &self,
+        req: &PreparedRequest,
+        sel: &AuthSelector,
+        res: &mut StepResult,
+    ) -> (super::ratelimit::BucketKey, bool) {
+        let limits = &self.target.rate_limits;
+        let key = super::ratelimit::BucketKey {
+            credentials: sel.to_string(),
+            rule: limits.rule(
+                self.target.contract.as_deref(),
+                req.method.as_str(),
+                self.target.api_path(&req.url),
+            ),
+        };
+        if self.planned.scenario.pacing == Some(false) {
+            return (key, false);
+        }
+        // Give the job slot back only when there is something to wait for.
+        if limits.try_acquire(&key, self.deadline) {
+            return (key, true);
+        }
+        let held = self.slot.idle(limits.acquire(&key, self.deadline)).await;
+        if held >= Duration::from_millis(1) {
+            res.rate_limit.holds += 1;
+            res.rate_limit.held_ms += ms(held);
+            res.waited_ms += ms(held);
+            res.log.push(format!(
+                "held {} for the target's rate limit ({key})",
+                humantime::format_duration(Duration::from_millis(held.as_millis() as u64))
+            ));
+        }
+        (key, true)
+    }
+
+    fn learn_rate_limit(
+        &self,
+        (key, acquired): (super::ratelimit::BucketKey, bool),
+        result: &Result<RawResponse, String>,
+    ) {
+        let reading = result
+            .as_ref()
+            .ok()
+            .and_then(|r| super::ratelimit::Reading::of(&r.headers));
+        self.target.rate_limits.observe(&key, reading, acquired);
     }
 
     /// One request of a step. A 429 is retried unless the step expects one.
@@ -823,6 +904,27 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
+    /// `repeat.times`, rendered when it is a template.
+    fn repeat_times(&self, rep: &Spanned<Repeat>) -> Result<u32, StepError> {
+        /// More than any rate limit a contract would make a scenario drive through.
+        const MAX_TIMES: u32 = 100_000;
+        match &rep.value.times.value {
+            RepeatTimes::Count(n) => Ok(*n),
+            RepeatTimes::Template(t) => {
+                let text = self
+                    .render_str(t)
+                    .map_err(|e| format!("{}: repeat.times: {e}", self.loc(&rep.value.times)))?;
+                match text.trim().parse::<u32>() {
+                    Ok(n) if (1..=MAX_TIMES).contains(&n) => Ok(n),
+                    _ => Err(format!(
+                        "{}: repeat.times `{t}` gave `{text}`, not a whole number from 1 to {MAX_TIMES}",
+                        self.loc(&rep.value.times)
+                    )),
+                }
+            }
+        }
+    }
+
     async fn repeat(
         &mut self,
         req: &Spanned<Request>,
@@ -832,7 +934,20 @@ impl<'a> ScenarioRun<'a> {
         res: &mut StepResult,
     ) -> Result<(), StepError> {
         let sel = self.selector(&req.value)?;
-        let times = rep.value.times.value;
+        let times = self.repeat_times(rep)?;
+        let asks_for_429 = [
+            rep.value.until.as_ref(),
+            rep.value.each.as_ref(),
+            step.expect.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|e| {
+            e.value
+                .status
+                .as_ref()
+                .is_some_and(|s| s.value.matches(429))
+        });
         let conc = rep.value.concurrency.unwrap_or(1).max(1);
         let mut sent = 0u32;
         let mut satisfied: Option<RawResponse> = None;
@@ -847,14 +962,26 @@ impl<'a> ScenarioRun<'a> {
                 prepared.push(p);
             }
             self.pace(prepared.len(), res).await;
+            let mut gates = Vec::new();
+            for p in &prepared {
+                gates.push(self.hold_for_rate_limit(p, &sel, res).await);
+            }
             let http = &self.target.http;
             let cap = self.target.env.max_body_bytes;
             let sent_at = now_rfc3339();
             let results =
                 futures::future::join_all(prepared.iter().map(|p| http::send(http, p, cap))).await;
-            for (p, r) in prepared.iter().zip(results) {
+            for ((p, r), gate) in prepared.iter().zip(results).zip(gates) {
                 sent += 1;
                 res.attempts += 1;
+                self.learn_rate_limit(gate, &r);
+                if r.as_ref().is_ok_and(|r| r.status == 429) {
+                    if asks_for_429 {
+                        res.rate_limit.expected_429 += 1;
+                    } else {
+                        res.rate_limit.unexpected_429 += 1;
+                    }
+                }
                 let ex = self.exchange_record(p, sent_at.clone(), &r, res);
                 keep_exchange(res, ex);
                 let resp = match r {
@@ -962,6 +1089,7 @@ impl<'a> ScenarioRun<'a> {
         res: &mut StepResult,
     ) -> Result<(), StepError> {
         let mut prepared = Vec::new();
+        let mut selectors = Vec::new();
         for m in members {
             let Some(req) = &m.value.request else {
                 return Err(format!(
@@ -974,17 +1102,23 @@ impl<'a> ScenarioRun<'a> {
                 self.prepare(req, m.value.timeout.as_ref().map(|t| t.value.0).or(timeout))?;
             p.headers.extend(self.auth_headers(&sel).await?);
             prepared.push(p);
+            selectors.push(sel);
         }
         let http = &self.target.http;
         let cap = self.target.env.max_body_bytes;
         // All requests are built and paced first, then sent together.
         self.pace(prepared.len(), res).await;
+        let mut gates = Vec::new();
+        for (p, sel) in prepared.iter().zip(&selectors) {
+            gates.push(self.hold_for_rate_limit(p, sel, res).await);
+        }
         let sent_at = now_rfc3339();
         let results =
             futures::future::join_all(prepared.iter().map(|p| http::send(http, p, cap))).await;
         let mut errors = Vec::new();
-        for ((m, p), r) in members.iter().zip(&prepared).zip(results) {
+        for (((m, p), r), gate) in members.iter().zip(&prepared).zip(results).zip(gates) {
             res.attempts += 1;
+            self.learn_rate_limit(gate, &r);
             let before = res.checks.len();
             // Every member's exchange is kept (a group is small).
             let ex = self.exchange_record(p, sent_at.clone(), &r, res);

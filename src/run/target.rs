@@ -25,6 +25,9 @@ pub struct Target {
     pub pacer: Option<Pacer>,
     /// The OpenAPI contract every exchange is checked against, when the config names one.
     pub contract: Option<Arc<Contract>>,
+    /// What the target's `X-RateLimit-*` headers said, per client and rule: requests are held
+    /// before a bucket runs empty.
+    pub rate_limits: super::ratelimit::RateLimits,
 }
 
 /// A token bucket over all requests of the run (governor's GCRA).

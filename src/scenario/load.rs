@@ -18,6 +18,9 @@ pub struct LoadedFile {
     pub path: PathBuf,
     pub source: Arc<str>,
     pub doc: ScenarioFileDoc,
+    /// Per scenario (in file order): the variables it uses that only some environments of
+    /// the configuration define (`ValidationContext::optional_vars`).
+    pub needs: Vec<std::collections::BTreeSet<String>>,
 }
 
 impl LoadedFile {

@@ -274,8 +274,10 @@ pub enum CaptureSource {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repeat {
-    /// How many times to send (the maximum when `until` is given).
-    pub times: Spanned<u32>,
+    /// How many times to send (the maximum when `until` is given): a number, or a template
+    /// rendered when the step runs, to size it from what the target said
+    /// (`"{{ (limit | int) * 2 }}"`).
+    pub times: Spanned<RepeatTimes>,
     /// Stop as soon as a response satisfies this; `expect` then applies to that response.
     #[serde(default)]
     pub until: Option<Spanned<Expect>>,
@@ -285,6 +287,48 @@ pub struct Repeat {
     /// Checks every attempt must pass.
     #[serde(default)]
     pub each: Option<Spanned<Expect>>,
+}
+
+/// `repeat.times`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepeatTimes {
+    Count(u32),
+    /// Rendered when the step runs; must give a whole number of at least 1.
+    Template(String),
+}
+
+impl<'de> Deserialize<'de> for RepeatTimes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RepeatTimes;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a non-negative integer or a template")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                u32::try_from(v)
+                    .map(RepeatTimes::Count)
+                    .map_err(|_| E::custom(format!("{v} is too many repetitions")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom("expected a non-negative integer or a template"))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if let Ok(n) = v.trim().parse::<u32>() {
+                    return Ok(RepeatTimes::Count(n));
+                }
+                if v.contains("{{") {
+                    return Ok(RepeatTimes::Template(v.to_string()));
+                }
+                Err(E::custom(
+                    "expected a non-negative integer or a template such as `{{ (limit | int) * 2 }}`",
+                ))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

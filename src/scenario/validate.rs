@@ -22,6 +22,10 @@ pub struct ValidationContext<'a> {
     /// Variables defined outside the scenario files (environment/config variables).
     /// The template builtins (`run_id`, `env`, `uuid`, ...) are always known.
     pub known_vars: BTreeSet<String>,
+    /// Names another environment of the configuration defines but this one does not: a
+    /// scenario may use them, and then needs them (see [`LoadedFile::needs`]); it is
+    /// skipped where they are missing instead of refusing the whole run.
+    pub optional_vars: BTreeSet<String>,
     pub templates: &'a TemplateEngine,
 }
 
@@ -112,11 +116,13 @@ fn load_one(path: &Path, ctx: &ValidationContext) -> (Option<LoadedFile>, Vec<Di
     let Some(doc) = doc else {
         return (None, diags);
     };
-    diags.extend(validate_doc(&file, &source, &doc, ctx));
+    let (more, needs) = validate_doc_with_needs(&file, &source, &doc, ctx);
+    diags.extend(more);
     let loaded = LoadedFile {
         path: path.to_path_buf(),
         source,
         doc,
+        needs,
     };
     (Some(loaded), diags)
 }
@@ -169,18 +175,31 @@ pub fn validate_doc(
     doc: &ScenarioFileDoc,
     ctx: &ValidationContext,
 ) -> Vec<Diagnostic> {
+    validate_doc_with_needs(file, source, doc, ctx).0
+}
+
+/// [`validate_doc`], and for each scenario (in file order) the optional variables
+/// ([`ValidationContext::optional_vars`]) it uses, its file's included.
+pub fn validate_doc_with_needs(
+    file: &str,
+    source: &str,
+    doc: &ScenarioFileDoc,
+    ctx: &ValidationContext,
+) -> (Vec<Diagnostic>, Vec<BTreeSet<String>>) {
     let mut v = Validator {
         file,
         ctx,
         diags: Vec::new(),
         defined: BTreeSet::new(),
         later: BTreeMap::new(),
+        needs: BTreeSet::new(),
+        scenario_needs: Vec::new(),
     };
     v.doc(source, doc);
     v.diags.sort_by(|a, b| {
         (a.location.line, a.location.column).cmp(&(b.location.line, b.location.column))
     });
-    v.diags
+    (v.diags, v.scenario_needs)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -199,6 +218,10 @@ struct Validator<'a> {
     defined: BTreeSet<String>,
     /// Variables the current scenario defines somewhere (captures), with where.
     later: BTreeMap<String, Location>,
+    /// Optional variables used so far (the file's, then the current scenario's).
+    needs: BTreeSet<String>,
+    /// Per scenario, its optional variables.
+    scenario_needs: Vec<BTreeSet<String>>,
 }
 
 impl Validator<'_> {
@@ -234,6 +257,7 @@ impl Validator<'_> {
         self.later.clear();
         self.vars(&doc.vars);
         let file_defined = self.defined.clone();
+        let file_needs = self.needs.clone();
 
         let mut names: BTreeMap<&str, Location> = BTreeMap::new();
         for sc in &doc.scenarios {
@@ -251,7 +275,9 @@ impl Validator<'_> {
                 names.insert(&name.value, name.referenced);
             }
             self.defined = file_defined.clone();
+            self.needs = file_needs.clone();
             self.scenario(sc);
+            self.scenario_needs.push(std::mem::take(&mut self.needs));
         }
     }
 
@@ -631,8 +657,12 @@ impl Validator<'_> {
 
     fn repeat(&mut self, r: &Spanned<Repeat>) {
         let rep = &r.value;
-        if rep.times.value == 0 {
-            self.error(&rep.times.referenced, "`repeat.times` must be at least 1");
+        match &rep.times.value {
+            RepeatTimes::Count(0) => {
+                self.error(&rep.times.referenced, "`repeat.times` must be at least 1");
+            }
+            RepeatTimes::Count(_) => {}
+            RepeatTimes::Template(t) => self.template(t, &rep.times.referenced),
         }
         if rep.concurrency == Some(0) {
             self.error(&r.referenced, "`repeat.concurrency` must be at least 1");
@@ -831,6 +861,10 @@ impl Validator<'_> {
                     if self.defined.contains(&name) {
                         continue;
                     }
+                    if self.ctx.optional_vars.contains(&name) {
+                        self.needs.insert(name);
+                        continue;
+                    }
                     let msg = match self.later.get(&name) {
                         Some(l) => format!(
                             "variable `{name}` is used before it is defined (it is captured at line {})",
@@ -959,11 +993,36 @@ mod tests {
         T.get_or_init(|| TemplateEngine::new("test"))
     }
 
+    #[test]
+    fn optional_variables_are_needs_not_errors() {
+        let y = "vars:\n  f: \"{{ file_need }}\"\nscenarios:\n  - name: a\n    steps:\n      - assert: [{value: \"{{ ro_id }}\", equals: x}]\n  - name: b\n    vars: {ro_id: own}\n    steps:\n      - assert: [{value: \"{{ ro_id }} {{ nope }}\", equals: x}]\n";
+        let ctx = ValidationContext {
+            fixtures_dir: fixtures(),
+            known_vars: BTreeSet::new(),
+            optional_vars: BTreeSet::from(["ro_id".to_string(), "file_need".to_string()]),
+            templates: engine(),
+        };
+        let (doc, diags) = parse_file("t.yaml", y);
+        assert!(diags.is_empty());
+        let doc = doc.expect("parses");
+        let (diags, needs) = validate_doc_with_needs("t.yaml", y, &doc, &ctx);
+        let msgs: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+        assert_eq!(msgs, ["undefined variable `nope`"]);
+        assert_eq!(
+            needs,
+            [
+                BTreeSet::from(["file_need".to_string(), "ro_id".to_string()]),
+                BTreeSet::from(["file_need".to_string()]),
+            ]
+        );
+    }
+
     /// All diagnostics of one file as `line:col: severity: message`.
     fn check(yaml: &str) -> Vec<String> {
         let ctx = ValidationContext {
             fixtures_dir: fixtures(),
             known_vars: BTreeSet::from(["api_key".to_string()]),
+            optional_vars: BTreeSet::new(),
             templates: engine(),
         };
         let (doc, mut diags) = parse_file("t.yaml", yaml);
@@ -1410,6 +1469,7 @@ scenarios:
         let ctx = ValidationContext {
             fixtures_dir: fixtures(),
             known_vars: BTreeSet::new(),
+            optional_vars: BTreeSet::new(),
             templates: engine(),
         };
         let missing = dir.join("missing.yaml");
@@ -1500,6 +1560,7 @@ scenarios:
         let ctx = ValidationContext {
             fixtures_dir: &root.join("fixtures"),
             known_vars: known,
+            optional_vars: BTreeSet::new(),
             templates: engine(),
         };
         let (files, diags) = load_and_validate(&[root.join("scenarios")], &ctx);

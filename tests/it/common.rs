@@ -70,6 +70,7 @@ async fn not_json() -> impl IntoResponse {
 struct Hits {
     stall: Arc<AtomicUsize>,
     limited: Arc<AtomicUsize>,
+    limited_five: Arc<AtomicUsize>,
 }
 
 /// The first request of this server gets 429 with `Retry-After: 1`, later ones 200.
@@ -84,6 +85,30 @@ async fn limited(State(hits): State<Hits>) -> axum::response::Response {
     } else {
         (StatusCode::OK, axum::Json(serde_json::json!({"ok": true}))).into_response()
     }
+}
+
+/// The first five requests get 429 with `Retry-After: 1`, later ones 200.
+async fn limited_five(State(hits): State<Hits>) -> axum::response::Response {
+    if hits.limited_five.fetch_add(1, Ordering::SeqCst) < 5 {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("Retry-After", "1")],
+            "slow down",
+        )
+            .into_response()
+    } else {
+        (StatusCode::OK, axum::Json(serde_json::json!({"ok": true}))).into_response()
+    }
+}
+
+/// Always 429, to come back in two minutes.
+async fn limited_long() -> axum::response::Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [("Retry-After", "120")],
+        "come back later",
+    )
+        .into_response()
 }
 
 async fn stall(State(hits): State<Hits>) -> impl IntoResponse {
@@ -110,6 +135,8 @@ pub fn start_server() -> TestServer {
                 .route("/not-json", get(not_json))
                 .route("/stall", get(stall))
                 .route("/limited", get(limited))
+                .route("/limited-five", get(limited_five))
+                .route("/limited-long", get(limited_long))
                 .with_state(hits);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await

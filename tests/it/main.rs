@@ -18,6 +18,7 @@ mod cli_shard_contract;
 mod cli_webhook_preregistered;
 mod common;
 mod contract_sandbox;
+mod field_environments;
 mod hostile_scenario_corpus;
 mod hostile_targets;
 mod module_graph;

@@ -340,6 +340,7 @@ proptest! {
         let ctx = ValidationContext {
             fixtures_dir: &dir.path().join("fixtures"),
             known_vars: BTreeSet::new(),
+            optional_vars: BTreeSet::new(),
             templates: &engine,
         };
         let (files, diags) = load_and_validate(&[dir.path().join("scenarios")], &ctx);

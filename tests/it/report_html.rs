@@ -84,6 +84,7 @@ fn step(name: &str, line: u64, outcome: Outcome) -> StepResult {
         attempts: 1,
         waited_ms: 0.0,
         log: vec![],
+        rate_limit: Default::default(),
     }
 }
 

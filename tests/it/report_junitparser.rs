@@ -70,6 +70,7 @@ fn scenario(file: &str, name: &str, outcome: Outcome, reason: Option<&str>) -> S
             attempts: 1,
             waited_ms: 0.0,
             log: vec![],
+            rate_limit: Default::default(),
         });
     }
     ScenarioResult {
