@@ -373,7 +373,7 @@ mod tests {
         let e = c
             .environment("s", None, &ValueLookup::default())
             .unwrap_err();
-        assert!(e.to_string().starts_with("c.yaml:5:19: `c` is both"), "{e}");
+        assert!(e.to_string().starts_with("c.yaml:5:20: `c` is both"), "{e}");
     }
 
     #[test]

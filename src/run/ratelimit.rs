@@ -161,20 +161,22 @@ impl RateLimits {
     pub async fn acquire(&self, key: &BucketKey, deadline: Instant) -> Duration {
         let t0 = Instant::now();
         let mut told = false;
+        // Zero when it never waited (not the few microseconds of the look-up).
+        let held = |told: bool| if told { t0.elapsed() } else { Duration::ZERO };
         loop {
             let now = Instant::now();
             let wait = {
                 let Ok(mut buckets) = self.buckets.lock() else {
-                    return t0.elapsed();
+                    return held(told);
                 };
                 let Some(b) = buckets.get_mut(key) else {
-                    return t0.elapsed();
+                    return held(told);
                 };
                 b.refill(now);
                 if b.tokens >= 1.0 || now >= deadline {
                     b.tokens -= 1.0;
                     b.in_flight += 1;
-                    return t0.elapsed();
+                    return held(told);
                 }
                 let wait = Duration::from_secs_f64((1.0 - b.tokens) / b.rate_per_sec())
                     .min(deadline.saturating_duration_since(now))

@@ -1149,7 +1149,7 @@ scenarios:
         let y = steps("      - request: {method: GET, path: /a}\n        repeat: {times: lots}\n");
         assert_eq!(
             check(&y),
-            ["5:25: error: invalid value: expected a non-negative integer (at `scenarios[0].steps[0].repeat.times`)"]
+            ["5:25: error: expected a non-negative integer or a template such as `{{ (limit | int) * 2 }}` (at `scenarios[0].steps[0].repeat.times`)"]
         );
         let y = steps("      - request: {method: GET, path: /a}\n        expect: {status: 99}\n");
         assert_eq!(check(&y), ["5:26: error: status 99 is not an HTTP status (100-599) (at `scenarios[0].steps[0].expect.status`)"]);
@@ -1557,10 +1557,15 @@ scenarios:
             .map(|e| e.value.vars.keys().cloned().collect())
             .unwrap_or_default();
         known.extend(["base_url".to_string(), "env_name".to_string()]);
+        let optional = config
+            .environment_names()
+            .into_keys()
+            .filter(|n| !known.contains(n))
+            .collect();
         let ctx = ValidationContext {
             fixtures_dir: &root.join("fixtures"),
             known_vars: known,
-            optional_vars: BTreeSet::new(),
+            optional_vars: optional,
             templates: engine(),
         };
         let (files, diags) = load_and_validate(&[root.join("scenarios")], &ctx);
