@@ -8,7 +8,8 @@ REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# The conform release binary: $CONFORM_BIN if set, else `cargo build --release` here.
+# The conform binary as shipped: $CONFORM_BIN if set, else `cargo build --profile dist` here
+# (fat LTO, one codegen unit: Cargo.toml).
 conform_bin() {
     if [[ -n "${CONFORM_BIN:-}" ]]; then
         [[ -x "$CONFORM_BIN" ]] || die "CONFORM_BIN=$CONFORM_BIN is not executable"
@@ -16,10 +17,10 @@ conform_bin() {
     fi
     local target="${CARGO_TARGET_DIR:-$REPO_DIR/target}"
     if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
-        (cd "$REPO_DIR" && cargo build --release --quiet) >&2 || die "cargo build --release failed"
+        (cd "$REPO_DIR" && cargo build --profile dist --quiet) >&2 || die "cargo build --profile dist failed"
     fi
-    [[ -x "$target/release/conform" ]] || die "no $target/release/conform"
-    echo "$target/release/conform"
+    [[ -x "$target/dist/conform" ]] || die "no $target/dist/conform"
+    echo "$target/dist/conform"
 }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is missing (bench/install-tools.sh installs it)"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Suite speed: `conform run` (release) of the shipped suite (scenarios/) against the embedded
+# Suite speed: `conform run` (dist profile) of the shipped suite (scenarios/) against the embedded
 # sandbox (environment `local` of conform.yaml), BENCH_SUITE_REPS times (5; --quick: 3).
 # BENCH_SUITE_DIR: the folder with conform.yaml, scenarios/ and fixtures/ (default: this
 # checkout); it must match the binary (e.g. a clean export of the commit CONFORM_BIN was built from).

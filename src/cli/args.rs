@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "conform",
-    version,
+    version = crate::VERSION,
     about = "Prove, repeatably, whether a live HTTP API honours its contract",
     long_about = "conform runs declarative YAML scenarios against a named environment, checks every \
 response, captures webhooks on an embedded receiver and writes JUnit XML and results.json.\n\n\
@@ -154,7 +154,8 @@ pub struct RunArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
     /// Fail the run when contract coverage (documented responses, error codes and webhook
-    /// events exercised) is below P percent
+    /// events exercised) is below P percent. With --shard K/N (N > 1) P is recorded and
+    /// `conform report merge` judges the merged coverage
     #[arg(long, value_name = "P")]
     pub min_coverage: Option<f64>,
     /// Report formats, comma separated or repeated: console, junit, json, html, github, tap

@@ -476,9 +476,9 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     });
     let post: crate::run::executor::PostRun = {
         let contract = contract.clone();
-        let min_coverage = a.min_coverage;
+        let gate = crate::run::post::CoverageGate::for_run(a.min_coverage, a.select.shard);
         Arc::new(move |r: &mut crate::results::RunResult| {
-            crate::run::post::finish(r, contract.as_deref(), &sla, min_coverage)
+            crate::run::post::finish(r, contract.as_deref(), &sla, gate)
         })
     };
     let opts = RunOptions {

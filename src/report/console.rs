@@ -188,6 +188,17 @@ impl<W: Write + Send> ConsoleReporter<W> {
                     covered as f64 * 100.0 / total as f64
                 );
             }
+            // A shard records `--min-coverage` without judging it (it covers only part).
+            let judged = result
+                .scenarios
+                .iter()
+                .any(|s| s.id == crate::run::post::COVERAGE_CASE);
+            if let (Some(min), false) = (c.get("min_percent").and_then(|m| m.as_f64()), judged) {
+                let _ = writeln!(
+                    text,
+                    "coverage gate: {min:.1}% is judged over the merged shards (`conform report merge`), not per shard"
+                );
+            }
         }
         if let Some(rl) = ext
             .get(RATE_LIMITS_KEY)

@@ -3,7 +3,9 @@ use super::error::ReportError;
 use crate::contract::{Coverage, Sla};
 use crate::results::EMBEDDED_SANDBOX_NOTE;
 use crate::results::{EnvironmentInfo, Outcome, RunResult, ScenarioResult, Summary};
-use crate::run::post::{add_coverage_verdict, add_latency_verdict, COVERAGE_CASE, SLA_CASE};
+use crate::run::post::{
+    add_coverage_verdict, add_latency_verdict, CoverageGate, COVERAGE_CASE, SLA_CASE,
+};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -179,7 +181,12 @@ impl RunWide {
             add_latency_verdict(merged, sla);
         }
         if let Some(coverage) = self.coverage {
-            add_coverage_verdict(merged, coverage, self.min_coverage);
+            add_coverage_verdict(
+                merged,
+                coverage,
+                self.min_coverage
+                    .map_or(CoverageGate::Off, CoverageGate::Judge),
+            );
         }
     }
 }
@@ -427,7 +434,7 @@ mod tests {
             p95: Some(Duration::from_millis(100)),
             p99: None,
         };
-        crate::run::post::add_verdicts(&mut r, &sla, None, None);
+        crate::run::post::add_verdicts(&mut r, &sla, None, CoverageGate::Off);
         r
     }
 

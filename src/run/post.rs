@@ -69,14 +69,41 @@ pub const SLA_CASE: &str = "run::sla";
 /// Id of the run-wide `--min-coverage` case.
 pub const COVERAGE_CASE: &str = "run::coverage";
 
+/// What `--min-coverage P` does to a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CoverageGate {
+    /// No threshold: coverage is reported, not judged.
+    Off,
+    /// The run's coverage is judged against P percent: the `run::coverage` case.
+    Judge(f64),
+    /// P percent is recorded (`extensions.coverage.min_percent`) but not judged: a shard
+    /// (`--shard K/N`, N > 1) exercises only part of the contract, so `conform report merge`
+    /// judges the merged coverage against it.
+    Deferred(f64),
+}
+
+impl CoverageGate {
+    /// The gate of a run with `--min-coverage` (`min`) and `--shard` (`shard`).
+    pub fn for_run(min: Option<f64>, shard: Option<(u32, u32)>) -> Self {
+        match (min, shard) {
+            (None, _) => CoverageGate::Off,
+            (Some(p), Some((_, n))) if n > 1 => CoverageGate::Deferred(p),
+            (Some(p), _) => CoverageGate::Judge(p),
+        }
+    }
+
+    /// The threshold, judged or not.
+    pub fn threshold(self) -> Option<f64> {
+        match self {
+            CoverageGate::Off => None,
+            CoverageGate::Judge(p) | CoverageGate::Deferred(p) => Some(p),
+        }
+    }
+}
+
 /// Adds `extensions.contract`, `extensions.coverage`, `extensions.latency`, and the SLA and
 /// coverage test cases; recomputes the summary.
-pub fn finish(
-    result: &mut RunResult,
-    contract: Option<&Contract>,
-    sla: &Sla,
-    min_coverage: Option<f64>,
-) {
+pub fn finish(result: &mut RunResult, contract: Option<&Contract>, sla: &Sla, gate: CoverageGate) {
     let coverage = contract.map(|contract| {
         result.extensions.insert(
             "contract".into(),
@@ -89,7 +116,7 @@ pub fn finish(
         );
         contract.coverage(result)
     });
-    add_verdicts(result, sla, coverage, min_coverage);
+    add_verdicts(result, sla, coverage, gate);
 }
 
 /// The run-wide sections and cases from what the run saw: `extensions.latency` and the SLA
@@ -100,12 +127,12 @@ pub fn add_verdicts(
     result: &mut RunResult,
     sla: &Sla,
     coverage: Option<Coverage>,
-    min_coverage: Option<f64>,
+    gate: CoverageGate,
 ) {
     add_latency_verdict(result, sla);
     add_rate_limit_summary(result);
     if let Some(coverage) = coverage {
-        add_coverage_verdict(result, coverage, min_coverage);
+        add_coverage_verdict(result, coverage, gate);
     }
     result.summary = Summary::of(&result.scenarios);
 }
@@ -152,16 +179,17 @@ pub fn add_latency_verdict(result: &mut RunResult, sla: &Sla) {
     }
 }
 
-/// `extensions.coverage` (with `min_percent`) and, with a threshold, the `--min-coverage` case.
-pub fn add_coverage_verdict(result: &mut RunResult, coverage: Coverage, min_coverage: Option<f64>) {
+/// `extensions.coverage` (with `min_percent`) and, when the gate judges, the `--min-coverage`
+/// case.
+pub fn add_coverage_verdict(result: &mut RunResult, coverage: Coverage, gate: CoverageGate) {
     let percent = coverage.percent();
     if let Ok(mut v) = serde_json::to_value(&coverage) {
-        if let (Some(min), Some(obj)) = (min_coverage, v.as_object_mut()) {
+        if let (Some(min), Some(obj)) = (gate.threshold(), v.as_object_mut()) {
             obj.insert("min_percent".into(), serde_json::json!(min));
         }
         result.extensions.insert("coverage".into(), v);
     }
-    if let Some(min) = min_coverage {
+    if let CoverageGate::Judge(min) = gate {
         let check = CheckOutcome {
             passed: percent >= min,
             check: "contract coverage".into(),
@@ -179,5 +207,30 @@ pub fn add_coverage_verdict(result: &mut RunResult, coverage: Coverage, min_cove
             "--min-coverage",
             vec![check],
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CoverageGate;
+
+    #[test]
+    fn a_shard_defers_the_coverage_gate_to_the_merge() {
+        assert_eq!(CoverageGate::for_run(None, Some((1, 4))), CoverageGate::Off);
+        assert_eq!(
+            CoverageGate::for_run(Some(80.0), None),
+            CoverageGate::Judge(80.0)
+        );
+        assert_eq!(
+            CoverageGate::for_run(Some(80.0), Some((1, 1))),
+            CoverageGate::Judge(80.0),
+            "one shard of one is the whole run"
+        );
+        assert_eq!(
+            CoverageGate::for_run(Some(80.0), Some((2, 4))),
+            CoverageGate::Deferred(80.0)
+        );
+        assert_eq!(CoverageGate::Deferred(80.0).threshold(), Some(80.0));
+        assert_eq!(CoverageGate::Off.threshold(), None);
     }
 }

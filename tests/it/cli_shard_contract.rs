@@ -1,5 +1,6 @@
 //! Sharded runs against the real contract: the merged report judges contract coverage and
-//! `--min-coverage` over the whole run, not over whichever shard came first.
+//! `--min-coverage` over the whole run, not over whichever shard came first (a shard records
+//! the bar without judging its own partial coverage).
 
 use crate::suite_support::*;
 use serde_json::Value;
@@ -71,7 +72,6 @@ fn merged_shards_judge_coverage_over_the_whole_run() {
     let min = format!("{:.1}", percent - 0.1);
 
     let mut args = vec!["report".to_string(), "merge".to_string()];
-    let mut shard_failed = 0;
     for k in 1..=4 {
         let dir = tmp.path().join(format!("shard{k}"));
         let (code, part) = run(
@@ -79,18 +79,20 @@ fn merged_shards_judge_coverage_over_the_whole_run() {
             &dir,
             &["--shard", &format!("{k}/4"), "--min-coverage", &min],
         );
-        let gate = case(&part, "run::coverage");
-        assert_eq!(gate.len(), 1, "shard {k} has its coverage case");
-        if gate[0]["outcome"] == "failed" {
-            shard_failed += 1;
-            assert_eq!(code, Some(1), "shard {k}: a failed gate fails the run");
-        }
+        // A shard covers only part of the contract: it records the bar and leaves the
+        // judgement to the merge, so a clean shard passes.
+        assert!(
+            case(&part, "run::coverage").is_empty(),
+            "shard {k} judged its own partial coverage"
+        );
+        assert_eq!(code, Some(0), "shard {k}: a clean shard passes");
+        assert_eq!(
+            part["extensions"]["coverage"]["min_percent"].as_f64(),
+            min.parse::<f64>().ok(),
+            "shard {k} records the bar for the merge"
+        );
         args.push(dir.join("results.json").display().to_string());
     }
-    assert!(
-        shard_failed >= 1,
-        "a quarter of the scenarios covers less than all of them"
-    );
 
     let out_dir = tmp.path().join("merged");
     args.extend(["--out".to_string(), out_dir.display().to_string()]);

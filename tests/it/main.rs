@@ -5,6 +5,7 @@
 //! `cargo test --test it cli_run::` (a module path filter).
 mod auth_mtls;
 mod auth_oauth_server;
+mod ci;
 mod cli_auth_refresh;
 mod cli_contract;
 mod cli_interrupt;
