@@ -56,9 +56,48 @@ pub enum Command {
     /// Webhook tools
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
-    /// Reports from saved results: merge shards, render again
+    /// Run the same scenarios against two environments at once and report every
+    /// behavioural difference between them
+    #[command(
+        after_help = "Examples:\n  conform parity --env sandbox --env staging\n  conform parity --env sandbox --env staging scenarios/orders.yaml --tag orders\n  conform report parity sandbox/results.json staging/results.json   # two saved runs\n\nExpected differences are declared under `parity:` in conform.yaml (docs/parity.md).\nExit codes: 0 no difference; 1 a difference; 2 usage or config errors; 130 interrupted."
+    )]
+    Parity(ParityArgs),
+    /// Reports from saved results: merge shards, render again, compare two runs
     #[command(subcommand)]
     Report(ReportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ParityArgs {
+    /// Scenario files or folders [default: scenarios/]
+    pub paths: Vec<PathBuf>,
+    /// The two environments to compare, in order: `--env A --env B`
+    #[arg(long = "env", value_name = "NAME", required = true, num_args = 1)]
+    pub envs: Vec<String>,
+    /// Only scenarios with this tag (repeatable: any of them)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Leave out scenarios with this tag (repeatable)
+    #[arg(long = "exclude-tag", value_name = "TAG")]
+    pub exclude_tags: Vec<String>,
+    /// Only scenarios whose id (file::name) contains TEXT (case-insensitive)
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Run scenarios that production environments refuse (destructive, sandbox controls)
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Scenarios run at once in each environment [default: number of cores]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Set a variable for every scenario (repeatable); VALUE is JSON if it parses, else a string
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Folder for the parity reports; each environment's own reports go in a sub-folder
+    #[arg(long, value_name = "DIR", default_value = "reports/parity")]
+    pub report_dir: PathBuf,
+    /// Also list the scenarios that are the same and those not compared
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +127,22 @@ pub enum ReportCommand {
         out: PathBuf,
         #[arg(long = "reporter", value_name = "KIND", value_delimiter = ',')]
         reporters: Vec<crate::report::ReporterKind>,
+    },
+    /// Compare two saved runs (results.json) for environment parity, as `conform parity` does
+    #[command(
+        after_help = "Examples:\n  conform report parity sandbox/results.json staging/results.json --out reports/parity\n\nThe `parity:` section of the config (--config, else ./conform.yaml when present) declares\nthe expected differences. Exit codes: 0 no difference; 1 a difference; 2 unreadable input."
+    )]
+    Parity {
+        /// results.json of the first run
+        left: PathBuf,
+        /// results.json of the second run
+        right: PathBuf,
+        /// Folder for parity.json, parity-junit.xml and parity.html
+        #[arg(long, default_value = "reports/parity")]
+        out: PathBuf,
+        /// Also list the scenarios that are the same and those not compared
+        #[arg(long, short = 'v')]
+        verbose: bool,
     },
 }
 

@@ -11,6 +11,7 @@ macro_rules! say {
 
 pub mod args;
 pub mod exit;
+mod parity;
 mod run;
 mod sandbox;
 
@@ -58,6 +59,13 @@ async fn dispatch(cli: Cli) -> i32 {
             out,
             reporters,
         }) => report_files(&inputs, out, reporters),
+        Command::Parity(a) => parity::parity(cli.config.as_deref(), a, term).await,
+        Command::Report(ReportCommand::Parity {
+            left,
+            right,
+            out,
+            verbose,
+        }) => parity::report_parity(cli.config.as_deref(), &left, &right, &out, verbose, term),
         Command::Report(ReportCommand::Render {
             input,
             out,

@@ -27,7 +27,7 @@ fn random_token(n: usize) -> String {
     Alphanumeric.sample_string(&mut rand::rng(), n)
 }
 
-fn load_config(path: Option<&Path>) -> Result<Config, String> {
+pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, String> {
     let p = path.map_or_else(|| PathBuf::from("conform.yaml"), Path::to_path_buf);
     if path.is_none() && !p.exists() {
         return Err(
@@ -295,17 +295,69 @@ fn sandbox_config_from(
 }
 
 pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let signal = tokio::spawn(async move {
+        super::shutdown_signal().await;
+        let _ = cancel_tx.send(true);
+        eprintln!("interrupted: no new scenarios start; press Ctrl-C again to exit at once");
+        super::shutdown_signal().await;
+        std::process::exit(exit::INTERRUPTED);
+    });
+    let console_on = a.reporters.is_empty()
+        || a.reporters
+            .iter()
+            .any(|k| matches!(k, crate::report::ReporterKind::Console));
+    let mut console = ConsoleReporter::new(std::io::stdout(), term, a.verbose);
+    let mut quiet = QuietSink;
+    let sink: &mut dyn crate::run::EventSink = if console_on { &mut console } else { &mut quiet };
+    let result = execute_run(config, &a, &term, sink, cancel_rx).await;
+    signal.abort();
+    let result = match result {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let opts = ReportOptions {
+        dir: a.report_dir.clone(),
+        kinds: a.reporters.clone(),
+        ..ReportOptions::default()
+    };
+    match crate::report::write_reports(&result, &opts) {
+        Ok(paths) => {
+            for p in paths {
+                say!("report: {}", p.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {}", super::error_chain(&e));
+            return exit::FAILURES;
+        }
+    }
+    if result.interrupted {
+        exit::INTERRUPTED
+    } else if result.summary.success() {
+        exit::SUCCESS
+    } else {
+        exit::FAILURES
+    }
+}
+
+/// One run, from the config to its results (no report written): `conform run`, and each side
+/// of `conform parity`. Problems before anything ran are printed and give the exit code.
+pub(crate) async fn execute_run(
+    config: Option<&Path>,
+    a: &RunArgs,
+    term: &TermContext,
+    sink: &mut dyn crate::run::EventSink,
+    cancel_rx: tokio::sync::watch::Receiver<bool>,
+) -> Result<crate::run::RunResult, i32> {
     let cli_vars = match parse_vars(&a.vars) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
-            return exit::USAGE;
+            return Err(exit::USAGE);
         }
     };
-    let mut l = match load_all(config, &a.select, a.base_url.as_deref(), &cli_vars, &term) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+    let mut l = load_all(config, &a.select, a.base_url.as_deref(), &cli_vars, term)?;
     let plan = make_plan(&mut l, &a.select);
     let mut env = l.env.clone();
 
@@ -320,7 +372,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
                     l.config.path.display(),
                     env.name
                 );
-                return exit::USAGE;
+                return Err(exit::USAGE);
             }
         };
         match EmbeddedSandbox::start(sc).await {
@@ -329,20 +381,20 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
                     Ok(u) => env.base_url = Some(u),
                     Err(e) => {
                         eprintln!("error: the embedded sandbox reported an invalid URL: {e}");
-                        return exit::USAGE;
+                        return Err(exit::USAGE);
                     }
                 }
                 sandbox = Some(sb);
             }
             Err(e) => {
                 eprintln!("error: failed to start the embedded sandbox: {e}");
-                return exit::USAGE;
+                return Err(exit::USAGE);
             }
         }
     }
     let Some(base_url) = env.base_url.clone() else {
         eprintln!("error: environment `{}` has no base URL", env.name);
-        return exit::USAGE;
+        return Err(exit::USAGE);
     };
 
     let lookup = l.lookup.clone();
@@ -360,7 +412,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
                 l.config.path.display(),
                 env.name
             );
-            return exit::USAGE;
+            return Err(exit::USAGE);
         }
     };
     let mut builder = reqwest::Client::builder()
@@ -374,7 +426,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: environments.{}.auth: {e}", env.name);
-                return exit::USAGE;
+                return Err(exit::USAGE);
             }
         };
     }
@@ -382,7 +434,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: failed to build the HTTP client: {e}");
-            return exit::USAGE;
+            return Err(exit::USAGE);
         }
     };
     let mut secrets: Vec<Secret> = env.headers.iter().map(|(_, v)| v.clone()).collect();
@@ -408,7 +460,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
             Ok(r) => receiver = Some(r),
             Err(e) => {
                 eprintln!("error: environments.{}.webhooks: {e}", env.name);
-                return exit::USAGE;
+                return Err(exit::USAGE);
             }
         }
     }
@@ -427,7 +479,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => {
                 eprintln!("error: {e}");
-                return exit::USAGE;
+                return Err(exit::USAGE);
             }
         },
         None => None,
@@ -466,14 +518,6 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         }
     }
 
-    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let signal = tokio::spawn(async move {
-        super::shutdown_signal().await;
-        let _ = cancel_tx.send(true);
-        eprintln!("interrupted: no new scenarios start; press Ctrl-C again to exit at once");
-        super::shutdown_signal().await;
-        std::process::exit(exit::INTERRUPTED);
-    });
     let post: crate::run::executor::PostRun = {
         let contract = contract.clone();
         let gate = crate::run::post::CoverageGate::for_run(a.min_coverage, a.select.shard);
@@ -487,15 +531,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         cancel: Some(cancel_rx),
         post: Some(post),
     };
-    let console_on = a.reporters.is_empty()
-        || a.reporters
-            .iter()
-            .any(|k| matches!(k, crate::report::ReporterKind::Console));
-    let mut console = ConsoleReporter::new(std::io::stdout(), term, a.verbose);
-    let mut quiet = QuietSink;
-    let sink: &mut dyn crate::run::EventSink = if console_on { &mut console } else { &mut quiet };
     let result = crate::run::execute(plan, target.clone(), info, opts, sink).await;
-    signal.abort();
 
     if let (Some(id), Some(_)) = (subscription, &receiver) {
         if let Err(e) = crate::run::webhooks::unsubscribe(&target, &id).await {
@@ -508,29 +544,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
-    let opts = ReportOptions {
-        dir: a.report_dir.clone(),
-        kinds: a.reporters.clone(),
-        ..ReportOptions::default()
-    };
-    match crate::report::write_reports(&result, &opts) {
-        Ok(paths) => {
-            for p in paths {
-                say!("report: {}", p.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {}", super::error_chain(&e));
-            return exit::FAILURES;
-        }
-    }
-    if result.interrupted {
-        exit::INTERRUPTED
-    } else if result.summary.success() {
-        exit::SUCCESS
-    } else {
-        exit::FAILURES
-    }
+    Ok(result)
 }
 
 async fn start_receiver(
@@ -594,7 +608,7 @@ fn hold_notice() -> crate::run::ratelimit::HoldObserver {
 }
 
 /// The event sink when the console reporter is not selected.
-struct QuietSink;
+pub(crate) struct QuietSink;
 
 impl crate::run::EventSink for QuietSink {
     fn on_event(&mut self, _event: &crate::run::RunEvent<'_>) {}

@@ -19,6 +19,51 @@ pub struct ConfigDoc {
     #[serde(default)]
     pub default_env: Option<String>,
     pub environments: IndexMap<String, Spanned<EnvironmentDoc>>,
+    /// Differences between environments that are expected, for `conform parity`
+    /// (see `docs/parity.md`).
+    #[serde(default)]
+    pub parity: Option<Spanned<ParityDoc>>,
+}
+
+/// The `parity:` section: what `conform parity` must not report as a difference.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ParityDoc {
+    /// Response and webhook headers not compared at all (case-insensitive).
+    #[serde(default)]
+    pub ignore_headers: Vec<String>,
+    /// JSON pointers not compared in response bodies and webhook payloads; `*` stands for
+    /// any one array index or property name (`/data/*/tracking_url`). A pointer covers
+    /// everything below it.
+    #[serde(default)]
+    pub ignore_pointers: Vec<String>,
+    /// Scenarios not compared: ids (`file::name`) containing one of these texts.
+    #[serde(default)]
+    pub ignore_scenarios: Vec<String>,
+    /// Rate-limit scale of each environment (default 1): the `X-RateLimit-Limit` of
+    /// environment A is expected to be `scale[A] / scale[B]` times that of B.
+    #[serde(default)]
+    pub rate_limit_scale: IndexMap<String, f64>,
+    /// Relative tolerance on that ratio (default 0.1, i.e. 10 %).
+    #[serde(default)]
+    pub rate_limit_tolerance: Option<f64>,
+    /// JSON pointer of the error code in error bodies (default `/error_code`).
+    #[serde(default)]
+    pub error_code_pointer: Option<String>,
+    #[serde(default)]
+    pub latency: Option<ParityLatencyDoc>,
+}
+
+/// When per-operation latencies count as different.
+#[derive(Debug, Clone, Copy, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ParityLatencyDoc {
+    /// The slower side's p95 may be at most this many times the faster one's (default 3).
+    #[serde(default)]
+    pub max_ratio: Option<f64>,
+    /// ... unless they are closer than this (default 100ms): noise on fast operations.
+    #[serde(default)]
+    pub min_difference: Option<DurationValue>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
