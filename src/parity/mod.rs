@@ -25,3 +25,6 @@ pub use junit::write_junit;
 pub use report::*;
 pub use rules::{ParityRules, PointerPattern};
 pub use shape::StringFormat;
+
+#[cfg(test)]
+mod tests;

@@ -74,6 +74,9 @@ pub struct ParityRules {
     pub rate_limit_ratio: f64,
     pub rate_limit_tolerance: f64,
     pub error_code_pointer: String,
+    /// The same pointer, compiled: the error code is compared as such, not again as a value
+    /// of the body's shape.
+    pub error_code_at: PointerPattern,
     pub latency_max_ratio: f64,
     pub latency_min_difference_ms: f64,
 }
@@ -87,6 +90,9 @@ impl Default for ParityRules {
             rate_limit_ratio: 1.0,
             rate_limit_tolerance: DEFAULT_RATE_LIMIT_TOLERANCE,
             error_code_pointer: DEFAULT_ERROR_CODE_POINTER.to_string(),
+            error_code_at: PointerPattern {
+                tokens: vec!["error_code".to_string()],
+            },
             latency_max_ratio: DEFAULT_LATENCY_MAX_RATIO,
             latency_min_difference_ms: DEFAULT_LATENCY_MIN_DIFFERENCE_MS,
         }
@@ -126,7 +132,8 @@ impl ParityRules {
             rules.rate_limit_tolerance = t;
         }
         if let Some(p) = &doc.error_code_pointer {
-            PointerPattern::parse(p).map_err(|e| format!("error_code_pointer: {e}"))?;
+            rules.error_code_at =
+                PointerPattern::parse(p).map_err(|e| format!("error_code_pointer: {e}"))?;
             rules.error_code_pointer = p.clone();
         }
         if let Some(l) = &doc.latency {
@@ -148,7 +155,8 @@ impl ParityRules {
     }
 
     pub fn ignores_pointer(&self, pointer: &[String]) -> bool {
-        self.ignore_pointers.iter().any(|p| p.covers(pointer))
+        self.error_code_at.tokens == pointer
+            || self.ignore_pointers.iter().any(|p| p.covers(pointer))
     }
 
     pub fn ignores_scenario(&self, id: &str) -> bool {
