@@ -29,6 +29,7 @@ pub enum Fault {
     CancelAnyStatus,
     LocationMissing,
     NotFoundAsEmpty,
+    PropertyRenamed,
 }
 
 /// Returned by `Fault::from_str` for a name that is not a fault.
@@ -61,6 +62,7 @@ impl Fault {
         Fault::CancelAnyStatus,
         Fault::LocationMissing,
         Fault::NotFoundAsEmpty,
+        Fault::PropertyRenamed,
     ];
 
     /// The kebab-case name used on the command line (`--fault NAME`).
@@ -89,6 +91,7 @@ impl Fault {
             Fault::CancelAnyStatus => "cancel-any-status",
             Fault::LocationMissing => "location-missing",
             Fault::NotFoundAsEmpty => "not-found-as-empty",
+            Fault::PropertyRenamed => "property-renamed",
         }
     }
 
@@ -135,6 +138,9 @@ impl Fault {
             Fault::LocationMissing => "201 from POST /api/v1/orders has no Location header",
             Fault::NotFoundAsEmpty => {
                 "GET of an unknown order answers 200 with an empty object instead of 404"
+            }
+            Fault::PropertyRenamed => {
+                "the order object carries `estimated_delivery_date` instead of `estimated_delivery`"
             }
         }
     }

@@ -265,6 +265,8 @@ fn place(state: &SandboxState, ctx: &Ctx, new: NewOrder) -> Result<Order, ApiErr
             crate::util::rfc3339(now)
         };
         let order_id = new_order_id(state, &world);
+        let delivery = crate::util::rfc3339(now + time::Duration::days(5));
+        let renamed = state.has(Fault::PropertyRenamed);
         let host = ctx.host.as_deref().unwrap_or("localhost");
         let order = Order {
             tracking_url: format!("http://{host}/orders/{order_id}/track"),
@@ -277,7 +279,8 @@ fn place(state: &SandboxState, ctx: &Ctx, new: NewOrder) -> Result<Order, ApiErr
             currency: "USD",
             created_at,
             updated_at: crate::util::rfc3339(now),
-            estimated_delivery: crate::util::rfc3339(now + time::Duration::days(5)),
+            estimated_delivery: (!renamed).then(|| delivery.clone()),
+            estimated_delivery_date: renamed.then_some(delivery),
         };
         let seq = world.next_seq;
         world.next_seq += 1;

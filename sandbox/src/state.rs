@@ -116,7 +116,11 @@ pub struct Order {
     pub currency: &'static str,
     pub created_at: String,
     pub updated_at: String,
-    pub estimated_delivery: String,
+    /// Absent, and `estimated_delivery_date` present instead, under the `property-renamed` fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery_date: Option<String>,
     pub tracking_url: String,
 }
 

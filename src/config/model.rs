@@ -58,10 +58,11 @@ pub struct ParityDoc {
 #[derive(Debug, Clone, Copy, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ParityLatencyDoc {
-    /// The slower side's p95 may be at most this many times the faster one's (default 3).
+    /// The slower side's median (p50) may be at most this many times the faster one's
+    /// (default 3).
     #[serde(default)]
     pub max_ratio: Option<f64>,
-    /// ... unless they are closer than this (default 100ms): noise on fast operations.
+    /// ... or closer than this (default 250ms): noise on fast operations.
     #[serde(default)]
     pub min_difference: Option<DurationValue>,
 }

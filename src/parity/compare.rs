@@ -198,16 +198,17 @@ fn compare_scenario(
     out
 }
 
-/// Steps keyed by (phase, name, occurrence of that name).
-fn keyed(steps: &[StepResult]) -> Vec<((u8, &str, usize), &StepResult)> {
-    let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+/// Steps keyed by where they are written and their occurrence (a step name may be rendered
+/// from run data, e.g. a generated id; its place in the file is the same on both sides).
+fn keyed(steps: &[StepResult]) -> Vec<((u8, u64, u64, usize), &StepResult)> {
+    let mut seen: BTreeMap<(u8, u64, u64), usize> = BTreeMap::new();
     steps
         .iter()
         .map(|s| {
-            let phase = s.phase as u8;
-            let n = seen.entry((phase, s.name.as_str())).or_default();
+            let at = (s.phase as u8, s.location.line, s.location.column);
+            let n = seen.entry(at).or_default();
             *n += 1;
-            ((phase, s.name.as_str(), *n), s)
+            ((at.0, at.1, at.2, *n), s)
         })
         .collect()
 }
@@ -235,18 +236,19 @@ fn compare_steps(
             continue;
         };
         let checked = checked_headers(ls, rs);
-        for (i, (lx, rx)) in ls.exchanges.iter().zip(&rs.exchanges).enumerate() {
-            let before = out.len();
-            let mut found = Vec::new();
-            compare_exchange(lx, rx, &checked, rules, &mut found);
-            for mut d in found {
-                if ls.exchanges.len() > 1 || rs.exchanges.len() > 1 {
-                    d.exchange = Some(i + 1);
-                }
-                d.request = Some(request_text(lx));
-                out.push(step_diff(ls, d));
+        let mut found = Vec::new();
+        if ls.exchanges.len() <= 1 && rs.exchanges.len() <= 1 {
+            for (lx, rx) in ls.exchanges.iter().zip(&rs.exchanges) {
+                let mut d = Vec::new();
+                compare_exchange(lx, rx, &checked, rules, &mut d);
+                found.extend(d.into_iter().map(|x| (x, lx)));
             }
-            let _ = before;
+        } else {
+            compare_many(ls, rs, &checked, rules, &mut found);
+        }
+        for (mut d, x) in found {
+            d.request = Some(request_text(x));
+            out.push(step_diff(ls, d));
         }
     }
     for (key, rs) in &rk {
@@ -255,6 +257,47 @@ fn compare_steps(
                 rs,
                 diff(DiffKind::Missing, "step", "absent".into(), "ran".into()),
             ));
+        }
+    }
+}
+
+/// A step with several exchanges (repeated, polled, concurrent): how many were sent and in
+/// which order the answers came is timing, so the *set* of statuses is compared, and then
+/// the first exchange of each status on both sides.
+fn compare_many<'a>(
+    ls: &'a StepResult,
+    rs: &'a StepResult,
+    checked: &BTreeSet<String>,
+    rules: &ParityRules,
+    found: &mut Vec<(Difference, &'a Exchange)>,
+) {
+    let statuses = |st: &StepResult| -> BTreeSet<u16> {
+        st.exchanges
+            .iter()
+            .filter_map(|x| x.response.as_ref().map(|r| r.status))
+            .collect()
+    };
+    let (a, b) = (statuses(ls), statuses(rs));
+    let list = |s: &BTreeSet<u16>| s.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+    if a != b {
+        if let Some(x) = ls.exchanges.first() {
+            found.push((diff(DiffKind::Status, "statuses", list(&a), list(&b)), x));
+        }
+    }
+    for status in a.intersection(&b) {
+        let first = |st: &'a StepResult| {
+            st.exchanges
+                .iter()
+                .enumerate()
+                .find(|(_, x)| x.response.as_ref().map(|r| r.status) == Some(*status))
+        };
+        if let (Some((i, lx)), Some((_, rx))) = (first(ls), first(rs)) {
+            let mut d = Vec::new();
+            compare_exchange(lx, rx, checked, rules, &mut d);
+            for mut x in d {
+                x.exchange = Some(i + 1);
+                found.push((x, lx));
+            }
         }
     }
 }

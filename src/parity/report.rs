@@ -220,7 +220,7 @@ pub struct OperationLatencyPair {
     pub left_p95_ms: Option<f64>,
     pub right_p50_ms: Option<f64>,
     pub right_p95_ms: Option<f64>,
-    /// The p95s are further apart than `parity.latency` allows.
+    /// The medians are further apart than `parity.latency` allows.
     pub different: bool,
 }
 

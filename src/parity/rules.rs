@@ -26,7 +26,7 @@ pub const RATE_LIMIT_HEADER: &str = "x-ratelimit-limit";
 pub const DEFAULT_ERROR_CODE_POINTER: &str = "/error_code";
 pub const DEFAULT_RATE_LIMIT_TOLERANCE: f64 = 0.1;
 pub const DEFAULT_LATENCY_MAX_RATIO: f64 = 3.0;
-pub const DEFAULT_LATENCY_MIN_DIFFERENCE_MS: f64 = 100.0;
+pub const DEFAULT_LATENCY_MIN_DIFFERENCE_MS: f64 = 250.0;
 
 /// A JSON pointer pattern: `/data/*/created_at`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 use super::report::DiffKind;
 use super::rules::ParityRules;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// A difference found inside two JSON documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub struct ShapeDiff {
 }
 
 /// The format of a string, as far as parity cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StringFormat {
     DateTime,
     Date,
@@ -100,14 +101,34 @@ fn pointer_text(path: &[String]) -> String {
 }
 
 /// Compares the shapes of `left` and `right`, appending every difference to `out`.
+///
+/// The elements of an array are compared as one merged shape (the properties seen in any
+/// element, the types and formats of every element), not index by index: a list's order and
+/// length are data. Enumeration values are compared outside arrays only, for the same reason.
 pub fn compare(left: &Value, right: &Value, rules: &ParityRules, out: &mut Vec<ShapeDiff>) {
     let mut path = Vec::new();
-    walk(left, right, rules, &mut path, out);
+    walk(&[left], &[right], false, rules, &mut path, out);
+}
+
+fn kinds(vs: &[&Value]) -> BTreeSet<&'static str> {
+    vs.iter().map(|v| type_name(v)).collect()
+}
+
+fn formats(vs: &[&Value]) -> BTreeSet<StringFormat> {
+    vs.iter()
+        .filter_map(|v| v.as_str())
+        .map(|s| match StringFormat::of(s) {
+            // An enumeration value and free text are both "a string" as far as format goes.
+            StringFormat::Token => StringFormat::Text,
+            f => f,
+        })
+        .collect()
 }
 
 fn walk(
-    left: &Value,
-    right: &Value,
+    left: &[&Value],
+    right: &[&Value],
+    in_array: bool,
     rules: &ParityRules,
     path: &mut Vec<String>,
     out: &mut Vec<ShapeDiff>,
@@ -115,78 +136,124 @@ fn walk(
     if rules.ignores_pointer(path) {
         return;
     }
-    let diff = |kind, l: String, r: String| ShapeDiff {
-        kind,
-        pointer: pointer_text(path),
-        left: l,
-        right: r,
+    // `null` against a value depends on the data (`next_cursor` on a last page), not on
+    // the implementation: not a difference of shape.
+    let l: Vec<&Value> = left.iter().copied().filter(|v| !v.is_null()).collect();
+    let r: Vec<&Value> = right.iter().copied().filter(|v| !v.is_null()).collect();
+    let (Some(l0), Some(r0)) = (l.first(), r.first()) else {
+        return;
     };
-    match (left, right) {
-        // `null` against a value depends on the data (`next_cursor` on a last page), not on
-        // the implementation: not a difference of shape.
-        (Value::Null, _) | (_, Value::Null) => {}
-        (Value::Object(l), Value::Object(r)) => {
-            for (k, lv) in l {
-                path.push(k.clone());
-                match r.get(k) {
-                    Some(rv) => walk(lv, rv, rules, path, out),
-                    None if !rules.ignores_pointer(path) => out.push(ShapeDiff {
-                        kind: DiffKind::Property,
-                        pointer: pointer_text(path),
-                        left: format!("present: {}", describe(lv)),
-                        right: "absent".into(),
-                    }),
-                    None => {}
+    let (lk, rk) = (kinds(&l), kinds(&r));
+    if lk.is_disjoint(&rk) {
+        out.push(ShapeDiff {
+            kind: DiffKind::Type,
+            pointer: pointer_text(path),
+            left: describe(l0),
+            right: describe(r0),
+        });
+        return;
+    }
+    fn of<'a>(vs: &[&'a Value], t: &str) -> Vec<&'a Value> {
+        vs.iter().copied().filter(|v| type_name(v) == t).collect()
+    }
+    for t in lk.intersection(&rk) {
+        let (lv, rv) = (of(&l, t), of(&r, t));
+        match *t {
+            "object" => objects(&lv, &rv, in_array, rules, path, out),
+            "array" => {
+                fn items<'a>(vs: &[&'a Value]) -> Vec<&'a Value> {
+                    vs.iter().filter_map(|v| v.as_array()).flatten().collect()
                 }
+                path.push("*".to_string());
+                walk(&items(&lv), &items(&rv), true, rules, path, out);
                 path.pop();
             }
-            for (k, rv) in r {
-                if l.contains_key(k) {
-                    continue;
-                }
-                path.push(k.clone());
-                if !rules.ignores_pointer(path) {
+            "string" => {
+                let (lf, rf) = (formats(&lv), formats(&rv));
+                if lf.is_disjoint(&rf) {
                     out.push(ShapeDiff {
-                        kind: DiffKind::Property,
+                        kind: DiffKind::Format,
                         pointer: pointer_text(path),
-                        left: "absent".into(),
-                        right: format!("present: {}", describe(rv)),
+                        left: describe(lv[0]),
+                        right: describe(rv[0]),
                     });
+                } else if !in_array {
+                    let (a, b) = (lv[0].as_str().unwrap_or(""), rv[0].as_str().unwrap_or(""));
+                    let token = |s| StringFormat::of(s) == StringFormat::Token;
+                    if token(a) && token(b) && a != b {
+                        out.push(ShapeDiff {
+                            kind: DiffKind::EnumValue,
+                            pointer: pointer_text(path),
+                            left: describe(lv[0]),
+                            right: describe(rv[0]),
+                        });
+                    }
                 }
-                path.pop();
             }
+            "boolean" if !in_array && lv[0] != rv[0] => out.push(ShapeDiff {
+                kind: DiffKind::EnumValue,
+                pointer: pointer_text(path),
+                left: describe(lv[0]),
+                right: describe(rv[0]),
+            }),
+            _ => {}
         }
-        (Value::Array(l), Value::Array(r)) => {
-            // Elements pairwise; a longer list is data, not shape.
-            for (i, (lv, rv)) in l.iter().zip(r).enumerate() {
-                path.push(i.to_string());
-                walk(lv, rv, rules, path, out);
-                path.pop();
-            }
-        }
-        (Value::String(l), Value::String(r)) => {
-            let (lf, rf) = (StringFormat::of(l), StringFormat::of(r));
-            if lf == StringFormat::Token && rf == StringFormat::Token {
-                if l != r {
-                    out.push(diff(DiffKind::EnumValue, describe(left), describe(right)));
+    }
+}
+
+fn objects(
+    l: &[&Value],
+    r: &[&Value],
+    in_array: bool,
+    rules: &ParityRules,
+    path: &mut Vec<String>,
+    out: &mut Vec<ShapeDiff>,
+) {
+    // Property name → its values in every object of the side, in first-seen order.
+    fn props<'a>(vs: &[&'a Value]) -> Vec<(&'a String, Vec<&'a Value>)> {
+        let mut m: Vec<(&String, Vec<&Value>)> = Vec::new();
+        for v in vs {
+            for (k, x) in v.as_object().into_iter().flatten() {
+                match m.iter_mut().find(|(n, _)| *n == k) {
+                    Some((_, xs)) => xs.push(x),
+                    None => m.push((k, vec![x])),
                 }
-            } else if lf != rf
-                && !matches!(
-                    (lf, rf),
-                    (StringFormat::Token, StringFormat::Text)
-                        | (StringFormat::Text, StringFormat::Token)
-                )
-            {
-                out.push(diff(DiffKind::Format, describe(left), describe(right)));
             }
         }
-        (Value::Bool(l), Value::Bool(r)) => {
-            if l != r {
-                out.push(diff(DiffKind::EnumValue, describe(left), describe(right)));
-            }
+        m
+    }
+    let (lp, rp) = (props(l), props(r));
+    fn find<'a>(ps: &[(&String, Vec<&'a Value>)], k: &String) -> Option<Vec<&'a Value>> {
+        ps.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    }
+    for (k, lv) in &lp {
+        path.push((*k).clone());
+        match find(&rp, k) {
+            Some(rv) => walk(lv, &rv, in_array, rules, path, out),
+            None if !rules.ignores_pointer(path) => out.push(ShapeDiff {
+                kind: DiffKind::Property,
+                pointer: pointer_text(path),
+                left: format!("present: {}", describe(lv[0])),
+                right: "absent".into(),
+            }),
+            None => {}
         }
-        (Value::Number(_), Value::Number(_)) => {}
-        _ => out.push(diff(DiffKind::Type, describe(left), describe(right))),
+        path.pop();
+    }
+    for (k, rv) in &rp {
+        if find(&lp, k).is_some() {
+            continue;
+        }
+        path.push((*k).clone());
+        if !rules.ignores_pointer(path) {
+            out.push(ShapeDiff {
+                kind: DiffKind::Property,
+                pointer: pointer_text(path),
+                left: "absent".into(),
+                right: format!("present: {}", describe(rv[0])),
+            });
+        }
+        path.pop();
     }
 }
 
@@ -225,7 +292,7 @@ mod tests {
             vec![
                 (DiffKind::Type, "/created_at"),
                 (DiffKind::Property, "/estimated_delivery"),
-                (DiffKind::Property, "/items/0/unit_price"),
+                (DiffKind::Property, "/items/*/unit_price"),
                 (DiffKind::Type, "/n"),
                 (DiffKind::EnumValue, "/status"),
                 (DiffKind::Property, "/estimated_delivery_date"),

@@ -28,7 +28,8 @@ fn per_operation(r: &RunResult) -> BTreeMap<String, Vec<f64>> {
 }
 
 /// The per-operation table, and a [`DiffKind::Latency`] difference for every operation whose
-/// p95s are further apart than the rules allow (both the ratio and the absolute gap).
+/// medians (p50) are further apart than the rules allow (both the ratio and the absolute
+/// gap). The median, not the p95: a p95 of a few samples is one slow answer, noise.
 pub fn latency_pairs(
     left: &RunResult,
     right: &RunResult,
@@ -43,7 +44,7 @@ pub fn latency_pairs(
     for op in ops {
         let ls = LatencyStats::of(l.get(op).map(Vec::as_slice).unwrap_or_default());
         let rs = LatencyStats::of(r.get(op).map(Vec::as_slice).unwrap_or_default());
-        let different = match (ls.p95_ms, rs.p95_ms) {
+        let different = match (ls.p50_ms, rs.p50_ms) {
             (Some(a), Some(b)) => {
                 let (lo, hi) = if a < b { (a, b) } else { (b, a) };
                 hi - lo > rules.latency_min_difference_ms
@@ -66,7 +67,7 @@ pub fn latency_pairs(
                 exchange: None,
                 request: Some(op.clone()),
                 field: format!(
-                    "latency p95 (more than {}x and {} ms apart)",
+                    "latency p50 (more than {}x and {} ms apart)",
                     rules.latency_max_ratio,
                     fmt_ms(rules.latency_min_difference_ms)
                 ),
