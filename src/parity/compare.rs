@@ -200,7 +200,10 @@ fn compare_scenario(
 
 /// Steps keyed by where they are written and their occurrence (a step name may be rendered
 /// from run data, e.g. a generated id; its place in the file is the same on both sides).
-fn keyed(steps: &[StepResult]) -> Vec<((u8, u64, u64, usize), &StepResult)> {
+/// (phase, line, column, occurrence).
+type StepKey = (u8, u64, u64, usize);
+
+fn keyed(steps: &[StepResult]) -> Vec<(StepKey, &StepResult)> {
     let mut seen: BTreeMap<(u8, u64, u64), usize> = BTreeMap::new();
     steps
         .iter()
