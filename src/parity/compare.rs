@@ -189,7 +189,7 @@ fn compare_scenario(
             .push(diff(DiffKind::Outcome, "outcome", text(l), text(r)));
     }
     compare_steps(l, r, rules, &mut out.differences);
-    compare_webhooks(&l.webhooks, &r.webhooks, rules, &mut out.differences);
+    compare_webhooks(l, r, rules, &mut out.differences);
     if !out.differences.is_empty() {
         out.verdict = ParityVerdict::Different;
         out.left_sequence = sequence(l);
@@ -571,13 +571,31 @@ fn event(w: &WebhookRecord) -> &str {
     w.event_type.as_deref().unwrap_or("(no event type)")
 }
 
+/// Event types a scenario's steps waited for (checks `webhook <event>`), met or not.
+fn awaited(sc: &ScenarioResult) -> BTreeSet<&str> {
+    sc.steps
+        .iter()
+        .flat_map(|st| &st.checks)
+        .filter_map(|c| c.check.strip_prefix("webhook "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect()
+}
+
 fn compare_webhooks(
-    l: &[WebhookRecord],
-    r: &[WebhookRecord],
+    ls: &ScenarioResult,
+    rs: &ScenarioResult,
     rules: &ParityRules,
     out: &mut Vec<Difference>,
 ) {
-    let (l, r) = (first_attempts(l), first_attempts(r));
+    let (mut l, mut r) = (first_attempts(&ls.webhooks), first_attempts(&rs.webhooks));
+    // A scenario that stopped early saw only the deliveries before its failure: then only
+    // the events both sides reached a step waiting for are compared.
+    if ls.outcome != Outcome::Passed || rs.outcome != Outcome::Passed {
+        let (la, ra) = (awaited(ls), awaited(rs));
+        let both: BTreeSet<&str> = la.intersection(&ra).copied().collect();
+        l.retain(|w| both.contains(event(w)));
+        r.retain(|w| both.contains(event(w)));
+    }
     let names = |ws: &[&WebhookRecord]| ws.iter().map(|w| event(w).to_string()).collect::<Vec<_>>();
     let (ln, rn) = (names(&l), names(&r));
     let list = |v: &[String]| {

@@ -438,3 +438,38 @@ fn every_report_format_names_the_difference() {
         report.scenarios[0].differences
     );
 }
+
+#[test]
+fn webhooks_after_an_early_failure_are_not_compared_unless_both_waited_for_them() {
+    let stopped = run(
+        "b",
+        exchange(200, &headers(), ORDER, 20.0),
+        Vec::new(),
+        Outcome::Failed,
+    );
+    let r = compare_runs(&base("a"), &stopped, &ParityRules::default());
+    let got: Vec<DiffKind> = kinds(&r).into_iter().map(|k| k.0).collect();
+    assert_eq!(got, vec![DiffKind::Outcome, DiffKind::Status]);
+
+    let waiting = |env: &str, hooks, outcome| {
+        let mut r = run(env, exchange(201, &headers(), ORDER, 20.0), hooks, outcome);
+        r.scenarios[0].steps[0]
+            .checks
+            .push(crate::run::CheckOutcome {
+                passed: outcome == Outcome::Passed,
+                check: "webhook order.created".into(),
+                expected: String::new(),
+                actual: String::new(),
+                location: None,
+                detail: None,
+            });
+        r
+    };
+    let r = compare_runs(
+        &waiting("a", vec![webhook("order.created")], Outcome::Passed),
+        &waiting("b", Vec::new(), Outcome::Failed),
+        &ParityRules::default(),
+    );
+    let got: Vec<DiffKind> = kinds(&r).into_iter().map(|k| k.0).collect();
+    assert_eq!(got, vec![DiffKind::Outcome, DiffKind::WebhookEvents]);
+}
