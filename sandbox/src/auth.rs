@@ -126,7 +126,7 @@ fn issue(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
     // 3. The scope.
     let scopes = grant_scopes(&client.scopes, params.get("scope").map(String::as_str))?;
 
-    let token = crate::util::random_hex(32);
+    let token = crate::variant::access_token(state);
     let ttl = state.inner.config.token_ttl;
     let now = Instant::now();
     {

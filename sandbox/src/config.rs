@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::fault::Fault;
+use crate::variant::{Variant, Variants};
 
 /// One OAuth client the sandbox accepts on `POST /oauth/token`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,8 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// Deliberate contract violations switched on.
     pub faults: BTreeSet<Fault>,
+    /// Allowed variants switched on: other answers the contract leaves free.
+    pub variants: Variants,
     /// OAuth clients accepted by the token endpoint.
     pub clients: Vec<ClientSpec>,
     /// Serve the sandbox controls (`/sandbox/v1`, contract §7). Off, the sandbox looks like
@@ -65,6 +68,7 @@ impl Default for SandboxConfig {
             delivery_timeout: Duration::from_secs(30),
             latency: Duration::from_millis(300),
             faults: BTreeSet::new(),
+            variants: Variants::default(),
             clients: ClientSpec::seeded(),
             controls: true,
         }
@@ -75,5 +79,10 @@ impl SandboxConfig {
     /// Is this fault switched on?
     pub fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
+    }
+
+    /// Is this allowed variant switched on?
+    pub fn variant(&self, variant: Variant) -> bool {
+        self.variants.has(variant)
     }
 }

@@ -1,5 +1,5 @@
 //! conform-sandbox: the reference implementation of the Orders API v1 contract, with
-//! switchable deliberate faults, for testing the conform harness (and its users' suites).
+//! switchable deliberate faults and allowed variants, for testing the conform harness (and its users' suites).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -23,10 +23,12 @@ mod server;
 mod state;
 mod util;
 mod validate;
+mod variant;
 mod webhooks;
 
 pub use config::{ClientSpec, SandboxConfig};
 pub use fault::{Fault, UnknownFault};
 pub use server::{app, RunningSandbox, OPENAPI_YAML};
 pub use state::SandboxState;
+pub use variant::{UnknownVariant, Variant, Variants};
 pub use webhooks::sign as webhook_signature;

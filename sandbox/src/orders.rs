@@ -157,7 +157,7 @@ pub async fn create(
             .or_default()
             .clone()
     };
-    let mut guard = slot.lock().await;
+    let mut guard = crate::variant::claim_key(&state, &slot).await?;
     if let Some(rec) = guard
         .as_ref()
         .filter(|r| r.stored_at.elapsed() < IDEMPOTENCY_TTL)

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::SandboxConfig;
 use crate::state::SandboxState;
-use crate::{auth, controls, middleware, orders, webhooks};
+use crate::{auth, controls, middleware, orders, variant, webhooks};
 
 /// The contract document, served at `GET /openapi.yaml`.
 pub const OPENAPI_YAML: &str = include_str!("../../fixtures/contract/orders-v1.openapi.yaml");
@@ -77,7 +77,10 @@ pub fn app(state: SandboxState) -> Router {
     } else {
         router
     };
-    router.fallback(middleware::not_found).with_state(state)
+    router
+        .fallback(middleware::not_found)
+        .layer(from_fn_with_state(state.clone(), variant::layer))
+        .with_state(state)
 }
 
 /// A sandbox serving on a local address until `shutdown`.

@@ -281,6 +281,14 @@ impl SandboxState {
         self.inner.config.has(fault)
     }
 
+    pub(crate) fn variant(&self, variant: crate::variant::Variant) -> bool {
+        self.inner.config.variant(variant)
+    }
+
+    pub(crate) fn variants(&self) -> &crate::variant::Variants {
+        &self.inner.config.variants
+    }
+
     /// Stops background work (webhook deliveries and retries).
     pub fn stop_background(&self) {
         self.inner.shutdown.send_replace(true);

@@ -124,14 +124,14 @@ pub fn status_data(order: &Order, previous: OrderStatus) -> Value {
 impl SandboxState {
     /// Queues an event for every subscription of `client_id` that wants it.
     pub(crate) fn emit(&self, client_id: &str, event_type: &'static str, data: Value) {
-        let event_id = format!("evt_{}", uuid::Uuid::new_v4().simple());
+        let event_id = crate::variant::event_id(self);
         let payload = json!({
             "event_id": event_id,
             "event_type": event_type,
             "timestamp": crate::util::rfc3339_now(),
             "data": data,
         });
-        let body = Bytes::from(serde_json::to_vec(&payload).unwrap_or_default());
+        let body = Bytes::from(crate::variant::payload_bytes(self, &payload));
         let event = Arc::new(Event {
             event_id,
             event_type,
@@ -172,10 +172,11 @@ impl Target {
             sign(self.secret.as_bytes(), &event.body)
         };
         Stats::bump(&state.inner.stats.webhook_attempts);
-        let result = state
-            .inner
-            .http
-            .post(&self.url)
+        let mut request = state.inner.http.post(&self.url);
+        for (name, value) in crate::variant::delivery_headers(state, attempt) {
+            request = request.header(name, value);
+        }
+        let result = request
             .timeout(state.inner.config.delivery_timeout)
             .header("Content-Type", "application/json")
             .header("X-Webhook-Signature", signature)
@@ -326,7 +327,7 @@ pub async fn create(
     ctx.require(&state, "write")?;
     let body = read_json(&headers, body).await?;
     let (url, events, secret) = validate_subscription(&body)?;
-    let webhook_id = format!("wh_{}", uuid::Uuid::new_v4().simple());
+    let webhook_id = crate::variant::webhook_id(&state);
     let secret = secret.unwrap_or_else(|| format!("whsec_{}", crate::util::random_hex(24)));
     let (tx, rx) = mpsc::unbounded_channel();
     let active = Arc::new(AtomicBool::new(true));

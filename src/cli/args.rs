@@ -50,7 +50,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Serve the reference sandbox (the contract, implemented) until Ctrl-C
     #[command(
-        after_help = "Examples:\n  conform sandbox\n  conform sandbox --listen 127.0.0.1:0 --token-ttl 30s --fault schema-order-id"
+        after_help = "Examples:\n  conform sandbox\n  conform sandbox --listen 127.0.0.1:0 --token-ttl 30s --fault schema-order-id\n  conform sandbox --variant additive-fields --variant in-flight-conflict\n  conform sandbox --variant list"
     )]
     Sandbox(SandboxArgs),
     /// Webhook tools
@@ -196,6 +196,11 @@ pub struct RunArgs {
     /// Stop starting scenarios after the first failure or error
     #[arg(long)]
     pub fail_fast: bool,
+    /// A closed contract: properties the contract does not document in a response or webhook
+    /// payload fail the step (default: they are warnings; per environment:
+    /// `contract: {unknown_properties: fail}`)
+    #[arg(long)]
+    pub strict: bool,
     /// Folder for the report files
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub report_dir: PathBuf,
@@ -257,6 +262,10 @@ pub struct SandboxArgs {
     /// Accept only the read/write client `sandbox-client` (no `sandbox-readonly`)
     #[arg(long)]
     pub single_client: bool,
+    /// Switch on an allowed variant: another answer the contract leaves free (repeatable;
+    /// `all` for every one); `--variant list` lists them
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -267,7 +267,10 @@ fn sandbox_config_from(
         c.latency = d.0;
     }
     for f in &doc.faults {
-        c.faults.insert(super::sandbox::parse_fault(f)?);
+        super::sandbox::add_fault(&mut c, f)?;
+    }
+    for v in &doc.variants {
+        super::sandbox::add_variant(&mut c, v)?;
     }
     if let Some(on) = doc.controls {
         c.controls = on;
@@ -360,6 +363,9 @@ pub(crate) async fn execute_run(
     let mut l = load_all(config, &a.select, a.base_url.as_deref(), &cli_vars, term)?;
     let plan = make_plan(&mut l, &a.select);
     let mut env = l.env.clone();
+    if a.strict {
+        env.unknown_properties = crate::config::UnknownProperties::Fail;
+    }
 
     // The embedded sandbox: started inside this process on an ephemeral port.
     let mut sandbox = None;

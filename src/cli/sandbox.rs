@@ -1,7 +1,7 @@
 //! `conform sandbox` and `conform webhooks listen`.
 use super::args::{ListenArgs, SandboxArgs};
 use super::exit;
-use conform_sandbox::{Fault, RunningSandbox, SandboxConfig};
+use conform_sandbox::{Fault, RunningSandbox, SandboxConfig, Variant};
 
 /// Builds the sandbox configuration from flags; `--fault list` is answered by the caller.
 pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
@@ -25,13 +25,43 @@ pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
         c.webhook_retry_scale = s;
     }
     for f in &a.faults {
-        c.faults.insert(parse_fault(f)?);
+        add_fault(&mut c, f)?;
+    }
+    for v in &a.variants {
+        add_variant(&mut c, v)?;
     }
     c.controls = !a.no_controls;
     if a.single_client {
         c.clients.retain(|c| c.scopes.iter().any(|s| s == "write"));
     }
     Ok(c)
+}
+
+/// Switches on the fault `name`. `additive-fields` is accepted here too, though it is an
+/// allowed variant (extra properties are compatible, contract §1): it switches the variant on.
+pub fn add_fault(c: &mut SandboxConfig, name: &str) -> Result<(), String> {
+    if name == Variant::AdditiveFields.name() {
+        c.variants.0.insert(Variant::AdditiveFields);
+        return Ok(());
+    }
+    c.faults.insert(parse_fault(name)?);
+    Ok(())
+}
+
+/// Switches on the allowed variant `name`, or every one for `all`.
+pub fn add_variant(c: &mut SandboxConfig, name: &str) -> Result<(), String> {
+    if name == "all" {
+        c.variants.0.extend(Variant::ALL.iter().copied());
+        return Ok(());
+    }
+    let v = name.parse::<Variant>().map_err(|_| {
+        format!(
+            "unknown variant `{name}`; known variants: {} (or `all`)",
+            Variant::names().join(", ")
+        )
+    })?;
+    c.variants.0.insert(v);
+    Ok(())
 }
 
 pub fn parse_fault(name: &str) -> Result<Fault, String> {
@@ -54,6 +84,12 @@ pub async fn serve(a: SandboxArgs) -> i32 {
         }
         return exit::SUCCESS;
     }
+    if a.variants.iter().any(|v| v == "list") {
+        for v in Variant::ALL {
+            say!("{:<32} {}", v.name(), v.description());
+        }
+        return exit::SUCCESS;
+    }
     let config = match sandbox_config(&a) {
         Ok(c) => c,
         Err(e) => {
@@ -63,6 +99,7 @@ pub async fn serve(a: SandboxArgs) -> i32 {
     };
     let clients = config.clients.clone();
     let faults: Vec<String> = config.faults.iter().map(|f| f.name().to_string()).collect();
+    let variants: Vec<&str> = config.variants.0.iter().map(|v| v.name()).collect();
     let sb = match RunningSandbox::start(config, a.listen).await {
         Ok(s) => s,
         Err(e) => {
@@ -82,6 +119,9 @@ pub async fn serve(a: SandboxArgs) -> i32 {
     }
     if !faults.is_empty() {
         say!("faults on: {}", faults.join(", "));
+    }
+    if !variants.is_empty() {
+        say!("allowed variants on: {}", variants.join(", "));
     }
     say!("press Ctrl-C to stop");
     super::shutdown_signal().await;

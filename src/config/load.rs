@@ -119,6 +119,8 @@ pub struct Environment {
     pub max_body_bytes: u64,
     pub pacing: Option<PacingDoc>,
     pub contract: Option<PathBuf>,
+    /// Undocumented properties: warnings (default) or failures (`--strict`).
+    pub unknown_properties: UnknownProperties,
     pub fixtures_dir: PathBuf,
 }
 
@@ -308,6 +310,10 @@ impl Config {
             max_body_bytes: d.max_body_bytes.unwrap_or(1024 * 1024),
             pacing: d.pacing,
             contract: self.contract_path(),
+            unknown_properties: d
+                .contract
+                .and_then(|c| c.unknown_properties)
+                .unwrap_or_default(),
             fixtures_dir: self.fixtures_dir(),
         })
     }

@@ -112,6 +112,27 @@ pub struct EnvironmentDoc {
     /// client-side rate limiting"); scenarios with `pacing: false` are exempt.
     #[serde(default)]
     pub pacing: Option<PacingDoc>,
+    /// How the automatic contract check judges this environment's answers.
+    #[serde(default)]
+    pub contract: Option<ContractPolicyDoc>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ContractPolicyDoc {
+    /// Properties the contract does not document: `warn` (default) or `fail`.
+    #[serde(default)]
+    pub unknown_properties: Option<UnknownProperties>,
+}
+
+/// What an undocumented property in a response or webhook payload is: a warning (the
+/// contract is open to additive changes, §1) or, for a closed contract, a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownProperties {
+    #[default]
+    Warn,
+    Fail,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -140,6 +161,9 @@ pub struct EmbeddedSandboxDoc {
     /// configures one client for conform; default `seeded` (also the read-only client).
     #[serde(default)]
     pub clients: Option<String>,
+    /// Allowed variants to switch on (`conform sandbox --variant list`; `all` for every one).
+    #[serde(default)]
+    pub variants: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Default)]

@@ -2,6 +2,7 @@
 use super::document::{is_json, match_status, Coerce, Contract, ResponseSpec};
 use super::operation::{path_only, OperationRef};
 use super::schema::MAX_VIOLATIONS;
+use super::undocumented::{undocumented, Undocumented};
 use crate::results::CheckOutcome;
 use serde_json::Value;
 
@@ -11,6 +12,9 @@ use serde_json::Value;
 pub struct ContractVerdict {
     pub operation: Option<OperationRef>,
     pub checks: Vec<CheckOutcome>,
+    /// Body properties the response schema does not document: allowed (contract §1,
+    /// additive changes), reported as warnings — or as failures when the run is strict.
+    pub undocumented: Vec<Undocumented>,
 }
 
 impl ContractVerdict {
@@ -123,6 +127,7 @@ impl Contract {
     ) -> ContractVerdict {
         let body = Body { raw: body, json };
         let mut checks = Vec::new();
+        let mut extra = Vec::new();
         if let Some(op) = self.find(method, path) {
             checks.push(outcome(
                 true,
@@ -132,10 +137,18 @@ impl Contract {
                 None,
             ));
             let context = format!("operation {}", op.op);
-            self.check_against(&context, &op.responses, status, headers, body, &mut checks);
+            self.check_against(
+                &context,
+                &op.responses,
+                status,
+                headers,
+                body,
+                (&mut checks, &mut extra),
+            );
             return ContractVerdict {
                 operation: Some(op.op.clone()),
                 checks,
+                undocumented: extra,
             };
         }
 
@@ -173,7 +186,7 @@ impl Contract {
                     status,
                     headers,
                     body,
-                    &mut checks,
+                    (&mut checks, &mut extra),
                 );
                 if let (Some((_, methods)), Some(allow)) = (&documented, header(headers, "allow")) {
                     checks.push(allow_check(methods, allow));
@@ -190,6 +203,7 @@ impl Contract {
         ContractVerdict {
             operation: None,
             checks,
+            undocumented: extra,
         }
     }
 
@@ -200,7 +214,7 @@ impl Contract {
         status: u16,
         headers: &[(String, String)],
         body: Body<'_>,
-        checks: &mut Vec<CheckOutcome>,
+        (checks, extra): (&mut Vec<CheckOutcome>, &mut Vec<Undocumented>),
     ) {
         // Status: exact, then the range (`4XX`), then `default`.
         let exact = status.to_string();
@@ -225,7 +239,7 @@ impl Contract {
         ));
         let at = format!("{context}, response {}", spec.key);
 
-        self.check_content(&at, spec, headers, body, checks);
+        self.check_content(&at, spec, headers, body, (checks, extra));
         self.check_headers(&at, spec, headers, checks);
     }
 
@@ -235,7 +249,7 @@ impl Contract {
         spec: &ResponseSpec,
         headers: &[(String, String)],
         body: Body<'_>,
-        checks: &mut Vec<CheckOutcome>,
+        (checks, extra): (&mut Vec<CheckOutcome>, &mut Vec<Undocumented>),
     ) {
         let Body { raw: body, json } = body;
         if spec.content.is_empty() {
@@ -320,6 +334,33 @@ impl Contract {
             },
         };
         checks.push(self.schema_check("contract body", expected, &at, schema, json));
+        extra.extend(self.undocumented_in(schema, json, &format!("{at} ({})", media.label)));
+    }
+
+    /// The properties of `instance` that the schema at `pointer` does not document.
+    fn undocumented_in(&self, pointer: &str, instance: &Value, context: &str) -> Vec<Undocumented> {
+        let Some(schema) = self.doc.pointer(pointer) else {
+            return Vec::new();
+        };
+        undocumented(&self.doc, schema, instance)
+            .into_iter()
+            .map(|pointer| Undocumented {
+                pointer,
+                context: context.to_string(),
+            })
+            .collect()
+    }
+
+    /// The properties of a webhook payload that `webhooks.<event_type>` does not document.
+    pub fn webhook_undocumented(&self, event_type: &str, payload: &Value) -> Vec<Undocumented> {
+        let Some(spec) = self.webhooks.get(event_type) else {
+            return Vec::new();
+        };
+        let Some(schema) = &spec.schema else {
+            return Vec::new();
+        };
+        let context = format!("webhook {event_type} ({}, {})", spec.id, spec.label);
+        self.undocumented_in(schema, payload, &context)
     }
 
     fn schema_check(

@@ -80,6 +80,7 @@ pub(crate) fn scenario(exchanges: Vec<Exchange>, webhooks: Vec<WebhookRecord>) -
             waited_ms: 0.0,
             log: vec![],
             rate_limit: Default::default(),
+            warnings: Vec::new(),
         }],
         webhooks,
     }

@@ -10,6 +10,7 @@ mod latency;
 mod operation;
 mod pointer;
 mod schema;
+mod undocumented;
 
 pub use check::ContractVerdict;
 pub use coverage::{Coverage, CoverageItem, CoverageSection, OperationCoverage};
@@ -20,6 +21,7 @@ pub use latency::{
     OperationLatency, Sla, SlaVerdict, BUCKETS_MS, NO_OPERATION,
 };
 pub use operation::OperationRef;
+pub use undocumented::Undocumented;
 
 #[cfg(test)]
 mod fixture;

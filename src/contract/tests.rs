@@ -324,15 +324,90 @@ fn several_violations_are_all_listed() {
     );
     let b = check(&v, "contract body");
     let detail = b.detail.as_deref().unwrap();
-    assert!(b.actual.starts_with("4 violations: "), "{}", b.actual);
+    assert!(b.actual.starts_with("3 violations: "), "{}", b.actual);
     for line in [
         r#"/currency: "EUR" is not "USD" (const)"#,
         r#"(root): required property "tracking_url" is missing"#,
         "/items/0/quantity: 0 is less than the minimum of 1",
-        r#"(root): unexpected properties "extra" (unevaluatedProperties is false)"#,
     ] {
         assert!(detail.contains(line), "{line} not in {detail}");
     }
+    // An extra property is not a violation (contract §1), but it is named.
+    let named: Vec<&str> = v.undocumented.iter().map(|u| u.pointer.as_str()).collect();
+    assert_eq!(named, ["/extra"]);
+}
+
+#[test]
+fn undocumented_properties_pass_validation_and_are_named() {
+    let c = contract();
+    let mut o = order();
+    o["links"] = json!({"self": "/api/v1/orders/ORD-12345678"});
+    o["items"][0]["metadata"] = json!({});
+    o["shipping_address"] = json!({"street": "1 Main St", "city": "Springfield",
+        "postal_code": "12345", "country": "US", "geo": [1, 2]});
+    let v = c.check_response(
+        "GET",
+        "/api/v1/orders/ORD-12345678",
+        200,
+        &api_headers(),
+        o.to_string().as_bytes(),
+    );
+    assert!(v.passed(), "{:?}", v.checks);
+    let mut named: Vec<&str> = v.undocumented.iter().map(|u| u.pointer.as_str()).collect();
+    named.sort();
+    assert_eq!(
+        named,
+        ["/items/0/metadata", "/links", "/shipping_address/geo"]
+    );
+    assert!(
+        v.undocumented[0]
+            .context
+            .contains("operation getOrder (GET /api/v1/orders/{order_id}), response 200"),
+        "{:?}",
+        v.undocumented
+    );
+    assert!(v.undocumented[0]
+        .context
+        .contains("#/components/schemas/Order"));
+
+    // The documented body has none.
+    let plain = c.check_response(
+        "GET",
+        "/api/v1/orders/ORD-12345678",
+        200,
+        &api_headers(),
+        order().to_string().as_bytes(),
+    );
+    assert!(plain.undocumented.is_empty(), "{:?}", plain.undocumented);
+
+    // Error bodies: documented fields of the if/then branches count as documented.
+    let err = json!({"error_code": "DUPLICATE_ORDER", "message": "m", "existing_order_id": "ORD-12345678",
+        "request_id": "r", "timestamp": "2024-01-15T10:30:00Z", "documentation_url": "https://x"});
+    let v = c.check_response(
+        "POST",
+        "/api/v1/orders",
+        409,
+        &api_headers(),
+        err.to_string().as_bytes(),
+    );
+    assert!(v.passed(), "{:?}", v.checks);
+    let named: Vec<&str> = v.undocumented.iter().map(|u| u.pointer.as_str()).collect();
+    assert_eq!(named, ["/documentation_url"]);
+}
+
+#[test]
+fn in_flight_conflict_is_a_documented_409_of_create() {
+    let c = contract();
+    let err = json!({"error_code": "CONFLICT", "message": "retry later",
+        "request_id": "r", "timestamp": "2024-01-15T10:30:00Z"});
+    let v = c.check_response(
+        "POST",
+        "/api/v1/orders",
+        409,
+        &api_headers(),
+        err.to_string().as_bytes(),
+    );
+    assert!(v.passed(), "{:?}", v.checks);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use super::text::{fmt_ms, terminal_safe};
 use crate::results::{Outcome, RateLimitCounts, RunResult, ScenarioResult, RATE_LIMITS_KEY};
 use crate::run::{EventSink, RunEvent};
 use colored::Color;
+use indexmap::IndexMap;
 use indicatif::ProgressDrawTarget;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -101,6 +102,11 @@ impl<W: Write + Send> ConsoleReporter<W> {
         if let Some(rl) = RateLimitCounts::of_steps(&sc.steps).describe() {
             let _ = write!(line, "  {}", p.dim(&format!("[{rl}]")));
         }
+        let warnings = sc.warnings();
+        if warnings > 0 {
+            let text = format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" });
+            let _ = write!(line, "  {}", p.fg(Color::Yellow, &text));
+        }
         line.push('\n');
         if self.verbose {
             for step in &sc.steps {
@@ -153,6 +159,7 @@ impl<W: Write + Send> ConsoleReporter<W> {
                 text.push('\n');
             }
         }
+        warnings_section(&mut text, result, &p);
         text.push_str(&summary_line(result, &p));
         text.push('\n');
         for (name, a) in &result.auth {
@@ -223,6 +230,41 @@ impl<W: Write + Send> ConsoleReporter<W> {
     }
 }
 
+/// Every distinct warning of the run (property and where the contract documents the body),
+/// with how often it was seen and the first scenario that saw it.
+fn warnings_section(text: &mut String, result: &RunResult, p: &Painter) {
+    let mut seen: IndexMap<(String, String), (usize, &str)> = IndexMap::new();
+    for sc in &result.scenarios {
+        for w in sc.steps.iter().flat_map(|s| &s.warnings) {
+            seen.entry((w.pointer.clone(), w.context.clone()))
+                .or_insert((0, sc.id.as_str()))
+                .0 += 1;
+        }
+    }
+    if seen.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        text,
+        "\n{}",
+        p.bold(&format!(
+            "warnings ({} distinct; allowed by the contract, not failures; --strict fails them):",
+            seen.len()
+        ))
+    );
+    for ((pointer, context), (n, first)) in &seen {
+        let _ = writeln!(
+            text,
+            "  {} undocumented property {} (not in {}), {n}x, first in {}",
+            p.fg(Color::Yellow, "warning:"),
+            terminal_safe(pointer),
+            terminal_safe(context),
+            terminal_safe(first)
+        );
+    }
+    text.push('\n');
+}
+
 /// `3 scenarios: 1 passed, 1 failed, 1 errored, 0 skipped, 0 not run in 1.23 s`.
 fn summary_line(result: &RunResult, p: &Painter) -> String {
     let s = &result.summary;
@@ -241,8 +283,13 @@ fn summary_line(result: &RunResult, p: &Painter) -> String {
     } else {
         p.bold_fg(Color::Red, "FAILED")
     };
+    let warnings = if s.warnings > 0 {
+        format!(", {}", part(s.warnings, "warnings", Color::Yellow))
+    } else {
+        String::new()
+    };
     format!(
-        "{verdict} {} scenario{}: {}, {}, {}, {}, {} in {}",
+        "{verdict} {} scenario{}: {}, {}, {}, {}, {}{warnings} in {}",
         s.total,
         if s.total == 1 { "" } else { "s" },
         part(s.passed, "passed", Color::Green),

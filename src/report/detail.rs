@@ -380,6 +380,9 @@ pub(crate) fn step_log(sc: &ScenarioResult) -> String {
             };
             let _ = writeln!(out, "{}", terminal_safe(&line));
         }
+        for w in &step.warnings {
+            labelled(&mut out, 2, "warning: ", &w.to_string());
+        }
         if let Some(e) = &step.error {
             labelled(&mut out, 2, "error: ", e);
         }

@@ -290,6 +290,8 @@ struct StepView {
     waited: Option<String>,
     error: Option<String>,
     checks: Vec<CheckView>,
+    /// Allowed but noteworthy (undocumented properties): shown, never a failure.
+    warnings: Vec<String>,
     exchanges: Vec<ExchangeView>,
     log: Vec<String>,
 }
@@ -427,6 +429,15 @@ fn build(result: &RunResult) -> View {
         } else {
             parts.join(", ")
         }
+    };
+    let verdict_note = if s.warnings > 0 {
+        format!(
+            "{verdict_note} · {} warning{} (undocumented properties, allowed by the contract)",
+            s.warnings,
+            if s.warnings == 1 { "" } else { "s" }
+        )
+    } else {
+        verdict_note
     };
     let counts = [
         ("passed", "passed", s.passed),
@@ -681,6 +692,7 @@ fn step_view(st: &StepResult) -> StepView {
         waited: (st.waited_ms > 0.0).then(|| fmt_ms(st.waited_ms)),
         error: st.error.as_deref().map(txt),
         checks: st.checks.iter().map(|c| check_view(st, c)).collect(),
+        warnings: st.warnings.iter().map(|w| txt(&w.to_string())).collect(),
         exchanges: st.exchanges.iter().map(exchange_view).collect(),
         log: st.log.iter().map(|l| txt(l)).collect(),
     }

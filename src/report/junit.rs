@@ -80,6 +80,12 @@ fn build(result: &RunResult) -> Report {
                 ),
             ]);
         }
+        // Warnings (undocumented properties) never fail a test case; the count is here and
+        // each one is a `warning:` line in its test case's system-out.
+        let warnings: usize = scenarios.iter().map(|s| s.warnings()).sum();
+        if warnings > 0 {
+            suite.add_property(Property::new("warnings", warnings.to_string()));
+        }
         for sc in scenarios {
             suite.add_test_case(test_case(result, sc));
         }

@@ -425,6 +425,7 @@ mod tests {
                     waited_ms: 0.0,
                     log: vec![],
                     rate_limit: Default::default(),
+                    warnings: Vec::new(),
                 });
                 sc
             })

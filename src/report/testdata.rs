@@ -63,6 +63,7 @@ pub(crate) fn step(name: &str, at: SourceLocation, outcome: Outcome) -> StepResu
         waited_ms: 0.0,
         log: vec![],
         rate_limit: Default::default(),
+        warnings: Vec::new(),
     }
 }
 

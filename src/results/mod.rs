@@ -5,6 +5,7 @@
 mod outcome;
 mod record;
 mod run_result;
+mod warning;
 
 pub use outcome::{CheckOutcome, Outcome};
 pub use record::{Exchange, RecordedRequest, RecordedResponse, WebhookRecord};
@@ -12,3 +13,4 @@ pub use run_result::{
     AuthStats, EnvironmentInfo, Phase, RateLimitCounts, RunResult, ScenarioResult, StepResult,
     Summary, EMBEDDED_SANDBOX_NOTE, RATE_LIMITS_KEY, RESULTS_SCHEMA_VERSION,
 };
+pub use warning::{Warning, WarningKind};

@@ -1,5 +1,5 @@
 //! The run as a whole: scenarios, steps, summary, auth statistics.
-use super::{CheckOutcome, Exchange, Outcome, WebhookRecord};
+use super::{CheckOutcome, Exchange, Outcome, WebhookRecord, Warning};
 use crate::source::SourceLocation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,6 +49,9 @@ pub struct Summary {
     pub errored: usize,
     pub skipped: usize,
     pub not_run: usize,
+    /// Warnings in all scenarios (undocumented properties); they do not fail the run.
+    #[serde(default)]
+    pub warnings: usize,
 }
 
 impl Summary {
@@ -65,6 +68,7 @@ impl Summary {
                 Outcome::Skipped => s.skipped += 1,
                 Outcome::NotRun => s.not_run += 1,
             }
+            s.warnings += r.warnings();
         }
         s
     }
@@ -108,6 +112,13 @@ pub struct ScenarioResult {
     pub webhooks: Vec<WebhookRecord>,
 }
 
+impl ScenarioResult {
+    /// Warnings of all its steps.
+    pub fn warnings(&self) -> usize {
+        self.steps.iter().map(|s| s.warnings.len()).sum()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
@@ -141,6 +152,9 @@ pub struct StepResult {
     /// How the target's rate limits touched this step (holds, 429s).
     #[serde(default, skip_serializing_if = "RateLimitCounts::is_zero")]
     pub rate_limit: RateLimitCounts,
+    /// Allowed but noteworthy findings (undocumented properties); they do not fail the step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 /// Key of the run's [`RateLimitCounts`] in [`RunResult::extensions`].

@@ -59,6 +59,7 @@ pub(crate) fn synthetic(
             waited_ms: 0.0,
             log: Vec::new(),
             rate_limit: Default::default(),
+            warnings: Vec::new(),
         }],
         webhooks: Vec::new(),
     }

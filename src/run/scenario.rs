@@ -4,6 +4,8 @@ use super::plan::PlannedScenario;
 use super::target::Target;
 use crate::auth::AuthSelector;
 use crate::check::{self, CheckContext, ResponseView};
+use crate::config::UnknownProperties;
+use crate::contract::Undocumented;
 use crate::results::*;
 use crate::scenario::model::*;
 use crate::source::SourceLocation;
@@ -303,6 +305,7 @@ impl<'a> ScenarioRun<'a> {
             waited_ms: 0.0,
             log: Vec::new(),
             rate_limit: RateLimitCounts::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -693,6 +696,8 @@ impl<'a> ScenarioRun<'a> {
             return op;
         }
         let method = req.method.as_str();
+        let subject = format!("{method} {path} -> {}", resp.status);
+        self.undocumented(&subject, verdict.undocumented, res);
         for mut c in verdict.checks.into_iter().filter(|c| !c.passed) {
             c.check = format!("contract {}: {method} {path}", c.check);
             if !res
@@ -704,6 +709,44 @@ impl<'a> ScenarioRun<'a> {
             }
         }
         op
+    }
+
+    /// Properties the contract does not document: warnings, or with `--strict` (or the
+    /// environment's `contract: {unknown_properties: fail}`) one failed check naming them all.
+    fn undocumented(&self, subject: &str, found: Vec<Undocumented>, res: &mut StepResult) {
+        if found.is_empty() {
+            return;
+        }
+        if self.target.env.unknown_properties == UnknownProperties::Fail {
+            let names: Vec<&str> = found.iter().map(|u| u.pointer.as_str()).collect();
+            let check = format!("contract undocumented properties: {subject}");
+            if res.checks.iter().any(|c| c.check == check) {
+                return;
+            }
+            res.checks.push(CheckOutcome {
+                passed: false,
+                check,
+                expected: "only properties the contract documents (strict)".into(),
+                actual: format!("undocumented {}", names.join(", ")),
+                location: None,
+                detail: Some(format!(
+                    "not in {} (additive changes are compatible, contract §1; --strict treats them as failures)",
+                    found[0].context
+                )),
+            });
+            return;
+        }
+        for u in found {
+            let w = Warning {
+                kind: WarningKind::UndocumentedProperty,
+                subject: subject.to_string(),
+                pointer: u.pointer,
+                context: u.context,
+            };
+            if !res.warnings.contains(&w) {
+                res.warnings.push(w);
+            }
+        }
     }
 
     /// Client-side pacing: waits for `n` request slots unless the scenario opted out.
@@ -1404,6 +1447,11 @@ impl<'a> ScenarioRun<'a> {
                     c.check = format!("contract webhook {kind} {}", c.check);
                     res.checks.push(c);
                 }
+                let subject = format!(
+                    "webhook {kind} {}",
+                    d.event_id.as_deref().unwrap_or("(no event id)")
+                );
+                self.undocumented(&subject, contract.webhook_undocumented(kind, json), res);
             }
         }
         let loc = Some(self.loc(exp));

@@ -30,6 +30,7 @@ mod report_junitparser;
 mod suite_clean;
 mod suite_faults;
 mod suite_support;
+mod suite_variants;
 mod webhook_listen;
 mod webhook_receiver;
 mod webhook_sign_py;

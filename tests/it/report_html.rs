@@ -85,6 +85,7 @@ fn step(name: &str, line: u64, outcome: Outcome) -> StepResult {
         waited_ms: 0.0,
         log: vec![],
         rate_limit: Default::default(),
+        warnings: Vec::new(),
     }
 }
 

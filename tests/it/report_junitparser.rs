@@ -71,6 +71,7 @@ fn scenario(file: &str, name: &str, outcome: Outcome, reason: Option<&str>) -> S
             waited_ms: 0.0,
             log: vec![],
             rate_limit: Default::default(),
+            warnings: Vec::new(),
         });
     }
     ScenarioResult {

@@ -16,14 +16,20 @@ pub fn conform() -> Command {
 
 /// The fault names `conform sandbox --fault list` prints (first column).
 pub fn fault_names() -> Vec<String> {
+    listed("--fault")
+}
+
+/// The allowed variant names `conform sandbox --variant list` prints (first column).
+pub fn variant_names() -> Vec<String> {
+    listed("--variant")
+}
+
+fn listed(flag: &str) -> Vec<String> {
     let out = conform()
-        .args(["sandbox", "--fault", "list"])
+        .args(["sandbox", flag, "list"])
         .output()
-        .expect("run conform sandbox --fault list");
-    assert!(
-        out.status.success(),
-        "conform sandbox --fault list: {out:?}"
-    );
+        .expect("run conform sandbox --fault/--variant list");
+    assert!(out.status.success(), "conform sandbox {flag} list: {out:?}");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -34,6 +40,11 @@ pub fn fault_names() -> Vec<String> {
 /// `conform.yaml` with its top-level paths made absolute and, in the `local` environment's
 /// `embedded_sandbox`, `faults: [..]` (and without the environment's run-wide `sla`).
 pub fn config_with_faults(faults: &[&str]) -> String {
+    config_with(faults, &[])
+}
+
+/// [`config_with_faults`], plus `variants: [..]` (allowed variants) when any are given.
+pub fn config_with(faults: &[&str], variants: &[&str]) -> String {
     let text = std::fs::read_to_string(Path::new(ROOT).join("conform.yaml")).expect("conform.yaml");
     let mut out = Vec::new();
     let mut in_local = false;
@@ -71,6 +82,13 @@ pub fn config_with_faults(faults: &[&str]) -> String {
                 " ".repeat(child),
                 faults.join(", ")
             ));
+            if !variants.is_empty() {
+                out.push(format!(
+                    "{}variants: [{}]",
+                    " ".repeat(child),
+                    variants.join(", ")
+                ));
+            }
             inserted = true;
         }
     }
@@ -90,6 +108,12 @@ pub struct SuiteRun {
     pub secs: f64,
     pub stdout: String,
     pub stderr: String,
+    /// `summary.warnings` of results.json.
+    pub warnings: usize,
+    /// Every step warning's `pointer`, as `pointer @ context`.
+    pub warned: Vec<String>,
+    /// Every failed check's `actual`, with its check name (`check: actual`).
+    pub failed_checks: Vec<String>,
 }
 
 impl SuiteRun {
@@ -109,9 +133,14 @@ impl SuiteRun {
 /// Runs the whole suite (`scenarios/`) against the embedded sandbox with `faults` on; `dir`
 /// receives the config copy and the reports.
 pub fn run_suite(dir: &Path, faults: &[&str], extra: &[&str]) -> SuiteRun {
+    run_suite_with(dir, faults, &[], extra)
+}
+
+/// [`run_suite`] with allowed sandbox variants switched on as well.
+pub fn run_suite_with(dir: &Path, faults: &[&str], variants: &[&str], extra: &[&str]) -> SuiteRun {
     std::fs::create_dir_all(dir).expect("run dir");
     let config: PathBuf = dir.join("conform.yaml");
-    std::fs::write(&config, config_with_faults(faults)).expect("write config");
+    std::fs::write(&config, config_with(faults, variants)).expect("write config");
     let reports = dir.join("reports");
     let t0 = Instant::now();
     let out = conform()
@@ -148,6 +177,33 @@ pub fn run_suite(dir: &Path, faults: &[&str], extra: &[&str]) -> SuiteRun {
         .iter()
         .filter(|s| s["outcome"].as_str() == Some("passed"))
         .count();
+    let steps = || {
+        scenarios
+            .iter()
+            .flat_map(|s| s["steps"].as_array().into_iter().flatten())
+    };
+    let warned = steps()
+        .flat_map(|st| st["warnings"].as_array().into_iter().flatten())
+        .map(|w| {
+            format!(
+                "{} @ {}",
+                w["pointer"].as_str().unwrap_or("?"),
+                w["context"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    let failed_checks = steps()
+        .flat_map(|st| st["checks"].as_array().into_iter().flatten())
+        .filter(|c| c["passed"] == serde_json::Value::Bool(false))
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c["check"].as_str().unwrap_or("?"),
+                c["actual"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    let warnings = json["summary"]["warnings"].as_u64().unwrap_or(0) as usize;
     SuiteRun {
         code: out.status.code(),
         failed,
@@ -156,5 +212,8 @@ pub fn run_suite(dir: &Path, faults: &[&str], extra: &[&str]) -> SuiteRun {
         secs,
         stdout,
         stderr,
+        warnings,
+        warned,
+        failed_checks,
     }
 }

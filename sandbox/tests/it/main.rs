@@ -7,4 +7,5 @@ mod idempotency;
 mod orders;
 mod ratelimit;
 mod transport;
+mod variants;
 mod webhooks;
