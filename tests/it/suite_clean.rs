@@ -24,5 +24,12 @@ fn clean_suite_passes_three_times_in_a_row() {
             run.passed, run.total,
             "run {i}: every scenario passes (none skipped)"
         );
+        // The reference answers only what the contract documents: no undocumented property.
+        assert_eq!(
+            run.warnings,
+            0,
+            "run {i}: warnings against the reference sandbox: {:?}",
+            run.warned.iter().take(10).collect::<Vec<_>>()
+        );
     }
 }
