@@ -1,5 +1,5 @@
 //! The run as a whole: scenarios, steps, summary, auth statistics.
-use super::{CheckOutcome, Exchange, Outcome, WebhookRecord, Warning};
+use super::{CheckOutcome, Exchange, Outcome, Warning, WebhookRecord};
 use crate::source::SourceLocation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -700,3 +700,85 @@ fn the_schema_doc_example_reads() {
         assert!(ok, "{stderr}");
     }
 }
+
+/// `sample()` with two undocumented-property warnings on its passed scenario.
+fn with_warnings() -> RunResult {
+    let mut r = sample();
+    let sc = r
+        .scenarios
+        .iter_mut()
+        .find(|s| s.outcome == Outcome::Passed && !s.steps.is_empty())
+        .expect("a passed scenario with a step");
+    for pointer in ["/links", "/items/0/metadata"] {
+        sc.steps[0].warnings.push(Warning {
+            kind: WarningKind::UndocumentedProperty,
+            subject: "POST /api/v1/orders -> 201".into(),
+            pointer: pointer.into(),
+            context: "operation createOrder (POST /api/v1/orders), response 201, application/json (#/components/schemas/Order)".into(),
+        });
+    }
+    r.summary = Summary::of(&r.scenarios);
+    r
+}
+
+#[test]
+fn warnings_are_reported_everywhere_and_fail_nothing() {
+    let r = with_warnings();
+    assert_eq!(r.summary.warnings, 2);
+    let before = Summary::of(&sample().scenarios);
+    assert_eq!(
+        (r.summary.passed, r.summary.failed, r.summary.errored),
+        (before.passed, before.failed, before.errored),
+        "warnings change no outcome"
+    );
+
+    let out = console(&r, no_color());
+    assert!(out.contains("  2 warnings"), "{out}");
+    assert!(
+        out.contains("warning: undocumented property /links (not in operation createOrder"),
+        "{out}"
+    );
+    assert!(out.contains(", 2 warnings in "), "{out}");
+
+    let xml = junit_string(&r);
+    assert!(
+        xml.contains(r#"<property name="warnings" value="2"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("warning: undocumented property /items/0/metadata in POST /api/v1/orders"),
+        "{xml}"
+    );
+    if let Some((ok, stderr)) = xmllint(&xml, "warnings") {
+        assert!(ok, "xmllint rejected the report:\n{stderr}\n{xml}");
+    }
+
+    let mut buf = Vec::new();
+    write_json(&r, &mut buf).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+    assert_eq!(json["summary"]["warnings"], 2);
+    let back = read_json(std::str::from_utf8(&buf).unwrap())
+        .expect("results.json with warnings reads back");
+    assert_eq!(back.summary.warnings, 2);
+    let warned: Vec<&Warning> = back
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.steps)
+        .flat_map(|s| &s.warnings)
+        .collect();
+    assert_eq!(warned.len(), 2);
+    assert_eq!(warned[0].kind, WarningKind::UndocumentedProperty);
+    assert_eq!(warned[0].pointer, "/links");
+
+    let mut html = Vec::new();
+    conform::report::write_html(&r, &mut html).unwrap();
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("2 warnings (undocumented properties"),
+        "html verdict note"
+    );
+    assert!(
+        html.contains(r#"<ul class="warnings">"#),
+        "html step warnings"
+    );
+}
