@@ -11,7 +11,7 @@ use std::path::PathBuf;
     long_about = "conform runs declarative YAML scenarios against a named environment, checks every \
 response, captures webhooks on an embedded receiver and writes JUnit XML and results.json.\n\n\
 Without --env it targets `local`: the reference sandbox, started inside the run.",
-    after_help = "Examples:\n  conform run                                  # the whole suite against the embedded sandbox\n  conform run --env staging --tag orders       # one area against staging\n  conform run scenarios/auth --fail-fast\n  conform list --tag webhooks\n  conform validate scenarios/\n  conform sandbox --listen 127.0.0.1:8080 --fault webhook-bad-signature\n\nExit codes: 0 all selected scenarios passed (skips allowed); 1 a scenario failed or errored;\n2 usage, config or scenario-file errors (nothing ran); 130 interrupted."
+    after_help = "Examples:\n  conform run                                  # the whole suite against the embedded sandbox\n  conform run --env staging --tag orders       # one area against staging\n  conform run scenarios/auth --fail-fast\n  conform list --tag webhooks\n  conform validate scenarios/\n  conform parity --env sandbox --env staging   # every behavioural difference\n  conform sandbox --listen 127.0.0.1:8080 --fault webhook-bad-signature\n\nExit codes: 0 all selected scenarios passed (skips allowed); 1 a scenario failed or errored;\n2 usage, config or scenario-file errors (nothing ran); 130 interrupted."
 )]
 pub struct Cli {
     /// Configuration file [default: conform.yaml]

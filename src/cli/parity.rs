@@ -6,7 +6,7 @@ use super::run::{execute_run, load_config, QuietSink};
 use crate::config::Config;
 use crate::parity::{self, ParityReport, ParityRules};
 use crate::report::{ReportOptions, ReporterKind, TermContext};
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::path::{Path, PathBuf};
 
 /// The rules for `left` vs `right` from the config's `parity:` section (defaults without one).

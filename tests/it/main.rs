@@ -23,6 +23,7 @@ mod field_environments;
 mod hostile_scenario_corpus;
 mod hostile_targets;
 mod module_graph;
+mod parity;
 mod proptest_inputs;
 mod report_formats;
 mod report_html;

@@ -25,6 +25,11 @@ const LAYERS: &[(&str, u8, &str)] = &[
     ("check", 4, "expectations → check outcomes"),
     ("run", 5, "plan → execute → events and results"),
     ("report", 6, "consumers of events and results"),
+    (
+        "parity",
+        6,
+        "two runs' results compared: environment parity",
+    ),
     ("cli", 7, "clap types, the command line"),
 ];
 

@@ -16,12 +16,13 @@ fn conform() -> Command {
 
 /// `conform.yaml` with absolute paths and two copies of its `local` environment, `a` and `b`
 /// (without the run-wide SLA, which would measure this busy machine): `b_extra` lines go into
-/// b's `embedded_sandbox`; `tail` is appended (a `parity:` section).
+/// b's `embedded_sandbox`; `tail` replaces the shipped `parity:` section.
 fn config(b_extra: &[&str], tail: &str) -> String {
     let text = std::fs::read_to_string(Path::new(ROOT).join("conform.yaml")).expect("conform.yaml");
     let mut head = Vec::new();
     let mut local = Vec::new();
     let mut in_local = false;
+    let mut in_parity = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
@@ -30,6 +31,11 @@ fn config(b_extra: &[&str], tail: &str) -> String {
         }
         if indent == 0 && !trimmed.is_empty() && !trimmed.starts_with('#') {
             in_local = false;
+            // The shipped `parity:` section is replaced by the test's own.
+            in_parity = trimmed.starts_with("parity:");
+        }
+        if in_parity {
+            continue;
         }
         if in_local {
             if !trimmed.starts_with("sla:") {
