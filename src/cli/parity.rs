@@ -69,6 +69,7 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         },
         jobs: a.jobs,
         fail_fast: false,
+        // Both sides are judged the same way; undocumented properties stay warnings.
         strict: false,
         report_dir: dir,
         vars: a.vars.clone(),
