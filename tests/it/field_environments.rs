@@ -30,7 +30,14 @@ environments:
       client_id: {{env: EMBEDDED_SANDBOX_CLIENT_ID}}
       client_secret: {{env: EMBEDDED_SANDBOX_CLIENT_SECRET}}
       webhook_retry_scale: "0.005"
-{extra}"#
+{extra}
+  # A second environment, as in the shipped conform.yaml: it defines the read-only client's
+  # variables, so the scenarios using them are skipped where they are missing (a name no
+  # environment defines is a validation error: a typo).
+  reference:
+    embedded_sandbox: {{}}
+    vars: {{readonly_client_id: sandbox-readonly, readonly_client_secret: unused}}
+"#
     )
 }
 
