@@ -6,7 +6,7 @@ use super::run::{execute_run, load_config, QuietSink};
 use crate::config::Config;
 use crate::parity::{self, ParityReport, ParityRules};
 use crate::report::{ReportOptions, ReporterKind, TermContext};
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::path::{Path, PathBuf};
 
 /// The rules for `left` vs `right` from the config's `parity:` section (defaults without one).
@@ -75,6 +75,7 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         verbose: false,
         min_coverage: None,
         reporters: Vec::new(),
+        strict: false,
     };
     let (la, ra) = (
         run_args(left, left_dir.clone()),
