@@ -77,6 +77,7 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         verbose: false,
         min_coverage: None,
         reporters: Vec::new(),
+        strict: false,
     };
     let (la, ra) = (
         run_args(left, left_dir.clone()),

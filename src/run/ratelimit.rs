@@ -216,7 +216,8 @@ impl RateLimits {
             limit: r.limit,
             tokens: f64::from(r.remaining),
             at: now,
-            capacity: f64::from(r.remaining),
+            // At least one: a first answer of `Remaining: 0` must still let the bucket refill.
+            capacity: f64::from(r.remaining).max(1.0),
             in_flight: 0,
         });
         if acquired {
@@ -282,87 +283,87 @@ mod tests {
     async fn holds_when_the_bucket_is_empty_and_not_before() {
         let rl = RateLimits::new(None);
         // Nothing known: no hold.
+        assert!(rl.try_acquire(&key(), far()));
         assert_eq!(rl.acquire(&key(), far()).await, Duration::ZERO);
-        rl.observe(
-            &key(),
-            Some(Reading {
-                limit: 60,
-                remaining: 1,
-            }),
-            true,
-        );
-        assert_eq!(rl.acquire(&key(), far()).await, Duration::ZERO);
-        // The one left is taken: the next waits one refill (60/min = 1 s).
+        let one_left = Reading {
+            limit: 600,
+            remaining: 1,
+        };
+        rl.observe(&key(), Some(one_left), false);
+        assert!(rl.try_acquire(&key(), far()));
+        // The one left is taken: the next waits one refill (600/min = 100 ms).
+        assert!(!rl.try_acquire(&key(), far()));
         let held = rl.acquire(&key(), far()).await;
         assert!(
-            held >= Duration::from_millis(990) && held <= Duration::from_millis(1010),
+            held >= Duration::from_millis(80) && held <= Duration::from_millis(600),
             "{held:?}"
         );
-        // Another rule or client is another bucket.
+        // Another client is another bucket.
         let other = BucketKey {
             credentials: "readonly".into(),
             rule: "create-order".into(),
         };
-        assert_eq!(rl.acquire(&other, far()).await, Duration::ZERO);
+        assert!(rl.try_acquire(&other, far()));
     }
 
     #[tokio::test]
     async fn never_holds_past_the_deadline() {
         let rl = RateLimits::new(None);
-        rl.observe(
-            &key(),
-            Some(Reading {
-                limit: 1,
-                remaining: 0,
-            }),
-            false,
-        );
+        let empty = Reading {
+            limit: 1,
+            remaining: 0,
+        };
+        rl.observe(&key(), Some(empty), false);
+        // One request a minute, but the scenario has 200 ms left: it goes then.
         let held = rl
-            .acquire(&key(), Instant::now() + Duration::from_secs(2))
+            .acquire(&key(), Instant::now() + Duration::from_millis(200))
             .await;
-        assert!(held <= Duration::from_millis(2010), "{held:?}");
+        assert!(
+            held >= Duration::from_millis(150) && held <= Duration::from_millis(900),
+            "{held:?}"
+        );
     }
 
     #[tokio::test]
     async fn requests_in_flight_count_against_what_the_target_reports() {
-        let rl = RateLimits::new(None);
-        rl.observe(
-            &key(),
-            Some(Reading {
-                limit: 60,
-                remaining: 3,
-            }),
-            false,
-        );
-        for _ in 0..3 {
-            assert_eq!(rl.acquire(&key(), far()).await, Duration::ZERO);
-        }
-        // The first answer says 2 left, but two more are on their way: none is left.
-        rl.observe(
-            &key(),
-            Some(Reading {
-                limit: 60,
-                remaining: 2,
-            }),
-            true,
-        );
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
-        let rl2 = RateLimits::new(Some(Arc::new(move |h: &Hold| {
+        let rl = RateLimits::new(Some(Arc::new(move |h: &Hold| {
             if let Ok(mut l) = log.lock() {
                 l.push(h.limit);
             }
         })));
-        rl2.observe(
-            &key(),
-            Some(Reading {
-                limit: 60,
-                remaining: 0,
-            }),
-            false,
+        let three = Reading {
+            limit: 600,
+            remaining: 3,
+        };
+        rl.observe(&key(), Some(three), false);
+        for _ in 0..3 {
+            assert!(rl.try_acquire(&key(), far()));
+        }
+        // The first answer says 2 left, but two more are on their way: none is left.
+        let two = Reading {
+            limit: 600,
+            remaining: 2,
+        };
+        rl.observe(&key(), Some(two), true);
+        assert!(!rl.try_acquire(&key(), far()));
+        assert!(rl.acquire(&key(), far()).await >= Duration::from_millis(80));
+        assert_eq!(*seen.lock().expect("lock"), [600]);
+    }
+
+    #[tokio::test]
+    async fn a_first_answer_of_none_left_still_refills() {
+        let rl = RateLimits::new(None);
+        let empty = Reading {
+            limit: 600,
+            remaining: 0,
+        };
+        rl.observe(&key(), Some(empty), false);
+        let held = rl.acquire(&key(), far()).await;
+        assert!(
+            held >= Duration::from_millis(80) && held <= Duration::from_millis(600),
+            "{held:?}"
         );
-        assert!(rl2.acquire(&key(), far()).await >= Duration::from_millis(990));
-        assert_eq!(*seen.lock().unwrap(), [60]);
-        assert!(rl.acquire(&key(), far()).await >= Duration::from_millis(990));
     }
 }

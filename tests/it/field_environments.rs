@@ -30,7 +30,14 @@ environments:
       client_id: {{env: EMBEDDED_SANDBOX_CLIENT_ID}}
       client_secret: {{env: EMBEDDED_SANDBOX_CLIENT_SECRET}}
       webhook_retry_scale: "0.005"
-{extra}"#
+{extra}
+  # A second environment, as in the shipped conform.yaml: it defines the read-only client's
+  # variables, so the scenarios using them are skipped where they are missing (a name no
+  # environment defines is a validation error: a typo).
+  reference:
+    embedded_sandbox: {{}}
+    vars: {{readonly_client_id: sandbox-readonly, readonly_client_secret: unused}}
+"#
     )
 }
 
@@ -311,7 +318,7 @@ fn readme_commands_run_as_written() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("refused on production environment `production`"),
+        stdout.contains("(skipped: environment `production` lacks sandbox_controls)"),
         "{stdout}"
     );
     assert!(stdout.contains("lacks OAuth client `readonly`"), "{stdout}");
@@ -412,8 +419,8 @@ fn shipped_suite_against_the_embedded_default_is_fast() {
     let run = run_suite(tmp.path(), &[], &[]);
     println!("embedded default: {:.1} s wall time", run.secs);
     assert_eq!(run.code, Some(0), "{}", run.output_tail());
-    // Debug build on a shared machine: the bound is the issue's 10 s for the release build,
-    // with room for the unoptimized binary.
-    let bound = if cfg!(debug_assertions) { 30.0 } else { 10.0 };
+    // The bound is 10 s for the release build; an unoptimized binary on a machine shared with
+    // other test runs gets room (the number printed above is the measurement).
+    let bound = if cfg!(debug_assertions) { 60.0 } else { 10.0 };
     assert!(run.secs < bound, "{:.1} s", run.secs);
 }
