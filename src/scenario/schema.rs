@@ -18,7 +18,46 @@ pub fn scenario_schema() -> serde_json::Value {
         "https://conform.invalid/schemas/scenario.schema.json".into(),
     );
     schema.insert("title".into(), "conform scenario file".into());
-    schema.to_value()
+    let mut value = schema.to_value();
+    scalars_as_strings(&mut value);
+    value
+}
+
+/// YAML reads `name: 201` or `value: true` as a number or a boolean, and conform takes any
+/// such scalar where it expects a string: the schema says so too, or an editor would flag
+/// files that conform accepts.
+pub(crate) fn scalars_as_strings(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let plain = !map.contains_key("format") && !map.contains_key("pattern");
+            if plain {
+                let widened = match map.get("type") {
+                    Some(Value::String(t)) if t == "string" => {
+                        Some(serde_json::json!(["string", "number", "boolean"]))
+                    }
+                    Some(Value::Array(ts)) if ts.iter().any(|t| t == "string") => {
+                        let mut ts = ts.clone();
+                        for extra in ["number", "boolean"] {
+                            if !ts.iter().any(|t| t == extra) {
+                                ts.push(Value::String(extra.into()));
+                            }
+                        }
+                        Some(Value::Array(ts))
+                    }
+                    _ => None,
+                };
+                if let Some(t) = widened {
+                    map.insert("type".into(), t);
+                }
+            }
+            for child in map.values_mut() {
+                scalars_as_strings(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(scalars_as_strings),
+        _ => {}
+    }
 }
 
 impl JsonSchema for DurationValue {
