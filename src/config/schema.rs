@@ -21,6 +21,43 @@ pub fn config_schema() -> serde_json::Value {
     schema.to_value()
 }
 
+/// YAML reads `name: 201` or `value: true` as a number or a boolean, and conform takes any
+/// such scalar where it expects a string: the schema says so too, or an editor would flag
+/// files that conform accepts.
+pub(crate) fn scalars_as_strings(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let plain = !map.contains_key("format") && !map.contains_key("pattern");
+            if plain {
+                let widened = match map.get("type") {
+                    Some(Value::String(t)) if t == "string" => {
+                        Some(serde_json::json!(["string", "number", "boolean"]))
+                    }
+                    Some(Value::Array(ts)) if ts.iter().any(|t| t == "string") => {
+                        let mut ts = ts.clone();
+                        for extra in ["number", "boolean"] {
+                            if !ts.iter().any(|t| t == extra) {
+                                ts.push(Value::String(extra.into()));
+                            }
+                        }
+                        Some(Value::Array(ts))
+                    }
+                    _ => None,
+                };
+                if let Some(t) = widened {
+                    map.insert("type".into(), t);
+                }
+            }
+            for child in map.values_mut() {
+                scalars_as_strings(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(scalars_as_strings),
+        _ => {}
+    }
+}
+
 impl JsonSchema for ValueSource {
     fn schema_name() -> Cow<'static, str> {
         "ValueSource".into()

@@ -1,9 +1,7 @@
 //! The JSON Schema of scenario files, generated from the serde types of [`super::model`]
 //! (`conform schema scenario`, shipped as `schemas/scenario.schema.json`). The shorthands that
 //! have hand-written visitors describe themselves here.
-use super::model::{
-    Capture, DurationValue, HeaderExpect, RepeatTimes, ScenarioFileDoc, StatusExpect, Wait,
-};
+use super::model::{Capture, HeaderExpect, RepeatTimes, ScenarioFileDoc, StatusExpect, Wait};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use std::borrow::Cow;
 
@@ -19,60 +17,8 @@ pub fn scenario_schema() -> serde_json::Value {
     );
     schema.insert("title".into(), "conform scenario file".into());
     let mut value = schema.to_value();
-    scalars_as_strings(&mut value);
+    crate::config::schema::scalars_as_strings(&mut value);
     value
-}
-
-/// YAML reads `name: 201` or `value: true` as a number or a boolean, and conform takes any
-/// such scalar where it expects a string: the schema says so too, or an editor would flag
-/// files that conform accepts.
-pub(crate) fn scalars_as_strings(v: &mut serde_json::Value) {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let plain = !map.contains_key("format") && !map.contains_key("pattern");
-            if plain {
-                let widened = match map.get("type") {
-                    Some(Value::String(t)) if t == "string" => {
-                        Some(serde_json::json!(["string", "number", "boolean"]))
-                    }
-                    Some(Value::Array(ts)) if ts.iter().any(|t| t == "string") => {
-                        let mut ts = ts.clone();
-                        for extra in ["number", "boolean"] {
-                            if !ts.iter().any(|t| t == extra) {
-                                ts.push(Value::String(extra.into()));
-                            }
-                        }
-                        Some(Value::Array(ts))
-                    }
-                    _ => None,
-                };
-                if let Some(t) = widened {
-                    map.insert("type".into(), t);
-                }
-            }
-            for child in map.values_mut() {
-                scalars_as_strings(child);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(scalars_as_strings),
-        _ => {}
-    }
-}
-
-impl JsonSchema for DurationValue {
-    fn schema_name() -> Cow<'static, str> {
-        "Duration".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A duration: `250ms`, `5s`, `1m 30s`, or a number of seconds.",
-            "anyOf": [
-                {"type": "string", "minLength": 1},
-                {"type": "number", "minimum": 0}
-            ]
-        })
-    }
 }
 
 impl JsonSchema for RepeatTimes {
