@@ -6,7 +6,7 @@ use super::run::{execute_run, load_config, QuietSink};
 use crate::config::Config;
 use crate::parity::{self, ParityReport, ParityRules};
 use crate::report::{ReportOptions, ReporterKind, TermContext};
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::path::{Path, PathBuf};
 
 /// The rules for `left` vs `right` from the config's `parity:` section (defaults without one).
@@ -69,6 +69,7 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         },
         jobs: a.jobs,
         fail_fast: false,
+        strict: false,
         report_dir: dir,
         vars: a.vars.clone(),
         base_url: None,
