@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod init;
 pub mod parity;
 pub mod report;
 pub mod results;

@@ -10,8 +10,9 @@ use std::path::PathBuf;
     about = "Prove, repeatably, whether a live HTTP API honours its contract",
     long_about = "conform runs declarative YAML scenarios against a named environment, checks every \
 response, captures webhooks on an embedded receiver and writes JUnit XML and results.json.\n\n\
-Without --env it targets `local`: the reference sandbox, started inside the run.",
-    after_help = "Examples:\n  conform run                                  # the whole suite against the embedded sandbox\n  conform run --env staging --tag orders       # one area against staging\n  conform run scenarios/auth --fail-fast\n  conform list --tag webhooks\n  conform validate scenarios/\n  conform parity --env sandbox --env staging   # every behavioural difference\n  conform sandbox --listen 127.0.0.1:8080 --fault webhook-bad-signature\n\nExit codes: 0 all selected scenarios passed (skips allowed); 1 a scenario failed or errored;\n2 usage, config or scenario-file errors (nothing ran); 130 interrupted."
+Without --env it targets the config's `default_env` (`local` when the config sets none; \
+in the shipped conform.yaml, the reference sandbox started inside the run).",
+    after_help = "Examples:\n  conform run                                  # the whole suite against the embedded sandbox\n  conform run --env staging --tag orders       # one area against staging\n  conform run scenarios/auth --fail-fast\n  conform list --tag webhooks\n  conform validate scenarios/\n  conform parity --env sandbox --env staging   # every behavioural difference\n  conform sandbox --listen 127.0.0.1:8080 --fault webhook-bad-signature\n  conform init --contract openapi.yaml --base-url http://localhost:4010   # your own API\n\nExit codes: 0 all selected scenarios passed (skips allowed); 1 a scenario failed or errored;\n2 usage, config or scenario-file errors (nothing ran); 130 interrupted."
 )]
 pub struct Cli {
     /// Configuration file [default: conform.yaml]
@@ -65,6 +66,51 @@ pub enum Command {
     /// Reports from saved results: merge shards, render again, compare two runs
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Start a suite for your own API: a conform.yaml and a smoke scenario per operation
+    #[command(
+        after_help = "Examples:\n  conform init --contract openapi.yaml\n  conform init --contract api/openapi.json --base-url http://localhost:4010 --dir qa\n\nWrites DIR/conform.yaml and DIR/scenarios/<tag>.yaml (one file per tag of the contract);\nrefuses to overwrite any file."
+    )]
+    Init(InitArgs),
+    /// Print the JSON Schema of conform.yaml (`config`) or of scenario files (`scenario`)
+    #[command(
+        after_help = "Examples:\n  conform schema config > conform.schema.json\n  conform schema scenario\n\nEditors with the YAML language server pick a schema up from a first-line comment:\n  # yaml-language-server: $schema=schemas/scenario.schema.json"
+    )]
+    Schema {
+        #[arg(value_enum)]
+        kind: SchemaKind,
+    },
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  conform completions bash > ~/.local/share/bash-completion/completions/conform\n  conform completions zsh > ~/.zfunc/_conform\n  conform completions fish > ~/.config/fish/completions/conform.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(after_help = "Examples:\n  conform man > conform.1 && man ./conform.1")]
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    /// conform.yaml
+    Config,
+    /// a scenario file
+    Scenario,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The OpenAPI 3.x document of your API (YAML or JSON)
+    #[arg(long, value_name = "FILE")]
+    pub contract: PathBuf,
+    /// Base URL of the environment the config names [default: read from CONFORM_BASE_URL]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Folder to write conform.yaml and scenarios/ into
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -11,9 +11,11 @@ macro_rules! say {
 
 pub mod args;
 pub mod exit;
+mod init;
 mod parity;
 mod run;
 mod sandbox;
+mod tools;
 
 pub use args::Cli;
 use args::{ColorArg, Command, ReportCommand, WebhooksCommand};
@@ -21,7 +23,18 @@ use clap::Parser;
 
 /// Parses the command line, runs the command, returns the process exit code.
 pub fn main_exit() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help | head -1`: clap's own printing panics on a closed stdout.
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
+        }
+    };
     // `conform sandbox` is a server: all cores. Everything else is a client whose async work
     // (sending requests, checking answers) is light per request: one thread, which measured
     // faster than a thread pool on the same cores (no cross-thread wake-ups; bench/README.md).
@@ -71,6 +84,10 @@ async fn dispatch(cli: Cli) -> i32 {
             out,
             reporters,
         }) => report_files(std::slice::from_ref(&input), out, reporters),
+        Command::Init(a) => init::init(&a),
+        Command::Schema { kind } => tools::schema(kind),
+        Command::Completions { shell } => tools::completions(shell),
+        Command::Man => tools::man(),
     }
 }
 

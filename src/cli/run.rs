@@ -122,8 +122,10 @@ fn load_all(
         .into_keys()
         .filter(|n| !known.contains(n))
         .collect();
+    // Everything the config names resolves from the config's folder, `scenarios/` included;
+    // paths given on the command line are the user's own, from the working directory.
     let paths = if select.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
+        vec![config.root.join("scenarios")]
     } else {
         select.paths.clone()
     };
@@ -177,12 +179,25 @@ fn selection(select: &SelectArgs) -> Selection {
 
 /// Plans the loaded files; the parsed files move into the plan (they are not kept twice).
 fn make_plan(l: &mut Loaded, select: &SelectArgs) -> Vec<PlannedScenario> {
+    let root = l.config.root.clone();
     let files: Vec<crate::run::plan::PlanFile> = std::mem::take(&mut l.files)
         .into_iter()
-        .map(|f| (f.display_path(), f.doc, f.needs))
+        .map(|f| (id_path(&root, &f.path), f.doc, f.needs))
         .collect();
     let traits = crate::run::needs::target_traits(&l.env, &l.config.environment_names(), &l.lookup);
     crate::run::plan(files, &selection(select), &traits)
+}
+
+/// The file part of scenario ids: relative to the config's folder, so ids (and `--filter`,
+/// shards, reports) do not depend on where conform was started from.
+fn id_path(root: &Path, file: &Path) -> String {
+    if root.as_os_str().is_empty() {
+        return crate::scenario::load::display_path(file);
+    }
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root, full) = (canon(root), canon(file));
+    let shown = full.strip_prefix(&root).map_or(file, |rel| rel);
+    crate::scenario::load::display_path(shown)
 }
 
 fn parse_vars(vars: &[String]) -> Result<Map<String, Value>, String> {
@@ -481,7 +496,18 @@ pub(crate) async fn execute_run(
             .map(|_| crate::results::EMBEDDED_SANDBOX_NOTE.to_string()),
     };
     let contract = match &env.contract {
-        Some(path) => match crate::contract::Contract::load(path) {
+        Some(path) => match crate::contract::Contract::load(path).and_then(|c| {
+            match l
+                .config
+                .doc
+                .contract_options
+                .as_ref()
+                .and_then(|o| o.error_code.as_deref())
+            {
+                Some(pointer) => c.with_error_code(pointer),
+                None => Ok(c),
+            }
+        }) {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -576,8 +602,8 @@ async fn start_receiver(
     }
     if let (Some(c), Some(k)) = (&w.tls_cert, &w.tls_key) {
         cfg.tls = Some((
-            PathBuf::from(lookup.resolve(&c.value)?),
-            PathBuf::from(lookup.resolve(&k.value)?),
+            lookup.root.join(lookup.resolve(&c.value)?),
+            lookup.root.join(lookup.resolve(&k.value)?),
         ));
     }
     let r = Receiver::start(cfg).await.map_err(|e| e.to_string())?;

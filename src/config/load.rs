@@ -105,6 +105,8 @@ pub struct Environment {
     pub production: bool,
     pub capabilities: BTreeSet<String>,
     pub headers: Vec<(String, Secret)>,
+    /// Default headers of conform's that the environment removes (`X-Request-ID: null`).
+    pub removed_headers: Vec<String>,
     pub timeouts: Timeouts,
     pub auth: Option<AuthDoc>,
     pub webhooks: WebhooksDoc,
@@ -259,8 +261,18 @@ impl Config {
             d.embedded_sandbox.as_ref().map(|e| e.value.clone())
         };
         let mut headers = Vec::new();
+        let mut removed_headers = Vec::new();
         for (k, v) in &d.headers {
-            headers.push((k.clone(), Secret::new(resolve(v, &format!("headers.{k}"))?)));
+            match &v.value {
+                Some(source) => {
+                    let node = Spanned::new(source.clone(), v.referenced, v.defined);
+                    headers.push((
+                        k.clone(),
+                        Secret::new(resolve(&node, &format!("headers.{k}"))?),
+                    ));
+                }
+                None => removed_headers.push(k.clone()),
+            }
         }
         let mut vars = Map::new();
         let mut unavailable = BTreeMap::new();
@@ -292,6 +304,7 @@ impl Config {
             production: d.production,
             capabilities: d.capabilities.iter().cloned().collect(),
             headers,
+            removed_headers,
             timeouts: Timeouts {
                 request: t.request.map_or(Duration::from_secs(30), |x| x.0),
                 connect: t.connect.map_or(Duration::from_secs(10), |x| x.0),
@@ -380,6 +393,18 @@ mod tests {
             .environment("s", None, &ValueLookup::default())
             .unwrap_err();
         assert!(e.to_string().starts_with("c.yaml:5:20: `c` is both"), "{e}");
+    }
+
+    #[test]
+    fn a_null_header_removes_a_default() {
+        let y = "environments:\n  dev:\n    base_url: https://x\n    headers:\n      X-Request-ID: null\n      Accept: application/xml\n";
+        let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
+        let env = c
+            .environment("dev", None, &ValueLookup::default())
+            .expect("resolves");
+        assert_eq!(env.removed_headers, ["X-Request-ID"]);
+        assert_eq!(env.headers.len(), 1);
+        assert_eq!(env.headers[0].1.expose(), "application/xml");
     }
 
     #[test]

@@ -2,31 +2,39 @@
 //! non-secret values, otherwise a reference to an environment variable or a file outside the repo.
 use crate::source::{DurationValue, Spanned};
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigDoc {
     /// The OpenAPI 3.1 document of the contract (relative to the config file).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub contract: Option<Spanned<String>>,
     /// Folder of request fixtures and schemas (default `fixtures`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub fixtures: Option<Spanned<String>>,
+    /// How conform reads the contract (where error codes live).
+    #[serde(default)]
+    pub contract_options: Option<ContractOptionsDoc>,
     /// Environment used when `--env` is not given (default `local`).
     #[serde(default)]
     pub default_env: Option<String>,
+    #[schemars(with = "IndexMap<String, EnvironmentDoc>")]
     pub environments: IndexMap<String, Spanned<EnvironmentDoc>>,
     /// Differences between environments that are expected, for `conform parity`
     /// (see `docs/parity.md`).
     #[serde(default)]
+    #[schemars(with = "Option<ParityDoc>")]
     pub parity: Option<Spanned<ParityDoc>>,
 }
 
 /// The `parity:` section: what `conform parity` must not report as a difference.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParityDoc {
     /// Response and webhook headers not compared at all (case-insensitive).
@@ -55,7 +63,7 @@ pub struct ParityDoc {
 }
 
 /// When per-operation latencies count as different.
-#[derive(Debug, Clone, Copy, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParityLatencyDoc {
     /// The slower side's median (p50) may be at most this many times the faster one's
@@ -67,16 +75,29 @@ pub struct ParityLatencyDoc {
     pub min_difference: Option<DurationValue>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractOptionsDoc {
+    /// JSON pointer into the contract to the property schema of the error code, whose `enum`
+    /// lists the codes coverage counts (default
+    /// `#/components/schemas/Error/properties/error_code`; RFC 7807 problem bodies:
+    /// `#/components/schemas/Problem/properties/type`).
+    #[serde(default)]
+    pub error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentDoc {
     #[serde(default)]
     pub description: Option<String>,
     /// Base URL of the target; absent when `embedded_sandbox` is set.
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub base_url: Option<Spanned<ValueSource>>,
     /// Start the reference sandbox inside the run on an ephemeral port and target it.
     #[serde(default)]
+    #[schemars(with = "Option<EmbeddedSandboxDoc>")]
     pub embedded_sandbox: Option<Spanned<EmbeddedSandboxDoc>>,
     /// A production environment: destructive and sandbox-only scenarios are refused.
     #[serde(default)]
@@ -84,24 +105,30 @@ pub struct EnvironmentDoc {
     /// What the target offers: `sandbox_controls`, `webhooks`, ...
     #[serde(default)]
     pub capabilities: Vec<String>,
-    /// Headers sent with every request.
+    /// Headers sent with every request: a value adds a header or replaces one of conform's
+    /// defaults (`Accept: application/json`, a fresh `X-Request-ID`); `null` removes a default.
     #[serde(default)]
-    pub headers: IndexMap<String, Spanned<ValueSource>>,
+    #[schemars(with = "IndexMap<String, Option<ValueSource>>")]
+    pub headers: IndexMap<String, Spanned<Option<ValueSource>>>,
     #[serde(default)]
     pub timeouts: TimeoutsDoc,
     #[serde(default)]
+    #[schemars(with = "Option<AuthDoc>")]
     pub auth: Option<Spanned<AuthDoc>>,
     #[serde(default)]
+    #[schemars(with = "Option<WebhooksDoc>")]
     pub webhooks: Option<Spanned<WebhooksDoc>>,
     /// Variables visible to every scenario (`{{ env.NAME }}` is also available). A variable
     /// whose value cannot be read (its environment variable is not set) is *unavailable*:
     /// scenarios that use it are skipped with the reason, the run goes on.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, ValueSource>")]
     pub vars: IndexMap<String, Spanned<ValueSource>>,
     /// Named test data of this environment (a declining customer, an out-of-stock product,
     /// ...): visible to scenarios like variables; a scenario that uses a name the
     /// environment does not give is skipped with the reason. See docs/environments.md.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, ValueSource>")]
     pub test_data: IndexMap<String, Spanned<ValueSource>>,
     #[serde(default)]
     pub sla: Option<SlaDoc>,
@@ -117,7 +144,7 @@ pub struct EnvironmentDoc {
     pub contract: Option<ContractPolicyDoc>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContractPolicyDoc {
     /// Properties the contract does not document: `warn` (default) or `fail`.
@@ -127,7 +154,7 @@ pub struct ContractPolicyDoc {
 
 /// What an undocumented property in a response or webhook payload is: a warning (the
 /// contract is open to additive changes, §1) or, for a closed contract, a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownProperties {
     #[default]
@@ -135,7 +162,7 @@ pub enum UnknownProperties {
     Fail,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmbeddedSandboxDoc {
     #[serde(default)]
@@ -166,7 +193,7 @@ pub struct EmbeddedSandboxDoc {
     pub variants: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeoutsDoc {
     /// Per request attempt (default 30 s).
@@ -180,7 +207,7 @@ pub struct TimeoutsDoc {
     pub scenario: Option<DurationValue>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PacingDoc {
     /// Requests per second, sustained.
@@ -190,7 +217,7 @@ pub struct PacingDoc {
     pub burst: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlaDoc {
     #[serde(default)]
@@ -200,26 +227,32 @@ pub struct SlaDoc {
 }
 
 /// How conform authenticates to the target. Filled in by the auth stage.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthDoc {
     #[serde(default)]
+    #[schemars(with = "Option<OAuth2Doc>")]
     pub oauth2: Option<Spanned<OAuth2Doc>>,
     #[serde(default)]
+    #[schemars(with = "Option<ApiKeyDoc>")]
     pub api_key: Option<Spanned<ApiKeyDoc>>,
     #[serde(default)]
+    #[schemars(with = "Option<BearerDoc>")]
     pub bearer: Option<Spanned<BearerDoc>>,
     #[serde(default)]
+    #[schemars(with = "Option<MtlsDoc>")]
     pub mtls: Option<Spanned<MtlsDoc>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuth2Doc {
     /// Token endpoint: absolute, or relative to the base URL.
+    #[schemars(with = "ValueSource")]
     pub token_url: Spanned<ValueSource>,
     /// `basic` (HTTP Basic, RFC 6749 §2.3.1) or `body` (form fields). Default `body`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub client_auth: Option<Spanned<String>>,
     /// Refresh this long before expiry (default 300 s).
     #[serde(default)]
@@ -231,46 +264,54 @@ pub struct OAuth2Doc {
     #[serde(default)]
     pub retry_delay: Option<DurationValue>,
     /// Named clients; `default` is used when a step names none.
+    #[schemars(with = "IndexMap<String, OAuth2ClientDoc>")]
     pub clients: IndexMap<String, Spanned<OAuth2ClientDoc>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuth2ClientDoc {
+    #[schemars(with = "ValueSource")]
     pub client_id: Spanned<ValueSource>,
+    #[schemars(with = "ValueSource")]
     pub client_secret: Spanned<ValueSource>,
     #[serde(default)]
     pub scope: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyDoc {
     pub header: String,
+    #[schemars(with = "ValueSource")]
     pub value: Spanned<ValueSource>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BearerDoc {
+    #[schemars(with = "ValueSource")]
     pub token: Spanned<ValueSource>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MtlsDoc {
     /// PEM client certificate (chain); with `key`, conform presents a client certificate.
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub cert: Option<Spanned<ValueSource>>,
     /// PEM private key.
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub key: Option<Spanned<ValueSource>>,
     /// Extra PEM CA bundle to trust (private staging hosts).
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub ca: Option<Spanned<ValueSource>>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhooksDoc {
     /// Where the embedded receiver binds (default `127.0.0.1:0`).
@@ -278,6 +319,7 @@ pub struct WebhooksDoc {
     pub listen: Option<String>,
     /// URL the target must call, when it differs from the receiver's own (tunnel, CI host).
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub public_url: Option<Spanned<ValueSource>>,
     /// `seed` (X-Webhook-Signature, sha256=hex; default) or `standard` (Standard Webhooks).
     #[serde(default)]
@@ -287,11 +329,14 @@ pub struct WebhooksDoc {
     pub tolerance: Option<DurationValue>,
     /// A URL registered out of band (partner portal) and its secret; then no subscription calls.
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub secret: Option<Spanned<ValueSource>>,
     /// TLS for the receiver: PEM certificate and key.
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub tls_cert: Option<Spanned<ValueSource>>,
     #[serde(default)]
+    #[schemars(with = "Option<ValueSource>")]
     pub tls_key: Option<Spanned<ValueSource>>,
 }
 

@@ -16,9 +16,14 @@ pub struct Coverage {
     pub responses: CoverageSection,
     /// The same, summed per operation.
     pub operations: Vec<OperationCoverage>,
-    /// One item per code of the `Error` schema's `error_code` enum, counted from response bodies.
+    /// One item per documented error code (the `enum` named by `contract_options.error_code`,
+    /// by default the `Error` schema's `error_code`), counted from response bodies. Left out
+    /// of results when the contract documents no codes.
+    #[serde(default, skip_serializing_if = "CoverageSection::is_empty")]
     pub error_codes: CoverageSection,
-    /// One item per event of the `webhooks` section, counted from received deliveries.
+    /// One item per event of the `webhooks` section, counted from received deliveries. Left
+    /// out of results when the contract has no webhooks.
+    #[serde(default, skip_serializing_if = "CoverageSection::is_empty")]
     pub webhook_events: CoverageSection,
     /// Seen in the run but not in the contract (operations, statuses, error codes, events).
     pub undocumented: Vec<CoverageItem>,
@@ -27,7 +32,7 @@ pub struct Coverage {
     pub covered: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoverageSection {
     pub total: usize,
     pub covered: usize,
@@ -68,6 +73,11 @@ fn percent(covered: usize, total: usize) -> f64 {
 }
 
 impl CoverageSection {
+    /// Nothing to cover: the contract has none of these.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
     fn new(items: Vec<CoverageItem>) -> CoverageSection {
         let covered = items.iter().filter(|i| i.count > 0).count();
         CoverageSection {
@@ -174,15 +184,14 @@ fn add_up<'a>(lists: impl Iterator<Item = &'a [CoverageItem]>) -> Vec<CoverageIt
     out
 }
 
-/// The `error_code` of an error body; a regex finds it in a truncated body.
-fn error_code(body: &str) -> Option<String> {
+/// The error code of an error body, at `field` (a JSON pointer); a regex finds a top-level
+/// member in a truncated body.
+fn error_code(body: &str, field: &str) -> Option<String> {
     if let Ok(v) = serde_json::from_str::<Value>(body) {
-        return v
-            .get("error_code")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        return v.pointer(field).and_then(Value::as_str).map(str::to_string);
     }
-    let re = regex::Regex::new(r#""error_code"\s*:\s*"([^"\\]*)""#).ok()?;
+    let name = field.strip_prefix('/').filter(|n| !n.contains('/'))?;
+    let re = regex::Regex::new(&format!(r#""{}"\s*:\s*"([^"\\]*)""#, regex::escape(name))).ok()?;
     re.captures(body).map(|c| c[1].to_string())
 }
 
@@ -251,10 +260,14 @@ impl Contract {
                             .or_default() += 1;
                     }
                 }
-                if let Some(code) = resp.body.as_deref().and_then(error_code) {
+                if let Some(code) = resp
+                    .body
+                    .as_deref()
+                    .and_then(|b| error_code(b, &self.error_code_field))
+                {
                     if self.error_codes.contains(&code) {
                         *codes.entry(code).or_default() += 1;
-                    } else {
+                    } else if !self.error_codes.is_empty() {
                         *undocumented
                             .entry(format!("error_code {code}"))
                             .or_default() += 1;

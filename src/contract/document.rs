@@ -29,8 +29,10 @@ pub struct Contract {
     pub(crate) unknown_path: Option<ResponseSpec>,
     /// `x-global-responses.methodNotAllowed` (405 for a known path with another method).
     pub(crate) method_not_allowed: Option<ResponseSpec>,
-    /// The `enum` of the `Error` schema's `error_code`.
+    /// The `enum` of the error code's schema (by default the `Error` schema's `error_code`).
     pub(crate) error_codes: Vec<String>,
+    /// JSON pointer to the error code in an error body (default `/error_code`).
+    pub(crate) error_code_field: String,
     pub(crate) schemas: SchemaCache,
 }
 
@@ -85,7 +87,67 @@ pub(crate) struct WebhookSpec {
     pub label: String,
 }
 
+/// Where the Orders API keeps its error code: the `Error` schema's `error_code` property.
+pub const DEFAULT_ERROR_CODE: &str = "#/components/schemas/Error/properties/error_code";
+
+/// The string `enum` of the schema at `pointer` (`#/...`), following `$ref`s.
+fn enum_at(doc: &Value, pointer: &str) -> Vec<String> {
+    deref(doc, pointer.trim_start_matches('#'))
+        .ok()
+        .and_then(|(_, s)| s.get("enum").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The place in a body that a property schema describes: `#/components/schemas/Problem/
+/// properties/type` → `/type` (each `properties/NAME` is one step into the body).
+fn body_pointer(schema_pointer: &str) -> String {
+    let tokens: Vec<&str> = schema_pointer
+        .trim_start_matches('#')
+        .split('/')
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut out = String::new();
+    for pair in tokens.windows(2) {
+        if pair[0] == "properties" {
+            out.push('/');
+            out.push_str(pair[1]);
+        }
+    }
+    out
+}
+
 impl Contract {
+    /// Says where this API keeps its error code: a JSON pointer into the document to the
+    /// property schema whose `enum` lists the codes (`#/components/schemas/Problem/properties/
+    /// type` for RFC 7807 problem bodies). Coverage then counts that member of error bodies.
+    pub fn with_error_code(mut self, schema_pointer: &str) -> Result<Contract, ContractError> {
+        let target = schema_pointer.trim_start_matches('#');
+        if !target.starts_with('/') || self.doc.pointer(target).is_none() {
+            return Err(ContractError::invalid(
+                &self.path,
+                format!("contract_options.error_code `{schema_pointer}` points to nothing in the document"),
+            ));
+        }
+        let field = body_pointer(schema_pointer);
+        if field.is_empty() {
+            return Err(ContractError::invalid(
+                &self.path,
+                format!("contract_options.error_code `{schema_pointer}` is not a property of a schema (expected …/properties/NAME)"),
+            ));
+        }
+        self.error_codes = enum_at(&self.doc, schema_pointer);
+        self.error_code_field = field;
+        Ok(self)
+    }
+
+    /// The documented error codes (empty when the contract lists none).
+    pub fn error_codes(&self) -> &[String] {
+        &self.error_codes
+    }
+
     /// Loads an OpenAPI 3.x document (YAML, or JSON when the file ends in `.json` or starts
     /// with `{`). Every `$ref` the checks follow must resolve inside the document.
     pub fn load(path: &Path) -> Result<Contract, ContractError> {
@@ -221,13 +283,7 @@ impl Contract {
         let unknown_path = global("unknownPath", "404")?;
         let method_not_allowed = global("methodNotAllowed", "405")?;
 
-        let error_codes = deref(&doc, "/components/schemas/Error/properties/error_code")
-            .ok()
-            .and_then(|(_, s)| s.get("enum").and_then(Value::as_array).cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
+        let error_codes = enum_at(&doc, DEFAULT_ERROR_CODE);
 
         let doc = Arc::new(doc);
         let schemas = SchemaCache::new(doc.clone()).map_err(invalid)?;
@@ -243,6 +299,7 @@ impl Contract {
             unknown_path,
             method_not_allowed,
             error_codes,
+            error_code_field: "/error_code".into(),
             schemas,
         };
         contract.compile_all().map_err(invalid)?;
@@ -448,5 +505,23 @@ fn coerce_for(schema: &Value) -> Coerce {
         Coerce::Boolean
     } else {
         Coerce::String
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_place_of_an_error_code_schema() {
+        assert_eq!(
+            body_pointer("#/components/schemas/Problem/properties/type"),
+            "/type"
+        );
+        assert_eq!(
+            body_pointer("#/components/schemas/E/properties/error/properties/code"),
+            "/error/code"
+        );
+        assert_eq!(body_pointer("#/components/schemas/Problem"), "");
     }
 }

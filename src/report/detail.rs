@@ -292,6 +292,10 @@ pub(crate) fn render_problem(out: &mut String, sc: &ScenarioResult, p: &Painter,
         for c in step.checks.iter().filter(|c| !c.passed) {
             render_failed_check(out, step, c, 4, p);
         }
+        // How long the step kept trying is part of why it failed (JUnit has the whole log).
+        for l in step.log.iter().filter(|l| l.starts_with("polling gave up")) {
+            labelled(out, 4, "note: ", l);
+        }
         if let Some(cause) = step_cause(step) {
             let label = format!("{} ", p.bold_fg(Color::Red, "error:"));
             labelled(out, 4, &label, cause);

@@ -58,7 +58,7 @@ pub(crate) struct Bucket {
     pub count: usize,
 }
 
-/// Counts per bucket: `≤5`, `≤10`, … `≤10000`, `>10000` ms. Empty buckets are kept so bars
+/// Counts per bucket: `≤5ms`, `≤10ms`, … `≤10s`, `>10s`. Empty buckets are kept so bars
 /// line up from run to run.
 pub(crate) fn histogram(values: &[f64]) -> Vec<Bucket> {
     let mut counts = [0usize; EDGES.len() + 1];
@@ -79,11 +79,12 @@ pub(crate) fn histogram(values: &[f64]) -> Vec<Bucket> {
         .collect()
 }
 
+/// A bucket edge with its unit, so a label reads alone (`≤250ms`, `≤1s`).
 fn short(ms: f64) -> String {
     if ms >= 1000.0 {
         format!("{}s", ms / 1000.0)
     } else {
-        format!("{ms}")
+        format!("{ms}ms")
     }
 }
 
@@ -129,7 +130,7 @@ mod tests {
     fn buckets() {
         let h = histogram(&[1.0, 5.0, 5.1, 99.0, 20_000.0]);
         assert_eq!(h.len(), 12);
-        assert_eq!((h[0].label.as_str(), h[0].count), ("≤5", 2));
+        assert_eq!((h[0].label.as_str(), h[0].count), ("≤5ms", 2));
         assert_eq!(h[1].count, 1);
         assert_eq!(h[4].count, 1);
         assert_eq!((h[11].label.as_str(), h[11].count), (">10s", 1));

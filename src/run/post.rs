@@ -200,7 +200,7 @@ pub fn add_coverage_verdict(result: &mut RunResult, coverage: Coverage, gate: Co
                 coverage.covered, coverage.total
             ),
             location: None,
-            detail: Some("documented responses, error codes and webhook events exercised".into()),
+            detail: Some(not_covered_detail(&coverage)),
         };
         result.scenarios.push(synthetic(
             "coverage",
@@ -208,6 +208,40 @@ pub fn add_coverage_verdict(result: &mut RunResult, coverage: Coverage, gate: Co
             "--min-coverage",
             vec![check],
         ));
+    }
+}
+
+/// What the coverage gate missed, by section: `not covered: responses getOrder 404, …`.
+fn not_covered_detail(c: &Coverage) -> String {
+    const SHOWN: usize = 20;
+    let mut parts = Vec::new();
+    for (label, section) in [
+        ("responses", &c.responses),
+        ("error codes", &c.error_codes),
+        ("webhook events", &c.webhook_events),
+    ] {
+        if section.not_covered.is_empty() {
+            continue;
+        }
+        let mut items: Vec<&str> = section
+            .not_covered
+            .iter()
+            .map(String::as_str)
+            .take(SHOWN)
+            .collect();
+        let more = section.not_covered.len().saturating_sub(SHOWN);
+        let extra = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        items.sort_unstable();
+        parts.push(format!("{label} {}{extra}", items.join(", ")));
+    }
+    if parts.is_empty() {
+        "everything the contract documents was exercised".into()
+    } else {
+        format!("not covered: {}", parts.join("; "))
     }
 }
 

@@ -369,9 +369,18 @@ impl<'a> ScenarioRun<'a> {
     async fn run_step(&mut self, spanned: &Spanned<Step>, phase: Phase) -> bool {
         let step = &spanned.value;
         let t0 = Instant::now();
+        // An unnamed request step is called by its request, with the path as sent
+        // (`DELETE /books/42`, not its template); the template when it cannot be rendered.
+        let name = match (&step.name, &step.request) {
+            (None, Some(r)) => match self.render_str(&r.value.path.value) {
+                Ok(path) => format!("{} {path}", r.value.method.value.to_ascii_uppercase()),
+                Err(_) => step_name(step),
+            },
+            _ => step_name(step),
+        };
         let mut res = StepResult {
             location: self.loc(spanned),
-            ..self.synthetic_step(step_name(step), phase)
+            ..self.synthetic_step(name, phase)
         };
         self.contract_on = step.contract.as_ref().is_none_or(|c| c.value);
         let r = self.dispatch(step, &mut res).await;
@@ -496,13 +505,7 @@ impl<'a> ScenarioRun<'a> {
             }
             url.query_pairs_mut().extend_pairs(pairs);
         }
-        let mut headers: Vec<(String, String)> = self
-            .target
-            .env
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.expose().to_string()))
-            .collect();
+        let mut headers = self.target.default_headers();
         let mut body = None;
         let mut content_type = None;
         if let Some(j) = &req.json {
@@ -555,9 +558,6 @@ impl<'a> ScenarioRun<'a> {
             body = Some(Bytes::from(text));
         }
         let sets = |name: &str| req.headers.keys().any(|k| k.eq_ignore_ascii_case(name));
-        if !sets("X-Request-ID") {
-            headers.push(("X-Request-ID".into(), uuid::Uuid::new_v4().to_string()));
-        }
         if let (Some(ct), false) = (content_type, sets("Content-Type")) {
             headers.push(("Content-Type".into(), ct.into()));
         }
@@ -698,8 +698,10 @@ impl<'a> ScenarioRun<'a> {
         let method = req.method.as_str();
         let subject = format!("{method} {path} -> {}", resp.status);
         self.undocumented(&subject, verdict.undocumented, res);
-        for mut c in verdict.checks.into_iter().filter(|c| !c.passed) {
-            c.check = format!("contract {}: {method} {path}", c.check);
+        // Passed checks are kept too: a green report shows which operation, status and
+        // schema each exchange was checked against.
+        for mut c in verdict.checks {
+            c.check = format!("{}: {method} {path}", c.check);
             if !res
                 .checks
                 .iter()

@@ -50,6 +50,10 @@ impl Pacer {
     }
 }
 
+/// conform's default `Accept`: JSON, and the JSON error format of RFC 9457 (problem details),
+/// so a server that could answer XML or HTML answers JSON, and its errors stay acceptable.
+pub const DEFAULT_ACCEPT: &str = "application/json, application/problem+json";
+
 impl Target {
     /// The URL for a scenario path: absolute URLs as written, others below the base URL.
     pub fn url_for(&self, path: &str) -> Result<Url, String> {
@@ -62,6 +66,33 @@ impl Target {
             .map_err(|e| format!("invalid URL for path `{path}`: {e}"))
     }
 
+    /// The headers every request starts from: conform's defaults (`Accept: application/json,
+    /// application/problem+json`,
+    /// a fresh `X-Request-ID`) less those the environment removes or replaces, then the
+    /// environment's own. A step may replace or remove any of them again.
+    pub fn default_headers(&self) -> Vec<(String, String)> {
+        let env = &self.env;
+        let overridden = |name: &str| {
+            env.removed_headers
+                .iter()
+                .chain(env.headers.iter().map(|(k, _)| k))
+                .any(|k| k.eq_ignore_ascii_case(name))
+        };
+        let mut headers = Vec::with_capacity(env.headers.len() + 2);
+        if !overridden("Accept") {
+            headers.push(("Accept".into(), DEFAULT_ACCEPT.into()));
+        }
+        if !overridden("X-Request-ID") {
+            headers.push(("X-Request-ID".into(), uuid::Uuid::new_v4().to_string()));
+        }
+        headers.extend(
+            env.headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_string())),
+        );
+        headers
+    }
+
     /// A request of conform's own (subscriptions, clean-up), without auth headers: the
     /// environment's default headers, a fresh `X-Request-ID`, an optional JSON body.
     pub fn housekeeping_request(
@@ -70,13 +101,7 @@ impl Target {
         path: &str,
         json: Option<&serde_json::Value>,
     ) -> Result<super::http::PreparedRequest, String> {
-        let mut headers: Vec<(String, String)> = self
-            .env
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.expose().to_string()))
-            .collect();
-        headers.push(("X-Request-ID".into(), uuid::Uuid::new_v4().to_string()));
+        let mut headers = self.default_headers();
         if json.is_some() {
             headers.push(("Content-Type".into(), "application/json".into()));
         }

@@ -181,13 +181,77 @@ fn recover_scenario(file: &str, source: &str, at: Location, diags: &mut Vec<Diag
                 let Some(step_text) = isolate_item(&text, step.referenced) else {
                     continue;
                 };
-                if let Err(e) = from_yaml::<super::model::Step>(&step_text) {
-                    push_recovered(file, source, &e, diags);
-                }
+                recover_step(file, source, step_text, diags);
             }
         }
         Err(e) => push_recovered(file, source, &e, diags),
     }
+}
+
+/// Every problem of one step: after each error, the entry it is in (`key: …` with its
+/// more-indented lines) is blanked and the step parsed again, so an unknown key does not hide
+/// a wrong type two lines below. A `missing field` that only the blanking caused is not
+/// reported.
+fn recover_step(file: &str, source: &str, mut text: String, diags: &mut Vec<Diagnostic>) {
+    const MAX_ROUNDS: usize = 16;
+    for round in 0..MAX_ROUNDS {
+        let Err(e) = from_yaml::<super::model::Step>(&text) else {
+            return;
+        };
+        if round == 0 || !yaml_message(&e).starts_with("missing field") {
+            push_recovered(file, source, &e, diags);
+        }
+        let Some(line) = e.location().map(|l| l.line()) else {
+            return;
+        };
+        match blank_entry(&text, line) {
+            Some(next) => text = next,
+            None => return,
+        }
+    }
+}
+
+/// `text` with the block-mapping entry on 1-based `line` blanked out (its line and the lines
+/// indented deeper below it), keeping every other line, column and byte offset; `None` when
+/// that line does not start an entry of its own (a list item, a continuation).
+fn blank_entry(text: &str, line: u64) -> Option<String> {
+    let index = usize::try_from(line).ok()?.checked_sub(1)?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let first = lines.get(index)?;
+    let content = first.trim_start_matches(' ');
+    let indent = first.len() - content.len();
+    let is_key = content
+        .split_once(':')
+        .is_some_and(|(k, _)| !k.is_empty() && !k.starts_with(['-', '#', '{', '[']));
+    if !is_key {
+        return None;
+    }
+    let mut end = index + 1;
+    while let Some(l) = lines.get(end) {
+        let c = l.trim_start_matches(' ');
+        if !c.trim().is_empty() && l.len() - c.len() <= indent {
+            break;
+        }
+        end += 1;
+    }
+    let blank = |l: &str| -> String {
+        l.chars()
+            .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+            .collect()
+    };
+    Some(
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                if (index..end).contains(&i) {
+                    blank(l)
+                } else {
+                    (*l).to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 fn push_recovered(file: &str, source: &str, e: &serde_saphyr::Error, diags: &mut Vec<Diagnostic>) {
@@ -253,6 +317,9 @@ fn isolate_item(source: &str, at: Location) -> Option<String> {
 pub(crate) fn yaml_diagnostic(file: &str, source: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
     let mut message = yaml_message(e);
+    if let Some(hint) = template_hint(source, line) {
+        message.push_str(hint);
+    }
     if source.trim().is_empty() {
         message = "the file is empty: expected a mapping with `scenarios`".to_string();
     } else if let Some(path) = key_path(source, line, column).filter(|p| !p.is_empty()) {
@@ -280,6 +347,19 @@ pub(crate) fn yaml_diagnostic(file: &str, source: &str, e: &serde_saphyr::Error)
             column,
         },
         message,
+    )
+}
+
+/// A YAML error on a line with an unquoted `{{ … }}`: in a flow mapping or list, YAML reads
+/// the braces as nested mappings, and the message says nothing of templates.
+fn template_hint(source: &str, line: u64) -> Option<&'static str> {
+    let index = usize::try_from(line).ok()?.checked_sub(1)?;
+    let text = source.lines().nth(index)?;
+    let at = text.find("{{")?;
+    let before = &text[..at];
+    let quoted = before.matches('"').count() % 2 == 1 || before.matches('\'').count() % 2 == 1;
+    (!quoted).then_some(
+        " (a `{{ … }}` template must be quoted where YAML reads braces, e.g. `path: \"/books/{{ id }}\"`)",
     )
 }
 
@@ -379,4 +459,38 @@ fn item_index(lines: &[&str], i: usize, dash: usize) -> usize {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_of_one_step_at_once() {
+        let y = "scenarios:\n  - name: x\n    steps:\n      - request: {method: GET, path: /a}\n        expcet: {status: 200}\n        repeat:\n          times: lots\n        timeout: 5 parsecs\n";
+        let (_, diags) = parse_file("s.yaml", y);
+        let lines: Vec<u64> = diags.iter().map(|d| d.location.line).collect();
+        assert_eq!(lines, [5, 7, 8], "{diags:#?}");
+        assert!(
+            !diags.iter().any(|d| d.message.starts_with("missing field")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn an_unquoted_template_in_a_flow_mapping_gets_the_hint() {
+        let y = "scenarios:\n  - name: x\n    steps:\n      - request: {method: GET, path: /books/{{ id }}}\n";
+        let (doc, diags) = parse_file("s.yaml", y);
+        assert!(doc.is_none());
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert!(
+            diags[0].message.contains("template must be quoted"),
+            "{}",
+            diags[0].message
+        );
+        // Quoted, it parses; a quoted template on a broken line gets no hint.
+        let y = "scenarios:\n  - name: x\n    steps:\n      - request: {method: GET, path: \"/books/{{ id }}\"}\n";
+        assert!(parse_file("s.yaml", y).1.is_empty());
+        assert_eq!(template_hint("a: \"{{ x }}\"", 1), None);
+    }
 }

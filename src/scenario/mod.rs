@@ -4,9 +4,11 @@
 //! [`Diagnostic`]; [`render_diagnostics`] prints them like a compiler.
 pub mod load;
 pub mod model;
+pub mod schema;
 pub mod validate;
 
 pub use crate::source::{has_errors, render_diagnostics, Diagnostic, Severity};
 pub use load::{discover, parse_file, scenario_id, LoadError, LoadedFile};
 pub use model::*;
+pub use schema::{scenario_schema, SCENARIO_SCHEMA_FILE};
 pub use validate::{load_and_validate, validate_doc, ValidationContext};

@@ -6,6 +6,7 @@
 //! have hand-written visitors instead of `#[serde(untagged)]`, which would lose the error.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,7 +16,7 @@ use std::time::Duration;
 pub use crate::source::{DurationValue, Spanned};
 
 /// One YAML file: shared metadata plus one or more scenarios.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFileDoc {
     /// Suite name; defaults to the file stem.
@@ -28,10 +29,13 @@ pub struct ScenarioFileDoc {
     pub tags: Vec<String>,
     /// Capabilities every scenario of the file requires.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub requires: Vec<Spanned<String>>,
     /// Variables visible to every scenario of the file.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Value>")]
     pub vars: IndexMap<String, Spanned<Value>>,
+    #[schemars(with = "Vec<Scenario>")]
     pub scenarios: Vec<Spanned<Scenario>>,
 }
 
@@ -68,9 +72,10 @@ fn compact_steps(steps: &mut Vec<Spanned<Step>>) {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -78,21 +83,27 @@ pub struct Scenario {
     pub tags: Vec<String>,
     /// Capabilities of the environment this scenario needs; unmet ones skip it.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub requires: Vec<Spanned<String>>,
     /// Ids of the contract rules this scenario checks.
     #[serde(default)]
     pub covers: Vec<String>,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Value>")]
     pub vars: IndexMap<String, Spanned<Value>>,
     #[serde(default)]
+    #[schemars(with = "Vec<Step>")]
     pub setup: Vec<Spanned<Step>>,
     #[serde(default)]
+    #[schemars(with = "Vec<Step>")]
     pub steps: Vec<Spanned<Step>>,
     /// Always runs, also after a failure or an error.
     #[serde(default)]
+    #[schemars(with = "Vec<Step>")]
     pub teardown: Vec<Spanned<Step>>,
     /// Whole-scenario deadline; defaults to the environment's scenario timeout.
     #[serde(default)]
+    #[schemars(with = "Option<DurationValue>")]
     pub timeout: Option<Spanned<DurationValue>>,
     /// `false`: exempt from the environment's client-side pacing (a scenario that means to
     /// trip the target's rate limiter).
@@ -102,139 +113,181 @@ pub struct Scenario {
 
 /// A step does exactly one thing (the actions are boxed: a step is small when it holds one) (validated after parsing): a `request`, a `group` of
 /// requests sent at the same moment, a `wait`, an `assert` on variables, or a webhook action.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<Request>")]
     pub request: Option<Box<Spanned<Request>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Expect>")]
     pub expect: Option<Box<Spanned<Expect>>>,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Capture>")]
     pub capture: IndexMap<String, Spanned<Capture>>,
     /// Send the request repeatedly (optionally until an expectation holds).
     #[serde(default)]
+    #[schemars(with = "Option<Repeat>")]
     pub repeat: Option<Box<Spanned<Repeat>>>,
     /// Re-send the request until `expect` passes or the timeout expires.
     #[serde(default)]
+    #[schemars(with = "Option<Poll>")]
     pub poll: Option<Box<Spanned<Poll>>>,
     /// Requests sent at the same moment, each with its own expect and capture.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<Step>>")]
     pub group: Option<Vec<Spanned<Step>>>,
     /// Pause: a duration, or `retry_after` (the previous response's `Retry-After`).
     #[serde(default)]
+    #[schemars(with = "Option<Wait>")]
     pub wait: Option<Box<Spanned<Wait>>>,
     /// Checks on variables (e.g. two captured ids are equal).
     #[serde(default)]
+    #[schemars(with = "Vec<Check>")]
     pub assert: Vec<Spanned<Check>>,
     /// Register the run's webhook receiver with the target (removed after the scenario).
     #[serde(default)]
+    #[schemars(with = "Option<WebhookSubscribe>")]
     pub subscribe_webhooks: Option<Box<Spanned<WebhookSubscribe>>>,
     /// Wait for webhook deliveries that match.
     #[serde(default)]
+    #[schemars(with = "Option<WebhookExpect>")]
     pub expect_webhook: Option<Box<Spanned<WebhookExpect>>>,
     /// Make the receiver answer matching deliveries with a failure (retry tests).
     #[serde(default)]
+    #[schemars(with = "Option<WebhookReply>")]
     pub webhook_reply: Option<Box<Spanned<WebhookReply>>>,
     /// `off` disables the automatic OpenAPI contract check for this step.
     #[serde(default)]
+    #[schemars(with = "Option<bool>")]
     pub contract: Option<Box<Spanned<bool>>>,
     /// Per-step timeout (each request attempt).
     #[serde(default)]
+    #[schemars(with = "Option<DurationValue>")]
     pub timeout: Option<Box<Spanned<DurationValue>>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
+    #[schemars(with = "String")]
     pub method: Spanned<String>,
     /// Path relative to the environment's base URL (or an absolute URL); a template.
+    #[schemars(with = "String")]
     pub path: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Value>")]
     pub query: IndexMap<String, Spanned<Value>>,
     /// Header values are templates; `null` removes a default header (e.g. `X-Request-ID`).
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Option<String>>")]
     pub headers: IndexMap<String, Spanned<Option<String>>>,
     /// `none`, a named client of the environment (default `default`), `invalid` or `expired`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub auth: Option<Box<Spanned<String>>>,
     /// Inline JSON body (a template: strings are rendered, types kept).
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub json: Option<Spanned<Value>>,
     /// JSON body read from the fixtures folder.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub fixture: Option<Box<Spanned<String>>>,
     /// RFC 7396 JSON merge patch applied to `fixture` or `json`.
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub patch: Option<Box<Spanned<Value>>>,
     /// `application/x-www-form-urlencoded` body.
     #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Value>>")]
     pub form: Option<Box<IndexMap<String, Spanned<Value>>>>,
     /// Raw text body, sent as is (e.g. malformed JSON).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub body: Option<Box<Spanned<String>>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     #[serde(default)]
+    #[schemars(with = "Option<StatusExpect>")]
     pub status: Option<Spanned<StatusExpect>>,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, HeaderExpect>")]
     pub headers: IndexMap<String, Spanned<HeaderExpect>>,
     /// JSONPath (RFC 9535) checks on the response body.
     #[serde(default)]
+    #[schemars(with = "Vec<Check>")]
     pub body: Vec<Spanned<Check>>,
     /// The body must contain this JSON as a subset (objects: keys present and matching,
     /// arrays: same length and element-wise subset, scalars: equal).
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub json: Option<Box<Spanned<Value>>>,
     /// JSON Schema file (relative to the fixtures folder) the body must satisfy.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub schema: Option<Box<Spanned<String>>>,
     /// Upper bound on the response time.
     #[serde(default)]
+    #[schemars(with = "Option<DurationValue>")]
     pub latency: Option<Box<Spanned<DurationValue>>>,
 }
 
 /// One check: on a JSONPath of a body (`path`, in `expect.body` and webhook `where`), or on a
 /// template value (`value`, in `assert` steps). Several operators may be combined; operand
 /// values are templates.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     // Operands are boxed: a check uses one or two of them, and a scenario model of inline
     // `Spanned` values cost about 1 KB per check (bench/README.md).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub path: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub value: Option<Box<Spanned<Value>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub equals: Option<Box<Spanned<Value>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub not_equals: Option<Box<Spanned<Value>>>,
     /// Regular expression the (string) value must match.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub matches: Option<Box<Spanned<String>>>,
     #[serde(default)]
+    #[schemars(with = "Option<bool>")]
     pub exists: Option<Box<Spanned<bool>>>,
     /// `string`, `number`, `integer`, `boolean`, `array`, `object` or `null` (an unquoted
     /// YAML `null` here means the type name, not "no type").
     #[serde(default, rename = "type", deserialize_with = "type_name")]
+    #[schemars(with = "Option<String>")]
     pub type_: Option<Box<Spanned<String>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub length: Option<Box<Spanned<Value>>>,
     /// String: substring; array: an element equal to it; object: a key.
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub contains: Option<Box<Spanned<Value>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub lt: Option<Box<Spanned<Value>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub lte: Option<Box<Spanned<Value>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub gt: Option<Box<Spanned<Value>>>,
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub gte: Option<Box<Spanned<Value>>>,
 }
 
@@ -271,21 +324,24 @@ pub enum CaptureSource {
     Status,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Repeat {
     /// How many times to send (the maximum when `until` is given): a number, or a template
     /// rendered when the step runs, to size it from what the target said
     /// (`"{{ (limit | int) * 2 }}"`).
+    #[schemars(with = "RepeatTimes")]
     pub times: Spanned<RepeatTimes>,
     /// Stop as soon as a response satisfies this; `expect` then applies to that response.
     #[serde(default)]
+    #[schemars(with = "Option<Expect>")]
     pub until: Option<Spanned<Expect>>,
     /// Requests in flight at once (default 1).
     #[serde(default)]
     pub concurrency: Option<u32>,
     /// Checks every attempt must pass.
     #[serde(default)]
+    #[schemars(with = "Option<Expect>")]
     pub each: Option<Spanned<Expect>>,
 }
 
@@ -331,11 +387,13 @@ impl<'de> Deserialize<'de> for RepeatTimes {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Poll {
+    #[schemars(with = "DurationValue")]
     pub timeout: Spanned<DurationValue>,
     #[serde(default)]
+    #[schemars(with = "Option<DurationValue>")]
     pub interval: Option<Spanned<DurationValue>>,
 }
 
@@ -346,7 +404,7 @@ pub enum Wait {
     RetryAfter,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSubscribe {
     pub events: Vec<String>,
@@ -355,15 +413,18 @@ pub struct WebhookSubscribe {
     pub capture_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookExpect {
+    #[schemars(with = "String")]
     pub event: Spanned<String>,
     /// JSONPath conditions on the payload.
     #[serde(default, rename = "where")]
+    #[schemars(with = "Vec<Check>")]
     pub where_: Vec<Spanned<Check>>,
     /// How long to wait (default 10 s).
     #[serde(default)]
+    #[schemars(with = "Option<DurationValue>")]
     pub within: Option<Spanned<DurationValue>>,
     /// Exactly N distinct events (default 1); `0` asserts that none arrive within `within`.
     #[serde(default)]
@@ -384,19 +445,23 @@ pub struct WebhookExpect {
     /// Multiplies every `schedule` gap (a template, e.g. `"{{ webhook_retry_scale }}"`, so
     /// one scenario states the contract's schedule and runs against scaled sandboxes too).
     #[serde(default)]
+    #[schemars(with = "Option<Value>")]
     pub schedule_scale: Option<Spanned<Value>>,
     /// Allowed deviation from each (scaled) `schedule` gap (default: half the gap plus 200 ms).
     #[serde(default)]
     pub tolerance: Option<DurationValue>,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Capture>")]
     pub capture: IndexMap<String, Spanned<Capture>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookReply {
+    #[schemars(with = "String")]
     pub event: Spanned<String>,
     #[serde(default, rename = "where")]
+    #[schemars(with = "Vec<Check>")]
     pub where_: Vec<Spanned<Check>>,
     /// Status the receiver answers (default 500).
     #[serde(default)]
@@ -405,6 +470,7 @@ pub struct WebhookReply {
     pub times: u32,
     /// Stall this long before answering (past the target's delivery timeout).
     #[serde(default)]
+    #[schemars(with = "Option<DurationValue>")]
     pub delay: Option<Spanned<DurationValue>>,
 }
 

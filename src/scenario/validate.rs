@@ -809,7 +809,14 @@ impl Validator<'_> {
         if let Err(e) = serde_json_path::JsonPath::parse(path) {
             self.error(
                 at,
-                format!("invalid JSONPath `{path}`: {}", first_line(&e.to_string())),
+                if path.trim_start().starts_with('$') {
+                    format!("invalid JSONPath `{path}`: {}", first_line(&e.to_string()))
+                } else {
+                    format!(
+                        "invalid JSONPath `{path}`: a path starts with `$` (the root), e.g. `$.{}`",
+                        path.trim_start().trim_start_matches('.')
+                    )
+                },
             );
         }
     }
@@ -1285,6 +1292,15 @@ scenarios:
         );
         // Templated paths are checked for their variables only.
         ok(&steps("      - request: {method: GET, path: /a}\n        expect: {body: [{path: \"$.items[?@.id == '{{ api_key }}']\", exists: true}]}\n"));
+    }
+
+    #[test]
+    fn a_json_path_without_its_root_says_so() {
+        let y = steps("      - request: {method: GET, path: /a}\n        expect: {body: [{path: \"validation[*].code\", exists: true}]}\n");
+        assert_eq!(
+            check(&y),
+            ["5:32: error: invalid JSONPath `validation[*].code`: a path starts with `$` (the root), e.g. `$.validation[*].code`"]
+        );
     }
 
     #[test]

@@ -40,3 +40,18 @@ impl<'de> Deserialize<'de> for DurationValue {
         d.deserialize_any(V)
     }
 }
+
+impl schemars::JsonSchema for DurationValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration: `250ms`, `5s`, `1m 30s`, or a number of seconds.",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "number", "minimum": 0}
+            ]
+        })
+    }
+}

@@ -23,6 +23,11 @@ const LAYERS: &[(&str, u8, &str)] = &[
     ("auth", 3, "token sources"),
     ("webhook", 3, "receiver, signatures, inbox"),
     ("check", 4, "expectations → check outcomes"),
+    (
+        "init",
+        4,
+        "conform init: a first suite from an OpenAPI document",
+    ),
     ("run", 5, "plan → execute → events and results"),
     ("report", 6, "consumers of events and results"),
     (
