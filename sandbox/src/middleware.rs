@@ -202,9 +202,9 @@ fn finish_api(
     decision: Option<Decision>,
 ) -> Response {
     let is_error = resp.status().is_client_error() || resp.status().is_server_error();
-    if !state.has(Fault::ApiVersionMissing)
-        && !(is_error && state.has(Fault::ApiVersionMissingOnErrors))
-    {
+    let version_off = state.has(Fault::ApiVersionMissing)
+        || (is_error && state.has(Fault::ApiVersionMissingOnErrors));
+    if !version_off {
         resp.headers_mut()
             .insert("x-api-version", HeaderValue::from_static("1"));
     }

@@ -12,7 +12,7 @@
 //! failed scenarios and their `covers` are read from `results.json`. Runs are mostly waiting
 //! (tokens, webhook windows, the latency fault), so a few of them share the cores at once.
 //!
-//! `cargo test --test suite_faults -- --nocapture` prints the table (fault, rule id, caught,
+//! `cargo test --test it suite_faults -- --nocapture` prints the table (fault, rule id, caught,
 //! catching scenarios). `SUITE_FAULTS=name,name` runs only those faults (and the control run);
 //! `SUITE_FAULTS_TABLE=PATH` also writes the table as JSON (for `docs/contract-rules.md`);
 //! `SUITE_FAULTS_WORKERS=N` runs N at once; `SUITE_SCENARIOS=DIR` runs another copy of the
@@ -42,7 +42,7 @@ impl Row {
         self.run
             .iter()
             .flat_map(|run| run.failed_covers.iter())
-            .filter(|(_, covers)| covers.iter().any(|c| *c == self.rule))
+            .filter(|(_, covers)| covers.contains(&self.rule))
             .map(|(id, _)| id.as_str())
             .collect()
     }
