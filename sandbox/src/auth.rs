@@ -19,6 +19,8 @@ use crate::state::{lock, SandboxState, Stats, TokenInfo};
 pub struct Caller {
     pub client_id: String,
     pub scopes: Vec<String>,
+    /// The bearer token itself (what the `ratelimit-per-token` fault keys buckets by).
+    pub token: String,
 }
 
 /// Per-request context put into request extensions by the middleware.
@@ -31,7 +33,9 @@ pub struct Ctx {
 impl Ctx {
     /// 403 unless the token has `scope` (or the `scopes-not-enforced` fault is on).
     pub fn require(&self, state: &SandboxState, scope: &'static str) -> Result<(), ApiError> {
-        if state.has(Fault::ScopesNotEnforced) || self.caller.scopes.iter().any(|s| s == scope) {
+        let unchecked = state.has(Fault::ScopesNotEnforced)
+            || (scope == "read" && state.has(Fault::ReadScopeNotEnforced));
+        if unchecked || self.caller.scopes.iter().any(|s| s == scope) {
             Ok(())
         } else {
             Err(ApiError::Forbidden(scope))
@@ -41,23 +45,46 @@ impl Ctx {
 
 /// Checks `Authorization: Bearer <token>`.
 pub fn authenticate(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let value = headers
+    let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Unauthorized)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or(ApiError::Unauthorized)?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    else {
+        if state.has(Fault::MissingToken403) {
+            return Err(ApiError::Forbidden("read"));
+        }
         return Err(ApiError::Unauthorized);
+    };
+    let invalid = || {
+        if state.has(Fault::UnknownToken403) {
+            ApiError::Forbidden("read")
+        } else {
+            ApiError::Unauthorized
+        }
+    };
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(invalid)?;
+    let scheme_ok = if state.has(Fault::BearerLowercaseOnly) {
+        scheme == "bearer"
+    } else {
+        scheme.eq_ignore_ascii_case("bearer")
+    };
+    if !scheme_ok {
+        return Err(invalid());
     }
     let token = token.trim();
     let tokens = lock(&state.inner.tokens);
-    let info = tokens.get(token).ok_or(ApiError::Unauthorized)?;
-    if Instant::now() >= info.expires_at && !state.has(Fault::TokenExpiryIgnored) {
+    let info = tokens.get(token).ok_or_else(invalid)?;
+    let expires_at = if state.has(Fault::TokenExpiryDoubled) {
+        info.expires_at + state.inner.config.token_ttl
+    } else {
+        info.expires_at
+    };
+    if Instant::now() >= expires_at && !state.has(Fault::TokenExpiryIgnored) {
         return Err(ApiError::Unauthorized);
     }
     Ok(Caller {
         client_id: info.client_id.clone(),
         scopes: info.scopes.clone(),
+        token: token.to_owned(),
     })
 }
 
@@ -66,6 +93,11 @@ pub async fn token(State(state): State<SandboxState>, headers: HeaderMap, body: 
     Stats::bump(&state.inner.stats.token_requests);
     match issue(&state, &headers, &body) {
         Ok(resp) => resp,
+        Err(e @ OAuthError::InvalidClient { .. }) if state.has(Fault::InvalidClient400) => {
+            let mut resp = e.into_response();
+            *resp.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            resp
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -99,8 +131,14 @@ fn issue(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
             .entry(k.into_owned())
             .or_insert_with(|| v.into_owned());
     }
+    if state.has(Fault::GrantBeforeClient) {
+        check_grant(state, &params)?;
+    }
     // 1. The client.
     let basic = basic_credentials(headers);
+    if basic.is_some() && state.has(Fault::BasicAuthUnsupported) {
+        return Err(OAuthError::InvalidClient { basic: true });
+    }
     let used_basic = basic.is_some();
     let (client_id, secret) = match basic {
         Some(Some(creds)) => creds,
@@ -118,13 +156,10 @@ fn issue(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
         .find(|c| c.client_id == client_id && c.client_secret == secret)
         .ok_or(OAuthError::InvalidClient { basic: used_basic })?;
     // 2. The grant.
-    match params.get("grant_type").map(String::as_str) {
-        None | Some("") => return Err(OAuthError::InvalidRequest("grant_type is required")),
-        Some("client_credentials") => {}
-        Some(_) => return Err(OAuthError::UnsupportedGrantType),
-    }
+    check_grant(state, &params)?;
     // 3. The scope.
-    let scopes = grant_scopes(&client.scopes, params.get("scope").map(String::as_str))?;
+    let asked = params.get("scope").map(String::as_str);
+    let scopes = scopes_for(state, &client.scopes, asked)?;
 
     let token = crate::variant::access_token(state);
     let ttl = state.inner.config.token_ttl;
@@ -146,17 +181,76 @@ fn issue(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
         );
     }
     Stats::bump(&state.inner.stats.tokens_issued);
-    let body = json!({
+    let mut body = json!({
         "access_token": token,
         "token_type": "Bearer",
         "expires_in": ttl.as_secs(),
         "scope": scopes.join(" "),
     });
+    if state.has(Fault::TokenExpiresInString) {
+        body["expires_in"] = json!(ttl.as_secs().to_string());
+    }
+    if state.has(Fault::TokenScopeMissing) {
+        if let Some(o) = body.as_object_mut() {
+            o.remove("scope");
+        }
+    }
     let mut resp = axum::Json(body).into_response();
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(resp)
+}
+
+fn check_grant(
+    state: &SandboxState,
+    params: &std::collections::HashMap<String, String>,
+) -> Result<(), OAuthError> {
+    match params.get("grant_type").map(String::as_str) {
+        None | Some("") if state.has(Fault::MissingGrantUnsupported) => {
+            Err(OAuthError::UnsupportedGrantType)
+        }
+        None | Some("") => Err(OAuthError::InvalidRequest("grant_type is required")),
+        Some("client_credentials") => Ok(()),
+        Some(_) if state.has(Fault::UnsupportedGrantInvalidGrant) => Err(OAuthError::InvalidGrant),
+        Some(_) => Err(OAuthError::UnsupportedGrantType),
+    }
+}
+
+/// [`grant_scopes`] as the scope faults bend it.
+fn scopes_for(
+    state: &SandboxState,
+    allowed: &[String],
+    requested: Option<&str>,
+) -> Result<Vec<String>, OAuthError> {
+    let asked: Vec<String> = requested
+        .map(|s| {
+            s.split(' ')
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let known = |s: &String| s == "read" || s == "write";
+    if asked.is_empty() && state.has(Fault::ScopeDefaultRead) {
+        return Ok(vec!["read".to_owned()]);
+    }
+    let some_allowed = asked.iter().any(|s| allowed.contains(s));
+    let some_refused = asked.iter().any(|s| !allowed.contains(s));
+    if some_allowed && some_refused {
+        if state.has(Fault::ScopeNarrowRejects) {
+            return Err(OAuthError::InvalidScope);
+        }
+        if state.has(Fault::ScopeNarrowGrantsAll) {
+            return Ok(asked.into_iter().filter(known).collect());
+        }
+    }
+    match grant_scopes(allowed, requested) {
+        Err(OAuthError::InvalidScope) if state.has(Fault::InvalidScopeIgnored) => {
+            Ok(allowed.to_vec())
+        }
+        other => other,
+    }
 }
 
 /// The scopes a token gets: those asked for that the client may have; all of the

@@ -7,7 +7,8 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::state::{lock, Customer, CustomerStatus, Order, Payment, Product, SandboxState};
+use crate::fault::Fault;
+use crate::state::{lock, Customer, CustomerStatus, Payment, Product, SandboxState};
 
 /// The optional JSON body of a control: empty means `{}`; a body needs
 /// `Content-Type: application/json`.
@@ -15,7 +16,7 @@ async fn body_json(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
-    let bytes = crate::orders::read_capped(body).await?;
+    let bytes = crate::orders::read_capped(body, crate::orders::MAX_BODY).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Map::new());
     }
@@ -79,6 +80,10 @@ pub async fn put_customer(
         status: CustomerStatus::Active,
         payment: Payment::Approve,
     });
+    if state.has(Fault::CustomerPutNotPartial) {
+        c.status = CustomerStatus::Active;
+        c.payment = Payment::Approve;
+    }
     if let Some(s) = status {
         c.status = s;
     }
@@ -88,12 +93,17 @@ pub async fn put_customer(
     Ok(Json(c.clone()))
 }
 
-fn product_json(id: &str, p: &Product) -> Value {
+fn product_json(state: &SandboxState, id: &str, p: &Product) -> Value {
+    let available = if state.has(Fault::ProductAvailableIsStock) {
+        i64::try_from(p.stock).unwrap_or(i64::MAX)
+    } else {
+        p.available()
+    };
     json!({
         "product_id": id,
         "stock": p.stock,
         "reserved": p.reserved,
-        "available": p.available(),
+        "available": available,
         "price": crate::util::money(p.price_cents),
     })
 }
@@ -148,11 +158,14 @@ pub async fn put_product(
     });
     if let Some(s) = stock {
         p.stock = s;
+        if state.has(Fault::ProductPutResetsReserved) {
+            p.reserved = 0;
+        }
     }
     if let Some(c) = price {
         p.price_cents = c;
     }
-    Ok(Json(product_json(&id, p)))
+    Ok(Json(product_json(&state, &id, p)))
 }
 
 /// `GET /sandbox/v1/products/{product_id}`.
@@ -162,7 +175,7 @@ pub async fn get_product(
 ) -> Result<Json<Value>, ApiError> {
     let world = lock(&state.inner.world);
     match world.products.get(&id) {
-        Some(p) => Ok(Json(product_json(&id, p))),
+        Some(p) => Ok(Json(product_json(&state, &id, p))),
         None => Err(ApiError::NotFound(format!("Product {id} not found"))),
     }
 }
@@ -171,7 +184,7 @@ pub async fn get_product(
 pub async fn advance(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
-) -> Result<Json<Order>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     crate::orders::advance(&state, &id).map(Json)
 }
 

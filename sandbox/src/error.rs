@@ -107,7 +107,8 @@ impl ApiError {
         fields.insert("error_code".into(), json!(self.code()));
         fields.insert("message".into(), json!(self.to_string()));
         match self {
-            ApiError::Validation(d) | ApiError::InsufficientInventory(d) => {
+            // No details at all only under the `malformed-json-no-details` fault.
+            ApiError::Validation(d) | ApiError::InsufficientInventory(d) if !d.is_empty() => {
                 fields.insert("details".into(), json!(d));
             }
             ApiError::DuplicateOrder { existing_order_id } => {
@@ -155,6 +156,69 @@ impl ErrorPayload {
         out.insert("timestamp".into(), json!(crate::util::rfc3339_now()));
         out
     }
+}
+
+/// The faults that bend a rendered `/api/v1` error body.
+pub fn distort(state: &crate::state::SandboxState, body: &mut Map<String, Value>) {
+    use crate::fault::Fault;
+    let code = body
+        .get("error_code")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if code == "RATE_LIMIT_EXCEEDED" && state.has(Fault::Ratelimit429Code) {
+        body.insert("error_code".into(), json!("TOO_MANY_REQUESTS"));
+    }
+    if code == "DUPLICATE_ORDER" && state.has(Fault::DuplicateNoExistingId) {
+        body.remove("existing_order_id");
+    }
+    if state.has(Fault::ErrorTimestampUnix) {
+        body.insert("timestamp".into(), json!(crate::util::unix_now()));
+    }
+    if let Some(Value::Array(details)) = body.get_mut("details") {
+        if code == "VALIDATION_ERROR" && state.has(Fault::ValidationFirstErrorOnly) {
+            details.truncate(1);
+        }
+        if state.has(Fault::FieldPathsOneBased) {
+            for d in details.iter_mut() {
+                if let Some(Value::String(field)) = d.get_mut("field") {
+                    *field = one_based(field);
+                }
+            }
+        }
+    }
+    if state.has(Fault::ErrorDetailsObject) {
+        if let Some(Value::Array(details)) = body.get("details") {
+            let map: Map<String, Value> = details
+                .iter()
+                .filter_map(|d| {
+                    Some((
+                        d.get("field")?.as_str()?.to_owned(),
+                        d.get("error")?.clone(),
+                    ))
+                })
+                .collect();
+            body.insert("details".into(), Value::Object(map));
+        }
+    }
+}
+
+/// `items[0].quantity` → `items[1].quantity` (the `field-paths-one-based` fault).
+pub fn one_based(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find(']') else { break };
+        match rest[..close].parse::<u64>() {
+            Ok(n) => out.push_str(&(n + 1).to_string()),
+            Err(_) => out.push_str(&rest[..close]),
+        }
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `items[0].quantity` → `quantity`, `headers.X-Request-ID` → `X-Request-ID`.
@@ -206,6 +270,9 @@ pub enum OAuthError {
     InvalidRequest(&'static str),
     #[error("Only grant_type=client_credentials is supported")]
     UnsupportedGrantType,
+    /// Only under the `unsupported-grant-invalid-grant` fault.
+    #[error("The grant is not valid")]
+    InvalidGrant,
     #[error("The requested scope is not allowed for this client")]
     InvalidScope,
 }
@@ -214,6 +281,7 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let (status, code) = match self {
             OAuthError::InvalidClient { .. } => (StatusCode::UNAUTHORIZED, "invalid_client"),
+            OAuthError::InvalidGrant => (StatusCode::BAD_REQUEST, "invalid_grant"),
             OAuthError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             OAuthError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
             OAuthError::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope"),
@@ -244,6 +312,14 @@ mod tests {
         assert_eq!(bare_name("items[3]"), "items");
         assert_eq!(bare_name("customer_id"), "customer_id");
         assert_eq!(bare_name("headers.X-Request-ID"), "X-Request-ID");
+    }
+
+    #[test]
+    fn one_based_paths() {
+        assert_eq!(one_based("items[0].quantity"), "items[1].quantity");
+        assert_eq!(one_based("items[9]"), "items[10]");
+        assert_eq!(one_based("customer_id"), "customer_id");
+        assert_eq!(one_based("a[x].b"), "a[x].b");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod config;
 mod controls;
 mod error;
 mod fault;
+mod lists;
 mod middleware;
 mod orders;
 mod ratelimit;

@@ -25,6 +25,22 @@ fn request_id(headers: &HeaderMap) -> Result<String, String> {
     }
 }
 
+/// [`request_id`] as the faults of `TRN-REQUEST-ID-REQUIRED` bend it.
+fn api_request_id(state: &SandboxState, headers: &HeaderMap) -> Result<String, String> {
+    let sent = headers
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty());
+    match request_id(headers) {
+        Err(id) if sent.is_none() && state.has(Fault::RequestIdOptional) => Ok(id),
+        Err(id) if sent.is_some() && state.has(Fault::RequestIdAnyString) => Ok(id),
+        Err(_) if sent.is_some() && state.has(Fault::RequestIdInvalidReplaced) => {
+            Err(uuid::Uuid::new_v4().to_string())
+        }
+        other => other,
+    }
+}
+
 fn host(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::HOST)
@@ -39,9 +55,14 @@ pub fn finish_error(state: &SandboxState, resp: Response, request_id: &str) -> R
     let mut resp = resp;
     if resp.status() == StatusCode::METHOD_NOT_ALLOWED
         && resp.extensions().get::<ErrorPayload>().is_none()
+        && !state.has(Fault::MethodPlainBody)
     {
         let allow = resp.headers().get(header::ALLOW).cloned();
-        resp = ApiError::MethodNotAllowed(allow).into_response();
+        resp = if state.has(Fault::MethodAsNotFound) {
+            ApiError::NotFound("No such resource".into()).into_response()
+        } else {
+            ApiError::MethodNotAllowed(allow).into_response()
+        };
     } else if resp.status() == StatusCode::BAD_REQUEST
         && resp.extensions().get::<ErrorPayload>().is_none()
     {
@@ -51,18 +72,36 @@ pub fn finish_error(state: &SandboxState, resp: Response, request_id: &str) -> R
     let Some(payload) = resp.extensions_mut().remove::<ErrorPayload>() else {
         return resp;
     };
-    let id = (!state.has(Fault::ErrorMissingRequestId)).then_some(request_id);
-    let body = payload.render(id, state.has(Fault::ValidationFieldPaths));
+    let generated = uuid::Uuid::new_v4().to_string();
+    let id = if state.has(Fault::ErrorRequestIdGenerated) {
+        Some(generated.as_str())
+    } else {
+        (!state.has(Fault::ErrorMissingRequestId)).then_some(request_id)
+    };
+    let mut body = payload.render(id, state.has(Fault::ValidationFieldPaths));
+    crate::error::distort(state, &mut body);
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     resp.headers_mut().remove(header::CONTENT_LENGTH);
     *resp.body_mut() = Body::from(bytes);
     resp
 }
 
-fn rate_headers(resp: &mut Response, d: &Decision) {
+fn rate_headers(state: &SandboxState, resp: &mut Response, d: &Decision) {
     let h = resp.headers_mut();
-    let reset = crate::util::unix_now() + i64::try_from(d.reset_in).unwrap_or(i64::MAX / 2);
-    h.insert("x-ratelimit-limit", HeaderValue::from(d.limit));
+    let reset_in = i64::try_from(d.reset_in).unwrap_or(i64::MAX / 2);
+    let reset = if state.has(Fault::RatelimitResetRelative) {
+        reset_in
+    } else if state.has(Fault::RatelimitResetMs) {
+        (crate::util::unix_now() + reset_in).saturating_mul(1000)
+    } else {
+        crate::util::unix_now() + reset_in
+    };
+    let limit = if state.has(Fault::RatelimitLimitShowsCapacity) {
+        d.capacity
+    } else {
+        u64::from(d.limit)
+    };
+    h.insert("x-ratelimit-limit", HeaderValue::from(limit));
     h.insert("x-ratelimit-remaining", HeaderValue::from(d.remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
 }
@@ -81,25 +120,57 @@ async fn early_answer(req: Request, mut resp: Response) -> Response {
 }
 
 /// The `/api/v1` layer.
-pub async fn api(State(state): State<SandboxState>, mut req: Request, next: Next) -> Response {
+pub async fn api(State(state): State<SandboxState>, req: Request, next: Next) -> Response {
     if state.has(Fault::Latency) {
         tokio::time::sleep(state.inner.config.latency).await;
     }
-    let rid = request_id(req.headers());
+    let rid = api_request_id(&state, req.headers());
     let request_id = match &rid {
         Ok(id) | Err(id) => id.clone(),
     };
     let mut decision = None;
+    let mut req = req;
+    if state.has(Fault::BodyBeforeAuth)
+        && req.method() == axum::http::Method::POST
+        && req.uri().path().trim_end_matches('/') == "/api/v1/orders"
+    {
+        let (parts, body) = req.into_parts();
+        match crate::orders::read_json(&state, &parts.headers, body, true).await {
+            Ok(v) => {
+                let bytes = serde_json::to_vec(&v).unwrap_or_default();
+                req = Request::from_parts(parts, Body::from(bytes));
+            }
+            Err(e) => {
+                let resp = finish_error(&state, e.into_response(), &request_id);
+                return finish_api(&state, resp, &request_id, None);
+            }
+        }
+    }
     let resp = match authenticate(&state, req.headers()) {
         Err(e) => early_answer(req, e.into_response()).await,
         Ok(caller) => {
-            let rule = Rule::of(req.method(), req.uri().path());
-            let d = state.inner.limiter.check(&caller.client_id, rule);
+            let mut rule = Rule::of(req.method(), req.uri().path());
+            if rule == Rule::Search && state.has(Fault::RatelimitSingleRule) {
+                rule = Rule::ReadOrders;
+            }
+            let bucket_key = if state.has(Fault::RatelimitSharedAcrossClients) {
+                ""
+            } else if state.has(Fault::RatelimitPerToken) {
+                caller.token.as_str()
+            } else {
+                caller.client_id.as_str()
+            };
+            let d = state.inner.limiter.check(bucket_key, rule);
             decision = Some(d);
             if !d.allowed {
                 Stats::bump(&state.inner.stats.rate_limited);
+                let secs = d.retry_after.max(1);
                 let answer = ApiError::RateLimited {
-                    retry_after: d.retry_after.max(1),
+                    retry_after: if state.has(Fault::RetryAfterMs) {
+                        secs * 1000
+                    } else {
+                        secs
+                    },
                     show_retry_after: !state.has(Fault::Ratelimit429Body),
                 }
                 .into_response();
@@ -119,18 +190,38 @@ pub async fn api(State(state): State<SandboxState>, mut req: Request, next: Next
             }
         }
     };
-    let mut resp = finish_error(&state, resp, &request_id);
-    if !state.has(Fault::ApiVersionMissing) {
+    let resp = finish_error(&state, resp, &request_id);
+    finish_api(&state, resp, &request_id, decision)
+}
+
+/// The headers every `/api/v1` answer carries.
+fn finish_api(
+    state: &SandboxState,
+    mut resp: Response,
+    request_id: &str,
+    decision: Option<Decision>,
+) -> Response {
+    let is_error = resp.status().is_client_error() || resp.status().is_server_error();
+    let version_off = state.has(Fault::ApiVersionMissing)
+        || (is_error && state.has(Fault::ApiVersionMissingOnErrors));
+    if !version_off {
         resp.headers_mut()
             .insert("x-api-version", HeaderValue::from_static("1"));
     }
     if !state.has(Fault::RequestIdNotEchoed) {
-        if let Ok(v) = HeaderValue::from_str(&request_id) {
+        let echoed = if state.has(Fault::RequestIdEchoLowercased) {
+            request_id.to_ascii_lowercase()
+        } else {
+            request_id.to_owned()
+        };
+        if let Ok(v) = HeaderValue::from_str(&echoed) {
             resp.headers_mut().insert(X_REQUEST_ID, v);
         }
     }
-    if let Some(d) = decision.filter(|_| !state.has(Fault::RatelimitHeadersMissing)) {
-        rate_headers(&mut resp, &d);
+    let rate_headers_off = state.has(Fault::RatelimitHeadersMissing)
+        || (is_error && state.has(Fault::RatelimitHeadersOnSuccessOnly));
+    if let Some(d) = decision.filter(|_| !rate_headers_off) {
+        rate_headers(state, &mut resp, &d);
     }
     resp
 }
@@ -138,12 +229,22 @@ pub async fn api(State(state): State<SandboxState>, mut req: Request, next: Next
 /// The `/sandbox/v1` layer: bearer auth with scope `write`; no request id needed, no
 /// rate limit.
 pub async fn controls(State(state): State<SandboxState>, mut req: Request, next: Next) -> Response {
-    let request_id = match request_id(req.headers()) {
-        Ok(id) | Err(id) => id,
+    let rid = request_id(req.headers());
+    let request_id = match &rid {
+        Ok(id) | Err(id) => id.clone(),
     };
     let resp = match authenticate(&state, req.headers()) {
         Err(e) => early_answer(req, e.into_response()).await,
-        Ok(caller) if !caller.scopes.iter().any(|s| s == "write") => {
+        Ok(_) if rid.is_err() && state.has(Fault::SandboxRequiresRequestId) => {
+            let answer =
+                ApiError::validation("headers.X-Request-ID", "is required and must be a UUID")
+                    .into_response();
+            early_answer(req, answer).await
+        }
+        Ok(caller)
+            if !caller.scopes.iter().any(|s| s == "write")
+                && !state.has(Fault::SandboxScopeNotEnforced) =>
+        {
             early_answer(req, ApiError::Forbidden("write").into_response()).await
         }
         Ok(caller) => {
@@ -172,6 +273,9 @@ pub async fn not_found(State(state): State<SandboxState>, req: Request) -> Respo
 }
 
 /// Unknown paths inside `/api/v1` and `/sandbox/v1` (after their layer ran).
-pub async fn not_found_inner(req: Request) -> Response {
+pub async fn not_found_inner(State(state): State<SandboxState>, req: Request) -> Response {
+    if state.has(Fault::UnknownPathPlainBody) && req.uri().path().starts_with("/api/v1") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     ApiError::NotFound(format!("No route for {}", req.uri().path())).into_response()
 }

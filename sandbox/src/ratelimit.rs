@@ -49,6 +49,8 @@ pub struct Bucket {
     pub capacity: f64,
     tokens: f64,
     last: Instant,
+    /// Seconds over which `limit` tokens come back: 60 (the `ratelimit-slow-refill` fault: a day).
+    refill_secs: f64,
 }
 
 /// What one request learned from its bucket.
@@ -58,6 +60,8 @@ pub struct Decision {
     pub limit: u32,
     /// Whole requests left now.
     pub remaining: u64,
+    /// The bucket's capacity (what the `ratelimit-limit-shows-capacity` fault reports).
+    pub capacity: u64,
     /// Seconds until the bucket is full again (rounded up).
     pub reset_in: u64,
     /// Seconds until one request is allowed (≥ 1), for a refused request.
@@ -65,26 +69,38 @@ pub struct Decision {
 }
 
 impl Bucket {
+    #[cfg(test)]
     pub fn new(limit: u32, now: Instant) -> Bucket {
+        Bucket::with_burst(limit, now, 1.5)
+    }
+
+    /// A bucket of capacity floor(`burst` × limit) (1.5 unless a fault says otherwise).
+    pub fn with_burst(limit: u32, now: Instant, burst: f64) -> Bucket {
         let limit = limit.max(1);
-        let capacity = (1.5 * f64::from(limit)).floor().max(1.0);
+        let capacity = (burst * f64::from(limit)).floor().max(1.0);
         Bucket {
             limit,
             capacity,
             tokens: capacity,
             last: now,
+            refill_secs: 60.0,
         }
     }
 
+    /// The rate the bucket promises (per minute), whatever it really refills at.
     fn rate_per_sec(&self) -> f64 {
         f64::from(self.limit) / 60.0
+    }
+
+    fn refill_per_sec(&self) -> f64 {
+        f64::from(self.limit) / self.refill_secs
     }
 
     /// Takes one token if there is one.
     pub fn take(&mut self, now: Instant) -> Decision {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate_per_sec()).min(self.capacity);
+        self.tokens = (self.tokens + elapsed * self.refill_per_sec()).min(self.capacity);
         let allowed = self.tokens >= 1.0;
         if allowed {
             self.tokens -= 1.0;
@@ -100,6 +116,7 @@ impl Bucket {
             allowed,
             limit: self.limit,
             remaining: self.tokens.floor().max(0.0) as u64,
+            capacity: self.capacity as u64,
             reset_in,
             retry_after,
         }
@@ -110,6 +127,8 @@ impl Bucket {
 #[derive(Debug)]
 pub struct Limiter {
     scale: f64,
+    burst: f64,
+    slow_refill: bool,
     orders_limit: Option<u32>,
     buckets: Mutex<HashMap<(String, Rule), Bucket>>,
     daily: Mutex<HashMap<String, (i64, u64)>>,
@@ -124,9 +143,23 @@ impl Limiter {
                 1.0
             },
             orders_limit,
+            burst: 1.5,
+            slow_refill: false,
             buckets: Mutex::new(HashMap::new()),
             daily: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Bucket capacity as a multiple of the per-minute limit (the contract: 1.5).
+    pub fn with_burst(mut self, burst: f64) -> Limiter {
+        self.burst = burst;
+        self
+    }
+
+    /// Refill per day instead of per minute (the `ratelimit-slow-refill` fault).
+    pub fn with_slow_refill(mut self, slow: bool) -> Limiter {
+        self.slow_refill = slow;
+        self
     }
 
     pub fn per_minute(&self, rule: Rule) -> u32 {
@@ -151,7 +184,13 @@ impl Limiter {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             buckets
                 .entry((client.to_owned(), rule))
-                .or_insert_with(|| Bucket::new(limit, now))
+                .or_insert_with(|| {
+                    let mut b = Bucket::with_burst(limit, now, self.burst);
+                    if self.slow_refill {
+                        b.refill_secs = 86_400.0;
+                    }
+                    b
+                })
                 .take(now)
         };
         if decision.allowed {

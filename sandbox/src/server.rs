@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::SandboxConfig;
 use crate::state::SandboxState;
-use crate::{auth, controls, middleware, orders, variant, webhooks};
+use crate::{auth, controls, lists, middleware, orders, variant, webhooks};
 
 /// The contract document, served at `GET /openapi.yaml`.
 pub const OPENAPI_YAML: &str = include_str!("../../fixtures/contract/orders-v1.openapi.yaml");
@@ -31,10 +31,10 @@ async fn openapi() -> Response {
 /// The whole sandbox as a router.
 pub fn app(state: SandboxState) -> Router {
     let api = Router::new()
-        .route("/api/v1/orders", post(orders::create).get(orders::list))
+        .route("/api/v1/orders", post(orders::create).get(lists::list))
         .route("/api/v1/orders/{order_id}", get(orders::get))
         .route("/api/v1/orders/{order_id}/cancel", post(orders::cancel))
-        .route("/api/v1/search", get(orders::search))
+        .route("/api/v1/search", get(lists::search))
         .route("/api/v1/webhooks", post(webhooks::create))
         .route(
             "/api/v1/webhooks/{webhook_id}",

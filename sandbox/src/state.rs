@@ -127,6 +127,8 @@ pub struct Order {
 #[derive(Debug, Clone)]
 pub struct OrderRecord {
     pub order: Order,
+    /// The order as created (what the stale-cache faults answer).
+    pub created: Order,
     pub client_id: String,
     /// Creation sequence: newest first means highest first.
     pub seq: u64,
@@ -142,7 +144,7 @@ pub struct World {
 }
 
 impl World {
-    pub fn seeded() -> World {
+    pub fn seeded(config: &SandboxConfig) -> World {
         let mut w = World::default();
         for (id, status, payment) in [
             ("CUST-12345", CustomerStatus::Active, Payment::Approve),
@@ -158,10 +160,20 @@ impl World {
                 },
             );
         }
+        let sku_002_cents = if config.has(Fault::SeedPriceRounded) {
+            900
+        } else {
+            950
+        };
+        let out_stock = if config.has(Fault::SeedOutStocked) {
+            10
+        } else {
+            0
+        };
         for (id, stock, price_cents) in [
             ("SKU-001", 1000, 2999),
-            ("SKU-002", 1000, 950),
-            ("SKU-OUT", 0, 500),
+            ("SKU-002", 1000, sku_002_cents),
+            ("SKU-OUT", out_stock, 500),
         ] {
             w.products.insert(
                 id.to_owned(),
@@ -187,7 +199,11 @@ pub struct TokenInfo {
 #[derive(Debug, Clone)]
 pub struct IdemRecord {
     pub body: Value,
+    /// The body as sent (the `idempotency-byte-compare` fault compares these).
+    pub raw: Vec<u8>,
     pub order_id: String,
+    /// A stored failure (only under the `idempotency-stores-failures` fault).
+    pub failure: Option<crate::error::ApiError>,
     pub stored_at: Instant,
 }
 
@@ -256,14 +272,23 @@ impl SandboxState {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        let limiter = Limiter::new(config.rate_scale, config.orders_limit);
+        let limiter = Limiter::new(config.rate_scale, config.orders_limit)
+            .with_burst(if config.has(Fault::RatelimitNoBurst) {
+                1.0
+            } else if config.has(Fault::RatelimitBurstDouble) {
+                2.0
+            } else {
+                1.5
+            })
+            .with_slow_refill(config.has(Fault::RatelimitSlowRefill));
         let (shutdown, _) = watch::channel(false);
+        let world = World::seeded(&config);
         SandboxState {
             inner: Arc::new(Inner {
                 config,
                 tokens: Mutex::new(HashMap::new()),
                 stats: Stats::default(),
-                world: Mutex::new(World::seeded()),
+                world: Mutex::new(world),
                 idem: Mutex::new(HashMap::new()),
                 limiter,
                 hooks: Mutex::new(Hooks::default()),

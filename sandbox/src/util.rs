@@ -25,6 +25,18 @@ pub fn slashed(t: OffsetDateTime) -> String {
         .unwrap_or_else(|_| String::from("1970/01/01 00:00"))
 }
 
+/// An RFC 3339 UTC time rewritten in the +02:00 offset (the `times-local-offset` fault).
+pub fn plus_two_hours(t: &str) -> String {
+    const LOCAL: &[BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+02:00");
+    match OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+        Ok(u) => (u + time::Duration::hours(2))
+            .format(LOCAL)
+            .unwrap_or_else(|_| t.to_owned()),
+        Err(_) => t.to_owned(),
+    }
+}
+
 pub fn now() -> OffsetDateTime {
     // Whole seconds, so that stored times and their rendering agree.
     let t = OffsetDateTime::now_utc();
@@ -115,6 +127,10 @@ mod tests {
         let t = time::macros::datetime!(2024-01-15 10:30:05 UTC);
         assert_eq!(rfc3339(t), "2024-01-15T10:30:05Z");
         assert_eq!(slashed(t), "2024/01/15 10:30");
+        assert_eq!(
+            plus_two_hours("2024-01-15T23:30:05Z"),
+            "2024-01-16T01:30:05+02:00"
+        );
     }
 
     #[test]

@@ -3,7 +3,11 @@
 use serde_json::{Map, Value};
 
 use crate::error::Detail;
+use crate::fault::Fault;
 use crate::state::Address;
+
+/// Which faults are on (`|_| false`: none).
+pub type Faults<'a> = &'a dyn Fn(Fault) -> bool;
 
 /// A validated order request.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,14 +54,23 @@ pub fn is_customer_id(s: &str) -> bool {
     (1..=50).contains(&n) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// Checks `body`. `product_exists` answers whether a product id is in the catalog.
+/// Checks `body`. `product_exists` answers whether a product id is in the catalog; `has`
+/// which faults bend the rules.
 pub fn validate_order(
     body: &Value,
     product_exists: impl Fn(&str) -> bool,
+    has: Faults<'_>,
 ) -> Result<NewOrder, Vec<Detail>> {
     let mut errs = Vec::new();
     let Some(obj) = body.as_object() else {
         return Err(vec![Detail::new("body", "must be a JSON object")]);
+    };
+    // `null` counting as absent: the `null-as-absent` fault.
+    let get = |o: &'_ Map<String, Value>, k: &str| -> Option<Value> {
+        match o.get(k) {
+            Some(Value::Null) if has(Fault::NullAsAbsent) => None,
+            other => other.cloned(),
+        }
     };
 
     let customer_id = match obj.get("customer_id") {
@@ -65,7 +78,7 @@ pub fn validate_order(
             errs.push(Detail::new("customer_id", "is required"));
             None
         }
-        Some(Value::String(s)) if is_customer_id(s) => Some(s.clone()),
+        Some(Value::String(s)) if customer_id_ok(s, has) => Some(s.clone()),
         Some(Value::String(_)) => {
             errs.push(Detail::new(
                 "customer_id",
@@ -83,11 +96,18 @@ pub fn validate_order(
     match obj.get("items") {
         None => errs.push(Detail::new("items", "is required")),
         Some(Value::Array(list)) => {
-            if list.is_empty() || list.len() > 100 {
+            let max = if has(Fault::ItemsMax99) {
+                99
+            } else if has(Fault::ItemsLimitNotEnforced) {
+                usize::MAX
+            } else {
+                100
+            };
+            if list.is_empty() || list.len() > max {
                 errs.push(Detail::new("items", "must contain between 1 and 100 items"));
             }
             for (i, item) in list.iter().enumerate() {
-                if let Some(it) = validate_item(i, item, &product_exists, &mut errs) {
+                if let Some(it) = validate_item(i, item, &product_exists, has, &mut errs) {
                     items.push(it);
                 }
             }
@@ -95,9 +115,13 @@ pub fn validate_order(
         Some(_) => errs.push(Detail::new("items", "must be an array")),
     }
 
-    let shipping_address = match obj.get("shipping_address") {
+    let shipping_address = match get(obj, "shipping_address") {
+        None if has(Fault::AddressRequired) => {
+            errs.push(Detail::new("shipping_address", "is required"));
+            None
+        }
         None => None,
-        Some(Value::Object(a)) => validate_address(a, &mut errs),
+        Some(Value::Object(a)) => validate_address(&a, has, &mut errs),
         Some(_) => {
             errs.push(Detail::new("shipping_address", "must be an object"));
             None
@@ -114,10 +138,23 @@ pub fn validate_order(
     }
 }
 
+fn customer_id_ok(s: &str, has: Faults<'_>) -> bool {
+    if !has(Fault::CustomerIdMax49) && !has(Fault::CustomerIdUnderscore) {
+        return is_customer_id(s);
+    }
+    let n = s.chars().count();
+    let max = if has(Fault::CustomerIdMax49) { 49 } else { 50 };
+    let extra = |c: char| has(Fault::CustomerIdUnderscore) && (c == '_' || c == '.');
+    (1..=max).contains(&n)
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || extra(c))
+}
+
 fn validate_item(
     i: usize,
     item: &Value,
     product_exists: &impl Fn(&str) -> bool,
+    has: Faults<'_>,
     errs: &mut Vec<Detail>,
 ) -> Option<NewItem> {
     let Some(obj) = item.as_object() else {
@@ -127,7 +164,10 @@ fn validate_item(
     let before = errs.len();
     let field = |name: &str| format!("items[{i}].{name}");
 
-    let product_id = match obj.get("product_id") {
+    let product_id = match obj.get("product_id").cloned().map(|v| match v {
+        Value::Number(n) if has(Fault::ProductIdNumber) => Value::String(n.to_string()),
+        other => other,
+    }) {
         None => {
             errs.push(Detail::new(field("product_id"), "is required"));
             None
@@ -136,11 +176,11 @@ fn validate_item(
             errs.push(Detail::new(field("product_id"), "must not be empty"));
             None
         }
-        Some(Value::String(s)) if !product_exists(s) => {
+        Some(Value::String(s)) if !product_exists(&s) && !has(Fault::UnknownProduct409) => {
             errs.push(Detail::new(field("product_id"), "unknown product"));
             None
         }
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(s),
         Some(_) => {
             errs.push(Detail::new(field("product_id"), "must be a string"));
             None
@@ -153,7 +193,7 @@ fn validate_item(
             None
         }
         Some(Value::Number(n)) if n.is_i64() || n.is_u64() => match n.as_i64() {
-            Some(q @ 1..=999) => u32::try_from(q).ok(),
+            Some(q) if (1..=max_quantity(has)).contains(&q) => u32::try_from(q).ok(),
             _ => {
                 errs.push(Detail::new(field("quantity"), "Must be between 1 and 999"));
                 None
@@ -165,12 +205,19 @@ fn validate_item(
         }
     };
 
-    let unit_price_cents = match obj.get("unit_price") {
+    let unit_price = match obj.get("unit_price") {
+        Some(Value::Null) if has(Fault::NullAsAbsent) => None,
+        other => other,
+    };
+    let unit_price_cents = match unit_price {
         None => None,
         Some(Value::Number(n)) => match n.as_f64() {
-            Some(p) if p < 0.0 => {
+            Some(p) if p < 0.0 && !has(Fault::UnitPriceNegative) => {
                 errs.push(Detail::new(field("unit_price"), "must be >= 0"));
                 None
+            }
+            Some(p) if has(Fault::UnitPriceThreeDecimals) && p.is_finite() => {
+                Some((p * 100.0).round() as i64)
             }
             Some(p) => match crate::util::cents(p) {
                 Some(c) => Some(c),
@@ -203,7 +250,21 @@ fn validate_item(
     })
 }
 
-fn validate_address(a: &Map<String, Value>, errs: &mut Vec<Detail>) -> Option<Address> {
+fn max_quantity(has: Faults<'_>) -> i64 {
+    if has(Fault::Quantity1000) {
+        1000
+    } else if has(Fault::QuantityMax998) {
+        998
+    } else {
+        999
+    }
+}
+
+fn validate_address(
+    a: &Map<String, Value>,
+    has: Faults<'_>,
+    errs: &mut Vec<Detail>,
+) -> Option<Address> {
     let before = errs.len();
     let mut text = |name: &str, max: usize, check: &dyn Fn(&str) -> Option<&'static str>| {
         let path = format!("shipping_address.{name}");
@@ -233,11 +294,18 @@ fn validate_address(a: &Map<String, Value>, errs: &mut Vec<Detail>) -> Option<Ad
     let any = |_: &str| None;
     let street = text("street", 100, &any);
     let city = text("city", 50, &any);
+    let plus4_refused = has(Fault::PostalPlus4Refused);
     let postal_code = text("postal_code", 10, &|s| {
-        (!is_postal_code(s)).then_some("must match ^\\d{5}(-\\d{4})?$")
+        (!is_postal_code(s) || (plus4_refused && s.len() != 5))
+            .then_some("must match ^\\d{5}(-\\d{4})?$")
     });
+    let lower_ok = has(Fault::CountryLowercase);
+    let any_ok = has(Fault::CountryUnassigned);
     let country = text("country", 2, &|s| {
-        (!is_country(s)).then_some("must be an ISO 3166-1 alpha-2 country code (upper case)")
+        let ok = is_country(s)
+            || (lower_ok && is_country(&s.to_ascii_uppercase()))
+            || (any_ok && s.len() == 2 && s.chars().all(|c| c.is_ascii_uppercase()));
+        (!ok).then_some("must be an ISO 3166-1 alpha-2 country code (upper case)")
     });
     if errs.len() > before {
         return None;
@@ -260,7 +328,7 @@ mod tests {
     }
 
     fn fields(body: Value) -> Vec<String> {
-        match validate_order(&body, known) {
+        match validate_order(&body, known, &|_| false) {
             Ok(_) => vec![],
             Err(d) => d.into_iter().map(|d| d.field).collect(),
         }
@@ -277,7 +345,7 @@ mod tests {
 
     #[test]
     fn a_valid_order_passes() {
-        let o = validate_order(&valid(), known).unwrap();
+        let o = validate_order(&valid(), known, &|_| false).unwrap();
         assert_eq!(o.items[0].unit_price_cents, Some(2999));
         assert_eq!(o.shipping_address.unwrap().postal_code, "12345-6789");
     }

@@ -63,11 +63,13 @@ pub struct Subscription {
 
 impl Subscription {
     fn to_json(&self) -> Value {
+        // An empty secret only under the `webhook-secret-not-generated` fault.
+        let secret = (!self.secret.is_empty()).then_some(self.secret.as_str());
         json!({
             "webhook_id": self.webhook_id,
             "url": self.url,
             "events": self.events,
-            "secret": self.secret,
+            "secret": secret,
         })
     }
 }
@@ -83,6 +85,8 @@ pub struct Event {
     pub event_id: String,
     pub event_type: &'static str,
     pub body: Bytes,
+    /// What the signature covers: `body`, except under `webhook-signature-reserialized`.
+    pub signed: Bytes,
 }
 
 /// Everything a delivery task needs about its subscription.
@@ -96,8 +100,8 @@ struct Target {
 }
 
 /// `data` of `order.created`.
-pub fn created_data(order: &Order) -> Value {
-    json!({
+pub fn created_data(state: &SandboxState, order: &Order) -> Value {
+    let mut data = json!({
         "object_type": "order",
         "object_id": order.order_id,
         "order_id": order.order_id,
@@ -105,11 +109,22 @@ pub fn created_data(order: &Order) -> Value {
         "total_amount": order.total_amount,
         "items": order.items,
         "created_at": order.created_at,
-    })
+    });
+    if state.has(Fault::WebhookCreatedNoItems) {
+        if let Some(o) = data.as_object_mut() {
+            o.remove("items");
+        }
+    }
+    data
 }
 
 /// `data` of `order.updated` and `order.cancelled`.
-pub fn status_data(order: &Order, previous: OrderStatus) -> Value {
+pub fn status_data(state: &SandboxState, order: &Order, previous: OrderStatus) -> Value {
+    let previous = if state.has(Fault::WebhookPreviousEqualsCurrent) {
+        order.status
+    } else {
+        previous
+    };
     json!({
         "object_type": "order",
         "object_id": order.order_id,
@@ -124,26 +139,49 @@ pub fn status_data(order: &Order, previous: OrderStatus) -> Value {
 impl SandboxState {
     /// Queues an event for every subscription of `client_id` that wants it.
     pub(crate) fn emit(&self, client_id: &str, event_type: &'static str, data: Value) {
-        let event_id = crate::variant::event_id(self);
-        let payload = json!({
-            "event_id": event_id,
-            "event_type": event_type,
-            "timestamp": crate::util::rfc3339_now(),
-            "data": data,
-        });
-        let body = Bytes::from(crate::variant::payload_bytes(self, &payload));
-        let event = Arc::new(Event {
-            event_id,
-            event_type,
-            body,
-        });
+        let event = Arc::new(self.event(event_type, data));
         Stats::bump(&self.inner.stats.webhook_events);
         let hooks = lock(&self.inner.hooks);
         for sub in hooks.subs.values() {
-            if sub.client_id == client_id && sub.events.iter().any(|e| e == event_type) {
+            let wanted = sub.events.iter().any(|e| e == event_type)
+                || self.has(Fault::WebhookEventsUnfiltered);
+            if sub.client_id == client_id && wanted {
                 // A closed queue means the subscription is being deleted.
                 let _ = sub.queue.send(event.clone());
             }
+        }
+    }
+
+    /// A new event with a fresh id; its body is fixed here.
+    fn event(&self, event_type: &'static str, mut data: Value) -> Event {
+        if self.has(Fault::WebhookObjectIdMissing) {
+            if let Some(o) = data.as_object_mut() {
+                o.remove("object_id");
+            }
+        }
+        let event_id = crate::variant::event_id(self);
+        let timestamp = if self.has(Fault::WebhookPayloadTimestampUnix) {
+            json!(crate::util::unix_now())
+        } else {
+            json!(crate::util::rfc3339_now())
+        };
+        let payload = json!({
+            "event_id": event_id,
+            "event_type": event_type,
+            "timestamp": timestamp,
+            "data": data,
+        });
+        let compact = Bytes::from(crate::variant::payload_bytes(self, &payload));
+        let body = if self.has(Fault::WebhookSignatureReserialized) {
+            Bytes::from(serde_json::to_vec_pretty(&payload).unwrap_or_default())
+        } else {
+            compact.clone()
+        };
+        Event {
+            event_id,
+            event_type,
+            body,
+            signed: compact,
         }
     }
 
@@ -156,20 +194,36 @@ impl SandboxState {
 }
 
 impl Target {
-    /// One attempt; true when the receiver answered 2xx in time.
-    async fn attempt(&self, event: &Event, attempt: u32) -> bool {
+    /// The `X-Webhook-Timestamp` of an attempt made now.
+    fn timestamp(&self) -> i64 {
+        let ts = crate::util::unix_now();
+        if self.state.has(Fault::WebhookStaleTimestamp) {
+            ts - 3600
+        } else if self.state.has(Fault::WebhookTimestampMs) {
+            ts.saturating_mul(1000)
+        } else {
+            ts
+        }
+    }
+
+    /// One attempt with timestamp `ts`; true when the receiver answered 2xx in time.
+    async fn attempt(&self, event: &Event, attempt: u32, ts: i64) -> bool {
         if !self.active.load(Ordering::SeqCst) {
             return true;
         }
         let state = &self.state;
-        let mut ts = crate::util::unix_now();
-        if state.has(Fault::WebhookStaleTimestamp) {
-            ts -= 3600;
-        }
-        let signature = if state.has(Fault::WebhookBadSignature) {
-            sign(format!("{}-wrong", self.secret).as_bytes(), &event.body)
+        let mut signature = if state.has(Fault::WebhookBadSignature) {
+            sign(format!("{}-wrong", self.secret).as_bytes(), &event.signed)
         } else {
-            sign(self.secret.as_bytes(), &event.body)
+            sign(self.secret.as_bytes(), &event.signed)
+        };
+        if state.has(Fault::WebhookSignatureNoPrefix) {
+            signature = signature.trim_start_matches("sha256=").to_owned();
+        }
+        let event_id_header = if state.has(Fault::WebhookEventIdHeaderFresh) {
+            format!("evt_{}", uuid::Uuid::new_v4().simple())
+        } else {
+            event.event_id.clone()
         };
         Stats::bump(&state.inner.stats.webhook_attempts);
         let mut request = state.inner.http.post(&self.url);
@@ -181,13 +235,15 @@ impl Target {
             .header("Content-Type", "application/json")
             .header("X-Webhook-Signature", signature)
             .header("X-Webhook-Timestamp", ts.to_string())
-            .header("X-Webhook-Event-ID", event.event_id.as_str())
+            .header("X-Webhook-Event-ID", event_id_header)
             .header("User-Agent", "conform-sandbox-webhooks/1")
             .body(event.body.clone())
             .send()
             .await;
         let status = result.ok().map(|r| r.status());
-        let ok = status.is_some_and(|s| s.is_success());
+        let ok = status.is_some_and(|s| {
+            s.is_success() || (s.is_client_error() && state.has(Fault::WebhookRetry5xxOnly))
+        });
         if ok {
             Stats::bump(&state.inner.stats.webhook_successes);
         }
@@ -196,7 +252,11 @@ impl Target {
             DeliveryRecord {
                 event_id: event.event_id.clone(),
                 event_type: event.event_type.to_owned(),
-                attempt,
+                attempt: if state.has(Fault::DeliveriesAttemptZeroBased) {
+                    attempt - 1
+                } else {
+                    attempt
+                },
                 status_code: status.map(|s| s.as_u16()),
                 delivered_at: crate::util::rfc3339_now(),
             },
@@ -213,8 +273,19 @@ impl Target {
         } else {
             1.0
         };
-        for (i, gap) in RETRY_SCHEDULE.iter().enumerate() {
-            let wait = Duration::try_from_secs_f64(*gap as f64 * scale)
+        let state = self.state.clone();
+        let unit = if state.has(Fault::WebhookRetrySeconds) {
+            1.0 / 60.0
+        } else {
+            1.0
+        };
+        let mut gaps = RETRY_SCHEDULE;
+        if state.has(Fault::WebhookRetryFixedGap) {
+            gaps = [RETRY_SCHEDULE[0]; RETRY_SCHEDULE.len()];
+        }
+        let mut event = event;
+        for (i, gap) in gaps.iter().enumerate() {
+            let wait = Duration::try_from_secs_f64(*gap as f64 * scale * unit)
                 .unwrap_or(Duration::from_secs(u64::from(u32::MAX)));
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
@@ -224,7 +295,12 @@ impl Target {
                 return;
             }
             let attempt = i as u32 + 2;
-            if self.attempt(&event, attempt).await || attempt >= MAX_ATTEMPTS {
+            if state.has(Fault::WebhookRetryNewEventId) {
+                let payload: Value = serde_json::from_slice(&event.body).unwrap_or_default();
+                event = Arc::new(state.event(event.event_type, payload["data"].clone()));
+            }
+            let ts = self.timestamp();
+            if self.attempt(&event, attempt, ts).await || attempt >= MAX_ATTEMPTS {
                 return;
             }
         }
@@ -242,8 +318,9 @@ impl Target {
             if !self.active.load(Ordering::SeqCst) {
                 return;
             }
+            let ts = self.timestamp();
             let delivered = tokio::select! {
-                ok = self.attempt(&event, 1) => ok,
+                ok = self.attempt(&event, 1, ts) => ok,
                 _ = shutdown.wait_for(|stop| *stop) => return,
             };
             if !delivered && !self.state.has(Fault::WebhookNoRetry) {
@@ -325,10 +402,15 @@ pub async fn create(
     body: Body,
 ) -> Result<Response, ApiError> {
     ctx.require(&state, "write")?;
-    let body = read_json(&headers, body).await?;
+    let check_type = !state.has(Fault::ContentTypeIgnoredWebhooks);
+    let body = read_json(&state, &headers, body, check_type).await?;
     let (url, events, secret) = validate_subscription(&body)?;
     let webhook_id = crate::variant::webhook_id(&state);
-    let secret = secret.unwrap_or_else(|| format!("whsec_{}", crate::util::random_hex(24)));
+    let secret = match secret {
+        Some(s) => s,
+        None if state.has(Fault::WebhookSecretNotGenerated) => String::new(),
+        None => format!("whsec_{}", crate::util::random_hex(24)),
+    };
     let (tx, rx) = mpsc::unbounded_channel();
     let active = Arc::new(AtomicBool::new(true));
     let sub = Subscription {
@@ -353,11 +435,33 @@ pub async fn create(
         active,
     };
     tokio::spawn(target.run(rx));
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    let status = if state.has(Fault::WebhookSubscribe200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(out)).into_response())
 }
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("Webhook {id} not found"))
+}
+
+/// The subscription `id` if the caller may see it: 404 otherwise (another client's, with the
+/// `WH-OWNER` faults bending it).
+fn owned<'a>(
+    state: &SandboxState,
+    hooks: &'a Hooks,
+    ctx: &Ctx,
+    id: &str,
+    readable_by_all: bool,
+) -> Result<&'a Subscription, ApiError> {
+    match hooks.subs.get(id) {
+        Some(s) if s.client_id == ctx.caller.client_id => Ok(s),
+        Some(s) if readable_by_all => Ok(s),
+        Some(_) if state.has(Fault::WebhookOtherClient403) => Err(ApiError::Forbidden("write")),
+        _ => Err(not_found(id)),
+    }
 }
 
 /// `GET /api/v1/webhooks/{webhook_id}`.
@@ -368,10 +472,14 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     ctx.require(&state, "read")?;
     let hooks = lock(&state.inner.hooks);
-    match hooks.subs.get(&id) {
-        Some(s) if s.client_id == ctx.caller.client_id => Ok(Json(s.to_json())),
-        _ => Err(not_found(&id)),
+    let readable = state.has(Fault::WebhookOtherClientReadable);
+    let mut v = owned(&state, &hooks, &ctx, &id, readable)?.to_json();
+    if state.has(Fault::WebhookGetUrlMissing) {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("url");
+        }
     }
+    Ok(Json(v))
 }
 
 /// `DELETE /api/v1/webhooks/{webhook_id}`: 204; pending retries stop.
@@ -379,17 +487,19 @@ pub async fn delete(
     State(state): State<SandboxState>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     ctx.require(&state, "write")?;
     let mut hooks = lock(&state.inner.hooks);
-    match hooks.subs.get(&id) {
-        Some(s) if s.client_id == ctx.caller.client_id => {
-            s.active.store(false, Ordering::SeqCst);
-            hooks.subs.remove(&id);
-            Ok(StatusCode::NO_CONTENT)
-        }
-        _ => Err(not_found(&id)),
+    let sub = owned(&state, &hooks, &ctx, &id, false)?;
+    sub.active.store(false, Ordering::SeqCst);
+    let out = sub.to_json();
+    if !state.has(Fault::WebhookDeleteSoft) {
+        hooks.subs.remove(&id);
     }
+    if state.has(Fault::WebhookDelete200) {
+        return Ok(Json(out).into_response());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /api/v1/webhooks/{webhook_id}/deliveries`: oldest first.
@@ -407,11 +517,12 @@ pub async fn deliveries(
         None => 0,
     } as usize;
     let hooks = lock(&state.inner.hooks);
-    let sub = match hooks.subs.get(&id) {
-        Some(s) if s.client_id == ctx.caller.client_id => s,
-        _ => return Err(not_found(&id)),
-    };
-    let data: Vec<&DeliveryRecord> = sub.deliveries.iter().skip(start).take(limit).collect();
+    let sub = owned(&state, &hooks, &ctx, &id, false)?;
+    let mut all: Vec<&DeliveryRecord> = sub.deliveries.iter().collect();
+    if state.has(Fault::DeliveriesNewestFirst) {
+        all.reverse();
+    }
+    let data: Vec<&DeliveryRecord> = all.iter().skip(start).take(limit).copied().collect();
     let end = start + data.len();
     let next =
         (end < sub.deliveries.len()).then(|| crate::util::encode_cursor("deliveries", end as u64));

@@ -80,7 +80,7 @@ pub fn parse_fault(name: &str) -> Result<Fault, String> {
 pub async fn serve(a: SandboxArgs) -> i32 {
     if a.faults.iter().any(|f| f == "list") {
         for f in Fault::ALL {
-            say!("{:<32} {}", f.name(), f.description());
+            say!("{:<34} {:<30} {}", f.name(), f.rule(), f.description());
         }
         return exit::SUCCESS;
     }

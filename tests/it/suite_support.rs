@@ -37,6 +37,25 @@ fn listed(flag: &str) -> Vec<String> {
         .collect()
 }
 
+/// The faults `conform sandbox --fault list` prints: (name, rule id) from its first two columns.
+pub fn fault_list() -> Vec<(String, String)> {
+    let out = conform()
+        .args(["sandbox", "--fault", "list"])
+        .output()
+        .expect("run conform sandbox --fault list");
+    assert!(
+        out.status.success(),
+        "conform sandbox --fault list: {out:?}"
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut cols = l.split_whitespace();
+            Some((cols.next()?.to_string(), cols.next()?.to_string()))
+        })
+        .collect()
+}
+
 /// `conform.yaml` with its top-level paths made absolute and, in the `local` environment's
 /// `embedded_sandbox`, `faults: [..]` (and without the environment's run-wide `sla`).
 pub fn config_with_faults(faults: &[&str]) -> String {
@@ -103,6 +122,10 @@ pub struct SuiteRun {
     pub code: Option<i32>,
     /// Ids of scenarios that failed or errored.
     pub failed: Vec<String>,
+    /// The rule ids (`covers`) of each failed or errored scenario, by id.
+    pub failed_covers: Vec<(String, Vec<String>)>,
+    /// Every scenario's file and `covers`.
+    pub covers: Vec<(String, Vec<String>)>,
     pub passed: usize,
     pub total: usize,
     pub secs: f64,
@@ -130,7 +153,13 @@ impl SuiteRun {
     }
 }
 
-/// Runs the whole suite (`scenarios/`) against the embedded sandbox with `faults` on; `dir`
+/// The suite's folder: `scenarios`, or `SUITE_SCENARIOS` (e.g. an older copy, to count what
+/// it missed).
+pub fn suite_dir() -> String {
+    std::env::var("SUITE_SCENARIOS").unwrap_or_else(|_| "scenarios".into())
+}
+
+/// Runs the whole suite ([`suite_dir`]) against the embedded sandbox with `faults` on; `dir`
 /// receives the config copy and the reports.
 pub fn run_suite(dir: &Path, faults: &[&str], extra: &[&str]) -> SuiteRun {
     run_suite_with(dir, faults, &[], extra)
@@ -138,6 +167,22 @@ pub fn run_suite(dir: &Path, faults: &[&str], extra: &[&str]) -> SuiteRun {
 
 /// [`run_suite`] with allowed sandbox variants switched on as well.
 pub fn run_suite_with(dir: &Path, faults: &[&str], variants: &[&str], extra: &[&str]) -> SuiteRun {
+    run_paths_with(dir, faults, variants, extra, &[suite_dir()])
+}
+
+/// [`run_suite`] for some scenario files or folders only.
+pub fn run_paths(dir: &Path, faults: &[&str], extra: &[&str], paths: &[String]) -> SuiteRun {
+    run_paths_with(dir, faults, &[], extra, paths)
+}
+
+/// [`run_paths`] with allowed sandbox variants switched on as well.
+pub fn run_paths_with(
+    dir: &Path,
+    faults: &[&str],
+    variants: &[&str],
+    extra: &[&str],
+    paths: &[String],
+) -> SuiteRun {
     std::fs::create_dir_all(dir).expect("run dir");
     let config: PathBuf = dir.join("conform.yaml");
     std::fs::write(&config, config_with(faults, variants)).expect("write config");
@@ -152,7 +197,7 @@ pub fn run_suite_with(dir: &Path, faults: &[&str], variants: &[&str], extra: &[&
         .arg("--report-dir")
         .arg(&reports)
         .args(extra)
-        .arg("scenarios")
+        .args(paths)
         .output()
         .expect("run conform");
     let secs = t0.elapsed().as_secs_f64();
@@ -168,11 +213,26 @@ pub fn run_suite_with(dir: &Path, faults: &[&str], variants: &[&str], extra: &[&
     let scenarios = json["scenarios"]
         .as_array()
         .expect("results.json: scenarios");
-    let failed = scenarios
+    let covers_of = |s: &serde_json::Value| -> Vec<String> {
+        s["covers"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let covers = scenarios
+        .iter()
+        .filter_map(|s| Some((s["file"].as_str()?.to_string(), covers_of(s))))
+        .collect();
+    let failed_covers: Vec<(String, Vec<String>)> = scenarios
         .iter()
         .filter(|s| matches!(s["outcome"].as_str(), Some("failed" | "errored")))
-        .map(|s| s["id"].as_str().unwrap_or("?").to_string())
+        .map(|s| (s["id"].as_str().unwrap_or("?").to_string(), covers_of(s)))
         .collect();
+    let failed = failed_covers.iter().map(|(id, _)| id.clone()).collect();
     let passed = scenarios
         .iter()
         .filter(|s| s["outcome"].as_str() == Some("passed"))
@@ -207,6 +267,8 @@ pub fn run_suite_with(dir: &Path, faults: &[&str], variants: &[&str], extra: &[&
     SuiteRun {
         code: out.status.code(),
         failed,
+        failed_covers,
+        covers,
         passed,
         total: scenarios.len(),
         secs,
