@@ -505,7 +505,7 @@ fn check_schema_file(
         };
     }
     let path = ctx.fixtures_dir.join(rel);
-    let schema: Value = match std::fs::read_to_string(&path)
+    let schema: Value = match crate::input::read_text(&path, crate::input::MAX_TEXT_FILE)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
     {

@@ -4,4 +4,4 @@ pub mod model;
 pub mod secret;
 pub use load::*;
 pub use model::*;
-pub use secret::Secret;
+pub use secret::{is_credential_header, is_secret_name, Secret};

@@ -4,6 +4,7 @@
 //! [`Diagnostic`]; [`render_diagnostics`] prints them like a compiler.
 pub mod load;
 pub mod model;
+pub mod safety;
 pub mod validate;
 
 pub use crate::source::{has_errors, render_diagnostics, Diagnostic, Severity};
