@@ -5,8 +5,6 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod contract;
-pub mod escape;
-pub mod input;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -75,13 +75,14 @@ fn report_files(
 ) -> i32 {
     let mut parts = Vec::new();
     for path in inputs {
-        let text = match crate::input::read_text(path, crate::input::MAX_RESULTS_FILE) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::USAGE;
-            }
-        };
+        let text =
+            match crate::source::input::read_text(path, crate::source::input::MAX_RESULTS_FILE) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            };
         // A results.json read from a report folder is checked against that folder's set.
         let dir = path
             .parent()

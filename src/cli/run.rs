@@ -153,9 +153,12 @@ fn load_all(
                 .find(|l| l.display_path() == f)
                 .map(|l| l.source.clone())
                 .or_else(|| {
-                    crate::input::read_text(Path::new(f), crate::input::MAX_TEXT_FILE)
-                        .ok()
-                        .map(Arc::from)
+                    crate::source::input::read_text(
+                        Path::new(f),
+                        crate::source::input::MAX_TEXT_FILE,
+                    )
+                    .ok()
+                    .map(Arc::from)
                 })
         };
         eprint!(
@@ -675,12 +678,15 @@ fn hold_notice() -> crate::run::ratelimit::HoldObserver {
 /// Text from the target (or holding what it sent) made fit for a terminal line: secrets
 /// replaced, control characters escaped, length bounded.
 fn for_terminal(target: &Target, s: &str) -> String {
-    crate::escape::one_line(&target.redact_text(s), crate::escape::MAX_WARNING_CHARS)
+    crate::source::escape::one_line(
+        &target.redact_text(s),
+        crate::source::escape::MAX_WARNING_CHARS,
+    )
 }
 
 /// What the webhook receiver saw, into `results.json` (`extensions.webhook_receiver`), and a
 /// warning when it rejected or dropped deliveries.
-fn report_receiver(stats: &crate::webhook::InboxStats, result: &mut crate::run::RunResult) {
+fn report_receiver(stats: &crate::webhook::InboxStats, result: &mut crate::results::RunResult) {
     if let Ok(v) = serde_json::to_value(stats) {
         result.extensions.insert("webhook_receiver".to_string(), v);
     }

@@ -19,7 +19,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("{0}")]
-    Input(crate::input::InputError),
+    Input(crate::source::input::InputError),
     #[error("{location}: {message}")]
     At {
         location: SourceLocation,
@@ -72,7 +72,7 @@ impl ValueLookup {
             },
             ValueSource::File(p) => {
                 let path = self.root.join(p);
-                crate::input::read_text(&path, crate::input::MAX_VALUE_FILE)
+                crate::source::input::read_text(&path, crate::source::input::MAX_VALUE_FILE)
                     .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
                     .map_err(|e| e.to_string())
             }
@@ -132,19 +132,17 @@ pub struct Environment {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let text =
-            crate::input::read_text(path, crate::input::MAX_TEXT_FILE).map_err(|e| {
-                match e.position() {
-                    Some((line, column)) => ConfigError::At {
-                        location: SourceLocation {
-                            file: display.clone(),
-                            line,
-                            column,
-                        },
-                        message: e.cause(),
+        let text = crate::source::input::read_text(path, crate::source::input::MAX_TEXT_FILE)
+            .map_err(|e| match e.position() {
+                Some((line, column)) => ConfigError::At {
+                    location: SourceLocation {
+                        file: display.clone(),
+                        line,
+                        column,
                     },
-                    None => ConfigError::Input(e),
-                }
+                    message: e.cause(),
+                },
+                None => ConfigError::Input(e),
             })?;
         Self::parse(path, &text)
     }

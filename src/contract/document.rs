@@ -89,23 +89,21 @@ impl Contract {
     /// Loads an OpenAPI 3.x document (YAML, or JSON when the file ends in `.json` or starts
     /// with `{`). Every `$ref` the checks follow must resolve inside the document.
     pub fn load(path: &Path) -> Result<Contract, ContractError> {
-        let text =
-            crate::input::read_text(path, crate::input::MAX_CONTRACT_FILE).map_err(|e| match e
-                .position()
-            {
-                Some((line, column)) => ContractError::Syntax {
-                    path: path.to_path_buf(),
-                    line,
-                    column,
-                    message: e.cause(),
-                },
-                None => match e {
-                    crate::input::InputError::Io { path, source } => {
-                        ContractError::Read { path, source }
-                    }
-                    other => ContractError::Input(other),
-                },
-            })?;
+        let text = crate::source::input::read_text(path, crate::source::input::MAX_CONTRACT_FILE)
+            .map_err(|e| match e.position() {
+            Some((line, column)) => ContractError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.cause(),
+            },
+            None => match e {
+                crate::source::input::InputError::Io { path, source } => {
+                    ContractError::Read { path, source }
+                }
+                other => ContractError::Input(other),
+            },
+        })?;
         let bytes = text.as_bytes();
         let is_json = path
             .extension()

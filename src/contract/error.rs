@@ -18,7 +18,7 @@ pub enum ContractError {
         message: String,
     },
     #[error("contract: {0}")]
-    Input(crate::input::InputError),
+    Input(crate::source::input::InputError),
     #[error("invalid contract {}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }

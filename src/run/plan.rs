@@ -295,7 +295,11 @@ mod tests {
             .starts_with("refused on production"));
         // The guard reads what a scenario does, not only its tags.
         let d = doc("scenarios:\n  - name: post\n    steps:\n      - request: {method: post, path: /api/v1/orders}\n  - name: untagged delete\n    teardown:\n      - request: {method: DELETE, path: /api/v1/orders/1}\n  - name: spaced tag\n    tags: ['Destructive ']\n    steps:\n      - request: {method: GET, path: /api/v1/orders}\n  - name: read\n    steps:\n      - request: {method: GET, path: /api/v1/orders}\n");
-        let p = plan(vec![("s/w.yaml".to_string(), d, Vec::new())], &Selection::default(), &t);
+        let p = plan(
+            vec![("s/w.yaml".to_string(), d, Vec::new())],
+            &Selection::default(),
+            &t,
+        );
         let skips: Vec<Option<&str>> = p.iter().map(|p| p.skip.as_deref()).collect();
         assert_eq!(
             skips,

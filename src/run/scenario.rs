@@ -515,7 +515,7 @@ impl<'a> ScenarioRun<'a> {
                 .render_str(&f.value)
                 .map_err(|e| at(&|| self.loc(f), e))?;
             let path = self.target.fixtures_dir.join(&name);
-            let text = crate::input::read_text(&path, crate::input::MAX_TEXT_FILE)
+            let text = crate::source::input::read_text(&path, crate::source::input::MAX_TEXT_FILE)
                 .map_err(|e| at(&|| self.loc(f), format!("fixture: {e}")))?;
             let raw: Value = serde_json::from_str(&text).map_err(|e| {
                 at(

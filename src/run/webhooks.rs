@@ -46,9 +46,9 @@ pub async fn subscribe(target: &Target, receiver: &Receiver) -> Result<String, S
         return Err(format!(
             "POST /api/v1/webhooks answered {}: {}",
             resp.status,
-            crate::escape::one_line(
+            crate::source::escape::one_line(
                 &target.redact_text(&resp.text()),
-                crate::escape::MAX_WARNING_CHARS
+                crate::source::escape::MAX_WARNING_CHARS
             )
         ));
     }

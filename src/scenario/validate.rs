@@ -97,24 +97,25 @@ fn load_one(path: &Path, ctx: &ValidationContext) -> (Option<LoadedFile>, Vec<Di
     let file = display_path(path);
     // Regular files only (a FIFO would block, a link to /dev/zero never end), and the cap is
     // enforced while reading: the size in the metadata is not trusted.
-    let source: Arc<str> = match crate::input::read_text(path, crate::source::yaml::MAX_FILE_BYTES) {
-        Ok(s) => Arc::from(s),
-        Err(crate::input::InputError::TooLarge { max, .. }) => {
-            let why = format!("scenario files over {max} bytes are refused");
-            return (None, vec![Diagnostic::error(whole_file(&file), why)]);
-        }
-        Err(e) => {
-            let at = match e.position() {
-                Some((line, column)) => SourceLocation {
-                    file: file.clone(),
-                    line,
-                    column,
-                },
-                None => whole_file(&file),
-            };
-            return (None, vec![Diagnostic::error(at, e.cause())]);
-        }
-    };
+    let source: Arc<str> =
+        match crate::source::input::read_text(path, crate::source::yaml::MAX_FILE_BYTES) {
+            Ok(s) => Arc::from(s),
+            Err(crate::source::input::InputError::TooLarge { max, .. }) => {
+                let why = format!("scenario files over {max} bytes are refused");
+                return (None, vec![Diagnostic::error(whole_file(&file), why)]);
+            }
+            Err(e) => {
+                let at = match e.position() {
+                    Some((line, column)) => SourceLocation {
+                        file: file.clone(),
+                        line,
+                        column,
+                    },
+                    None => whole_file(&file),
+                };
+                return (None, vec![Diagnostic::error(at, e.cause())]);
+            }
+        };
     let (doc, mut diags) = parse_file(&file, &source);
     let Some(doc) = doc else {
         return (None, diags);
@@ -665,9 +666,10 @@ impl Validator<'_> {
             return None;
         }
         let full = self.ctx.fixtures_dir.join(rel);
-        let text = match crate::input::read_text(&full, crate::input::MAX_TEXT_FILE) {
+        let text = match crate::source::input::read_text(&full, crate::source::input::MAX_TEXT_FILE)
+        {
             Ok(t) => t,
-            Err(crate::input::InputError::Io { source: e, .. })
+            Err(crate::source::input::InputError::Io { source: e, .. })
                 if e.kind() == std::io::ErrorKind::NotFound =>
             {
                 let msg = format!(

@@ -128,8 +128,8 @@ pub fn line(d: &Arrival) -> String {
     // newline or an escape code cannot forge or erase a line.
     format!(
         "{time} {} {} attempt {} {} -> {}",
-        crate::escape::one_line(d.event_type.as_deref().unwrap_or("-"), MAX_FIELD_CHARS),
-        crate::escape::one_line(d.event_id.as_deref().unwrap_or("-"), MAX_FIELD_CHARS),
+        crate::source::escape::one_line(d.event_type.as_deref().unwrap_or("-"), MAX_FIELD_CHARS),
+        crate::source::escape::one_line(d.event_id.as_deref().unwrap_or("-"), MAX_FIELD_CHARS),
         d.attempt,
         d.verdict,
         d.answered

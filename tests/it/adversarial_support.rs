@@ -1,7 +1,6 @@
 //! A hostile target for the adversarial test set: echoes secrets back, hands out secrets of
 //! its own, answers the webhook subscription with escape codes and 600 KB, hangs its token
 //! endpoint. On 127.0.0.1 with an ephemeral port.
-#![allow(dead_code)]
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;

@@ -1,10 +1,8 @@
 //! The adversarial test set, command-line part (docs/robustness.md, "Attacks"): the real
 //! binary against a hostile target on 127.0.0.1. Each test is one attack from the review and
 //! fails without its fix.
-mod adversarial_support;
-mod common;
-use adversarial_support::{start, Subscribe, HANDED_OUT};
-use common::Project;
+use crate::adversarial_support::{start, Subscribe, HANDED_OUT};
+use crate::common::Project;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
