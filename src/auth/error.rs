@@ -2,7 +2,7 @@
 //! endpoint bodies are scrubbed of the client secret before they are quoted.
 use std::time::Duration;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     /// A key of the `auth:` section is wrong or its value cannot be read.
     #[error("invalid auth config at `{key}`{at}: {message}")]
@@ -46,6 +46,15 @@ pub enum AuthError {
         url: String,
         attempts: u32,
         last: String,
+    },
+
+    /// The token endpoint did not answer (timeouts, refused connections) through the attempts
+    /// allowed; every later token request of the run fails at once with this.
+    #[error("token endpoint {url} {cause} ({attempts} attempt(s); not asked again in this run)")]
+    TokenEndpointDown {
+        url: String,
+        cause: String,
+        attempts: u32,
     },
 
     /// The token endpoint answered 2xx with a body that is not a usable token response.

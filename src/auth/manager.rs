@@ -2,7 +2,7 @@
 //! tokens per client, refreshes them before they expire, and makes sure only one token request
 //! per client is ever in flight.
 use super::redact::Redactor;
-use super::settings::{AuthSettings, OAuth2Settings};
+use super::settings::{AuthSettings, OAuth2Settings, MAX_SILENT_ATTEMPTS};
 use super::token::{request_token, AttemptError, IssuedToken};
 use super::{AuthError, AuthSelector};
 use crate::config::Secret;
@@ -37,6 +37,9 @@ struct Inner {
     /// The one expired token, shared by every `auth: expired` request.
     expired: Mutex<Option<Secret>>,
     redactor: Redactor,
+    /// Set once the token endpoint has not answered through the allowed attempts: every
+    /// later fetch fails at once with this, so the rest of the run ends in seconds.
+    down: StdMutex<Option<AuthError>>,
 }
 
 #[derive(Default)]
@@ -127,6 +130,7 @@ impl AuthManager {
                 clients,
                 expired: Mutex::new(None),
                 redactor,
+                down: StdMutex::new(None),
             }),
         }
     }
@@ -332,6 +336,9 @@ impl AuthManager {
                 at: String::new(),
                 message: e.clone(),
             })?;
+        if let Some(down) = self.down() {
+            return Err(down);
+        }
         let creds = &o.clients[client];
         let attempts = o.retry_attempts.saturating_add(1);
         let mut delay = o.retry_delay;
@@ -359,8 +366,21 @@ impl AuthManager {
             match err {
                 AttemptError::Fatal(e) => return Err(e),
                 AttemptError::Transient {
+                    silent: Some(cause),
+                    ..
+                } if attempt >= attempts.min(MAX_SILENT_ATTEMPTS) => {
+                    let e = AuthError::TokenEndpointDown {
+                        url: url.to_string(),
+                        cause,
+                        attempts: attempt,
+                    };
+                    *self.inner.down.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+                    return Err(e);
+                }
+                AttemptError::Transient {
                     reason,
                     retry_after,
+                    ..
                 } => {
                     if attempt >= attempts {
                         return Err(AuthError::TokenUnavailable {
@@ -375,6 +395,15 @@ impl AuthManager {
                 }
             }
         }
+    }
+
+    /// Why the token endpoint is no longer asked, once it has not answered.
+    fn down(&self) -> Option<AuthError> {
+        self.inner
+            .down
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A real token of the default client whose lifetime has passed. The first caller waits

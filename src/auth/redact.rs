@@ -1,6 +1,9 @@
 //! Redaction of captured exchanges, before any reporter sees them.
 use crate::config::Secret;
 use regex::Regex;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 use std::sync::{Arc, LazyLock, RwLock};
 
 /// Shorter values would blank out ordinary words and numbers all over a report.
@@ -43,20 +46,88 @@ impl Redactor {
         r
     }
 
-    /// Learn one more secret value (and its form-urlencoded spelling, when that differs).
+    /// Learn one more secret value, with the other spellings it takes in output: form- and
+    /// percent-encoded (URLs, form bodies) and JSON-escaped (results, bodies).
     pub fn add(&self, s: Secret) {
         let raw = s.expose();
         if raw.chars().count() < MIN_SECRET_LEN {
             return;
         }
-        let encoded: String = url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
+        let form: String = url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
+        let percent = form.replace('+', "%20");
+        let json = serde_json::to_string(raw)
+            .map(|q| q[1..q.len() - 1].to_string())
+            .unwrap_or_default();
         let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        for v in [raw.to_string(), encoded] {
-            if !known.contains(&v) {
+        for v in [raw.to_string(), form, percent, json] {
+            if v.chars().count() >= MIN_SECRET_LEN && !known.contains(&v) {
                 known.push(v);
             }
         }
         known.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// Learns the values of secret-named members (`secret`, `client_secret`, `access_token`,
+    /// `password`, `api_key`, ...) anywhere in a JSON document the target sent: a webhook secret
+    /// or a token the target hands out is then redacted wherever it shows up later (check
+    /// messages, captures, URLs), not only in that body.
+    pub fn learn_from_json(&self, v: &Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    match v {
+                        Value::String(s) if is_secret_member(k) => self.add(Secret::new(s)),
+                        _ => self.learn_from_json(v),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| self.learn_from_json(v)),
+            _ => {}
+        }
+    }
+
+    /// Redacts every string inside `value` (any results type: a scenario's, a whole run's),
+    /// map keys included. Applied to results before any reporter sees them, so whatever a
+    /// future field holds, a known secret cannot reach a report through it.
+    pub fn scrub<T: Serialize + DeserializeOwned>(&self, value: &mut T) {
+        let Ok(mut tree) = serde_json::to_value(&*value) else {
+            return;
+        };
+        if !self.scrub_value(&mut tree) {
+            return;
+        }
+        if let Ok(clean) = serde_json::from_value(tree) {
+            *value = clean;
+        }
+    }
+
+    /// Returns whether anything changed.
+    fn scrub_value(&self, v: &mut Value) -> bool {
+        match v {
+            Value::String(s) => {
+                let clean = self.text(s);
+                let changed = clean != *s;
+                *s = clean;
+                changed
+            }
+            Value::Array(a) => a.iter_mut().fold(false, |c, v| self.scrub_value(v) | c),
+            Value::Object(m) => {
+                let mut changed = false;
+                let dirty: Vec<String> =
+                    m.keys().filter(|k| self.text(k) != **k).cloned().collect();
+                for k in dirty {
+                    if let Some(v) = m.remove(&k) {
+                        m.insert(self.text(&k), v);
+                        changed = true;
+                    }
+                }
+                for v in m.values_mut() {
+                    changed |= self.scrub_value(v);
+                }
+                changed
+            }
+            _ => false,
+        }
     }
 
     /// How many distinct values it replaces.
@@ -130,21 +201,15 @@ pub fn is_sensitive_name(name: &str) -> bool {
         .any(|p| l.contains(p))
 }
 
+/// JSON members whose string value is a secret the target handed out (stricter than
+/// [`is_sensitive_name`]: `token_type` or `secret_rotated_at` are not secrets).
+fn is_secret_member(name: &str) -> bool {
+    crate::config::is_secret_name(name)
+}
+
 /// `lname` is lowercase.
 fn is_sensitive_header(lname: &str) -> bool {
-    matches!(
-        lname,
-        "cookie" | "set-cookie" | "x-api-key" | "x-webhook-signature"
-    ) || [
-        "api-key",
-        "api_key",
-        "apikey",
-        "token",
-        "secret",
-        "signature",
-    ]
-    .iter()
-    .any(|p| lname.contains(p))
+    crate::config::is_credential_header(lname)
 }
 
 #[cfg(test)]
@@ -209,6 +274,33 @@ mod tests {
         assert_eq!(
             r.text(r#"{"access_token": "eyJ.x\"y.z", "token_type":"Bearer","refresh_token":"r"}"#),
             r#"{"access_token": "***", "token_type":"Bearer","refresh_token":"***"}"#
+        );
+    }
+
+    #[test]
+    fn learns_secrets_the_target_hands_out_and_scrubs_every_string() {
+        let r = Redactor::new(vec![Secret::new("s3cr3t value")]);
+        r.learn_from_json(&serde_json::json!({
+            "webhook_id": "wh_1",
+            "token_type": "Bearer",
+            "data": [{"secret": "whsec_abcdef123456"}]
+        }));
+        assert_eq!(r.text("whsec_abcdef123456 Bearer wh_1"), "*** Bearer wh_1");
+        // Percent- and JSON-escaped spellings are known too.
+        assert_eq!(r.text("/x?k=s3cr3t%20value"), "/x?k=***");
+        let mut doc = serde_json::json!({
+            "url": "http://h/x?key=s3cr3t+value",
+            "checks": [{"expected": "^whsec_", "actual": "\"whsec_abcdef123456\""}],
+            "s3cr3t value": 1
+        });
+        r.scrub(&mut doc);
+        assert_eq!(
+            doc,
+            serde_json::json!({
+                "url": "http://h/x?key=***",
+                "checks": [{"expected": "^whsec_", "actual": "\"***\""}],
+                "***": 1
+            })
         );
     }
 

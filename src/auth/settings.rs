@@ -9,9 +9,12 @@ use std::time::Duration;
 pub const DEFAULT_REFRESH_THRESHOLD: Duration = Duration::from_secs(300);
 pub const DEFAULT_RETRY_ATTEMPTS: u32 = 3;
 pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
-/// Each token request attempt is abandoned (and retried) after this long, so a hung token
-/// endpoint cannot block every scenario waiting for a token. Same as the default request timeout.
-pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Each token request attempt is abandoned after this long, so a hung token endpoint cannot
+/// block every scenario waiting for a token (`auth.oauth2.timeout`).
+pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts at a token endpoint that does not answer at all (timeout, refused connection),
+/// whatever `retry_attempts` says: a dead endpoint is not a busy one.
+pub const MAX_SILENT_ATTEMPTS: u32 = 2;
 
 /// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +33,7 @@ pub struct OAuth2Settings {
     pub refresh_threshold: Duration,
     pub retry_attempts: u32,
     pub retry_delay: Duration,
-    /// Per token request attempt; not in `conform.yaml` (the caller may set it from the
-    /// environment's request timeout).
+    /// Per token request attempt (`auth.oauth2.timeout`, default 10 s).
     pub token_timeout: Duration,
     /// In declaration order; the first is the default when none is named `default`.
     pub clients: IndexMap<String, OAuth2Client>,
@@ -225,7 +227,7 @@ impl AuthSettings {
                     .map_or(DEFAULT_REFRESH_THRESHOLD, |d| d.0),
                 retry_attempts: o2.retry_attempts.unwrap_or(DEFAULT_RETRY_ATTEMPTS),
                 retry_delay: o2.retry_delay.map_or(DEFAULT_RETRY_DELAY, |d| d.0),
-                token_timeout: DEFAULT_TOKEN_TIMEOUT,
+                token_timeout: o2.timeout.map_or(DEFAULT_TOKEN_TIMEOUT, |d| d.0),
                 clients,
             });
         }

@@ -349,7 +349,11 @@ async fn connection_refused_is_retried_then_reported() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("after 2 attempt(s)"), "{err}");
+    assert!(
+        err.contains("is unreachable")
+            && err.contains("(2 attempt(s); not asked again in this run)"),
+        "{err}"
+    );
     assert_eq!(m.stats()["local/default"].token_failures, 2);
 }
 
@@ -590,8 +594,36 @@ async fn a_hung_token_endpoint_times_out_and_is_retried() {
         started.elapsed()
     );
     assert!(
-        err.contains("after 2 attempt(s)") && err.contains("timed out"),
+        err.starts_with("token endpoint http://")
+            && err.contains("/oauth/token did not answer within 100ms (2 attempt(s)"),
         "{err}"
     );
+    assert_eq!(server.count(), 2);
+    // Known dead: the next request fails at once, without asking again.
+    let again = Instant::now();
+    let err2 = m
+        .headers_for(&AuthSelector::Default)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err2, err);
+    assert!(again.elapsed() < Duration::from_millis(50));
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn a_dead_endpoint_gets_two_attempts_whatever_retry_attempts_says() {
+    let (server, base) = serve().await;
+    *server.delay.lock().unwrap() = Duration::from_secs(5);
+    let mut s =
+        settings(&OAUTH.replace("retry_delay: 10ms", "retry_delay: 1ms\n  retry_attempts: 5"));
+    s.oauth2.as_mut().unwrap().token_timeout = Duration::from_millis(100);
+    let m = AuthManager::new("local", s, reqwest::Client::new(), &base);
+    let err = m
+        .headers_for(&AuthSelector::Default)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("did not answer within 100ms"), "{err}");
     assert_eq!(server.count(), 2);
 }

@@ -21,6 +21,9 @@ pub(crate) enum AttemptError {
     Transient {
         reason: String,
         retry_after: Option<Duration>,
+        /// Set when the endpoint did not answer at all (connect failure, timeout): its words
+        /// for the error that ends the run's token requests (see `AuthManager`).
+        silent: Option<String>,
     },
     /// 4xx or a malformed answer: retrying cannot help.
     Fatal(AuthError),
@@ -82,10 +85,12 @@ pub(crate) async fn request_token(
     let resp = match req.form(&form).send().await {
         Ok(r) => r,
         Err(e) => {
+            let reason = scrub(&error_chain(&e), secret);
             return Err(AttemptError::Transient {
-                reason: scrub(&error_chain(&e), secret),
+                silent: silence(&e, timeout, &reason),
+                reason,
                 retry_after: None,
-            })
+            });
         }
     };
     let status = resp.status();
@@ -98,10 +103,12 @@ pub(crate) async fn request_token(
     let body = match resp.bytes().await {
         Ok(b) => b,
         Err(e) => {
+            let reason = scrub(&error_chain(&e), secret);
             return Err(AttemptError::Transient {
-                reason: scrub(&error_chain(&e), secret),
+                silent: silence(&e, timeout, &reason),
+                reason,
                 retry_after: None,
-            })
+            });
         }
     };
     if status.is_success() {
@@ -117,6 +124,7 @@ pub(crate) async fn request_token(
         return Err(AttemptError::Transient {
             reason: format!("HTTP {}{oauth}", status.as_u16()),
             retry_after,
+            silent: None,
         });
     }
     Err(AttemptError::Fatal(AuthError::TokenRejected {
@@ -124,6 +132,21 @@ pub(crate) async fn request_token(
         status: status.as_u16(),
         oauth,
     }))
+}
+
+/// For an endpoint that did not answer: what to say about it (`did not answer within 10s`,
+/// `is unreachable: connection refused`).
+fn silence(e: &reqwest::Error, timeout: Duration, reason: &str) -> Option<String> {
+    if e.is_timeout() {
+        Some(format!(
+            "did not answer within {}",
+            humantime::format_duration(timeout)
+        ))
+    } else if e.is_connect() {
+        Some(format!("is unreachable: {reason}"))
+    } else {
+        None
+    }
 }
 
 /// RFC 6749 §5.1. `expires_in` is accepted as a number or a numeric string (seen in the wild).

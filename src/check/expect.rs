@@ -505,19 +505,20 @@ fn check_schema_file(
         };
     }
     let path = ctx.fixtures_dir.join(rel);
-    let schema: Value = match std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            return render_error(
-                &check,
-                format!("cannot read schema {}: {e}", path.display()),
-                location,
-            )
-        }
-    };
+    let schema: Value =
+        match crate::source::input::read_text(&path, crate::source::input::MAX_TEXT_FILE)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                return render_error(
+                    &check,
+                    format!("cannot read schema {}: {e}", path.display()),
+                    location,
+                )
+            }
+        };
     let json = match json {
         Ok(j) => j,
         Err(why) => return outcome(false, check, "a JSON body".into(), why, location),

@@ -100,13 +100,24 @@ fn report_files(
 ) -> i32 {
     let mut parts = Vec::new();
     for path in inputs {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: failed to read {}: {e}", path.display());
-                return exit::USAGE;
+        let text =
+            match crate::source::input::read_text(path, crate::source::input::MAX_RESULTS_FILE) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            };
+        // A results.json read from a report folder is checked against that folder's set.
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if dir.join(crate::report::MANIFEST_NAME).exists() {
+            if let Err(e) = crate::report::verify_set(dir) {
+                eprintln!("warning: {}", error_chain(&e));
             }
-        };
+        }
         match crate::report::read_json(&text) {
             Ok(r) => parts.push(r),
             Err(e) => {
@@ -130,6 +141,13 @@ fn report_files(
         dir: out,
         kinds,
         ..Default::default()
+    };
+    let _lock = match crate::report::ReportDirLock::acquire(&opts.dir) {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("error: {}", error_chain(&e));
+            return exit::USAGE;
+        }
     };
     match crate::report::write_reports(&result, &opts) {
         Ok(paths) => {
@@ -156,6 +174,59 @@ fn report_files(
         exit::SUCCESS
     } else {
         exit::FAILURES
+    }
+}
+
+/// Ctrl-C and SIGTERM, caught from the moment [`Signals::install`] returns: `conform run`
+/// installs them before anything else, so a signal during loading, the token fetch or the
+/// webhook subscription interrupts the run (reports, exit 130) instead of killing it.
+pub(crate) struct Signals {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    /// Registers the handlers now (synchronously), replacing the default "terminate".
+    pub(crate) fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The next Ctrl-C or SIGTERM.
+    pub(crate) async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            if self.int.is_none() && self.term.is_none() {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+            tokio::select! {
+                () = next(&mut self.int) => {},
+                () = next(&mut self.term) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -77,19 +77,19 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         verbose: false,
         min_coverage: None,
         reporters: Vec::new(),
-        strict: false,
     };
     let (la, ra) = (
         run_args(left, left_dir.clone()),
         run_args(right, right_dir.clone()),
     );
 
+    let mut signals = super::Signals::install();
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
     let signal = tokio::spawn(async move {
-        super::shutdown_signal().await;
+        signals.recv().await;
         let _ = cancel_tx.send(true);
         eprintln!("interrupted: no new scenarios start; press Ctrl-C again to exit at once");
-        super::shutdown_signal().await;
+        signals.recv().await;
         std::process::exit(exit::INTERRUPTED);
     });
     say!("parity: running the selected scenarios against `{left}` and `{right}` at once");

@@ -107,10 +107,21 @@ fn load_all(
             format!("sbx-{}", random_token(24)),
         );
     }
-    let env = config.environment(&name, base_url, &lookup).map_err(|e| {
+    let mut env = config.environment(&name, base_url, &lookup).map_err(|e| {
         eprintln!("error: {e}");
         exit::USAGE
     })?;
+    // `--base-url` cannot turn a production environment into a non-production one: pointing
+    // any environment at a production environment's host makes the run a production run.
+    if let (false, Some(_), Some(url)) = (env.production, base_url, env.base_url.as_ref()) {
+        if let Some(prod) = config.production_environment_at(url, &lookup) {
+            env.production = true;
+            eprintln!(
+                "note: {} is the base URL of production environment `{prod}`: the production guard applies",
+                url.origin().ascii_serialization()
+            );
+        }
+    }
     let run_id = random_token(6).to_lowercase();
     let templates = TemplateEngine::new(&run_id);
     let mut known: BTreeSet<String> = env.vars.keys().cloned().collect();
@@ -143,7 +154,14 @@ fn load_all(
                 .iter()
                 .find(|l| l.display_path() == f)
                 .map(|l| l.source.clone())
-                .or_else(|| std::fs::read_to_string(f).ok().map(Arc::from))
+                .or_else(|| {
+                    crate::source::input::read_text(
+                        Path::new(f),
+                        crate::source::input::MAX_TEXT_FILE,
+                    )
+                    .ok()
+                    .map(Arc::from)
+                })
         };
         eprint!(
             "{}",
@@ -313,14 +331,44 @@ fn sandbox_config_from(
 }
 
 pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
+    // First of all: from here on Ctrl-C or SIGTERM interrupts the run (nothing new starts,
+    // reports are written, exit 130) instead of killing the process, whatever phase it is in.
+    let mut signals = super::Signals::install();
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
     let signal = tokio::spawn(async move {
-        super::shutdown_signal().await;
+        signals.recv().await;
         let _ = cancel_tx.send(true);
         eprintln!("interrupted: no new scenarios start; press Ctrl-C again to exit at once");
-        super::shutdown_signal().await;
+        signals.recv().await;
         std::process::exit(exit::INTERRUPTED);
     });
+    let report_opts = ReportOptions {
+        dir: a.report_dir.clone(),
+        kinds: a.reporters.clone(),
+        ..ReportOptions::default()
+    };
+    // Claimed before anything runs, held until the reports are written: a second run on the
+    // same folder is refused now rather than mixing its files with this run's.
+    let writes_files = [
+        crate::report::ReporterKind::Junit,
+        crate::report::ReporterKind::Json,
+        crate::report::ReporterKind::Html,
+        crate::report::ReporterKind::Tap,
+    ]
+    .into_iter()
+    .any(|k| report_opts.wants(k));
+    let _lock = if writes_files {
+        match crate::report::ReportDirLock::acquire(&report_opts.dir) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                signal.abort();
+                eprintln!("error: {}", super::error_chain(&e));
+                return exit::USAGE;
+            }
+        }
+    } else {
+        None
+    };
     let console_on = a.reporters.is_empty()
         || a.reporters
             .iter()
@@ -334,12 +382,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let opts = ReportOptions {
-        dir: a.report_dir.clone(),
-        kinds: a.reporters.clone(),
-        ..ReportOptions::default()
-    };
-    match crate::report::write_reports(&result, &opts) {
+    match crate::report::write_reports(&result, &report_opts) {
         Ok(paths) => {
             for p in paths {
                 say!("report: {}", p.display());
@@ -458,7 +501,9 @@ pub(crate) async fn execute_run(
             return Err(exit::USAGE);
         }
     };
-    let mut secrets: Vec<Secret> = env.headers.iter().map(|(_, v)| v.clone()).collect();
+    // Exactly the values known to be secret: the environment's secret values (never its
+    // literals), the embedded sandbox's generated credentials, the auth settings' secrets.
+    let mut secrets: Vec<Secret> = env.secrets.clone();
     secrets.extend(
         l.lookup
             .overlay
@@ -467,10 +512,14 @@ pub(crate) async fn execute_run(
             .filter(|s| s.expose().starts_with("sbx-")),
     );
     let auth = auth_settings.map(|s| AuthManager::new(&env.name, s, http.clone(), &base_url));
-    if let Some(a) = &auth {
-        secrets.extend(a.known_secrets());
+    // One redactor for the run, shared with the auth manager: a token is known the moment it
+    // is issued.
+    let redactor = auth
+        .as_ref()
+        .map_or_else(Redactor::default, AuthManager::redactor);
+    for s in secrets {
+        redactor.add(s);
     }
-    let redactor = Redactor::new(secrets);
 
     // The webhook receiver, when the environment delivers webhooks.
     let mut receiver = None;
@@ -542,10 +591,22 @@ pub(crate) async fn execute_run(
     // One subscription for the whole run, unless the target was registered out of band.
     let mut subscription = None;
     if let Some(r) = &receiver {
-        if target.env.webhooks.secret.is_none() && plan.iter().any(|p| p.skip.is_none()) {
-            match crate::run::webhooks::subscribe(&target, r).await {
-                Ok(id) => subscription = Some(id),
-                Err(e) => eprintln!("warning: failed to subscribe the webhook receiver: {e}; webhook scenarios will fail"),
+        if target.env.webhooks.secret.is_none()
+            && plan.iter().any(|p| p.skip.is_none())
+            && !*cancel_rx.borrow()
+        {
+            // A slow target (or token endpoint) can hold this for minutes: a signal ends it,
+            // and the run then reports every scenario as not run.
+            let mut cancelled = cancel_rx.clone();
+            tokio::select! {
+                subscribed = crate::run::webhooks::subscribe(&target, r) => match subscribed {
+                    Ok(id) => subscription = Some(id),
+                    Err(e) => eprintln!(
+                        "warning: failed to subscribe the webhook receiver: {}; webhook scenarios will fail",
+                        for_terminal(&target, &e)
+                    ),
+                },
+                _ = cancelled.wait_for(|c| *c) => {}
             }
         }
     }
@@ -563,14 +624,26 @@ pub(crate) async fn execute_run(
         cancel: Some(cancel_rx),
         post: Some(post),
     };
-    let result = crate::run::execute(plan, target.clone(), info, opts, sink).await;
+    let mut result = crate::run::execute(plan, target.clone(), info, opts, sink).await;
 
     if let (Some(id), Some(_)) = (subscription, &receiver) {
-        if let Err(e) = crate::run::webhooks::unsubscribe(&target, &id).await {
-            eprintln!("warning: failed to delete webhook subscription {id}: {e}");
+        let unsubscribed = tokio::time::timeout(
+            target.env.timeouts.request,
+            crate::run::webhooks::unsubscribe(&target, &id),
+        )
+        .await
+        .unwrap_or_else(|_| Err("the target did not answer in time".into()));
+        if let Err(e) = unsubscribed {
+            eprintln!(
+                "warning: failed to delete webhook subscription {}: {}",
+                for_terminal(&target, &id),
+                for_terminal(&target, &e)
+            );
         }
     }
     if let Some(r) = receiver {
+        let stats = r.inbox().stats();
+        report_receiver(&stats, &mut result);
         r.shutdown().await;
     }
     if let Some(sb) = sandbox {
@@ -637,6 +710,38 @@ fn hold_notice() -> crate::run::ratelimit::HoldObserver {
             h.wait.as_secs_f64()
         );
     })
+}
+
+/// Text from the target (or holding what it sent) made fit for a terminal line: secrets
+/// replaced, control characters escaped, length bounded.
+fn for_terminal(target: &Target, s: &str) -> String {
+    crate::source::escape::one_line(
+        &target.redact_text(s),
+        crate::source::escape::MAX_WARNING_CHARS,
+    )
+}
+
+/// What the webhook receiver saw, into `results.json` (`extensions.webhook_receiver`), and a
+/// warning when it rejected or dropped deliveries.
+fn report_receiver(stats: &crate::webhook::InboxStats, result: &mut crate::results::RunResult) {
+    if let Ok(v) = serde_json::to_value(stats) {
+        result.extensions.insert("webhook_receiver".to_string(), v);
+    }
+    let rejected = stats.rejected_total();
+    if rejected > 0 || stats.valid_dropped > 0 {
+        let by: Vec<String> = stats
+            .rejected
+            .iter()
+            .map(|(verdict, n)| format!("{verdict}: {n}"))
+            .collect();
+        eprintln!(
+            "warning: the webhook receiver got {} deliveries: {rejected} rejected ({}), {} of them kept as samples; {} valid deliveries dropped over the retention limit",
+            stats.received,
+            if by.is_empty() { "none".to_string() } else { by.join(", ") },
+            stats.rejected_kept,
+            stats.valid_dropped
+        );
+    }
 }
 
 /// The event sink when the console reporter is not selected.

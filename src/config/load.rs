@@ -18,6 +18,8 @@ pub enum ConfigError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Input(crate::source::input::InputError),
     #[error("{location}: {message}")]
     At {
         location: SourceLocation,
@@ -59,7 +61,7 @@ impl ValueLookup {
     pub fn resolve(&self, v: &ValueSource) -> Result<String, String> {
         match v {
             ValueSource::Literal(s) => Ok(s.clone()),
-            ValueSource::Env { name, default } => match self.overlay.get(name) {
+            ValueSource::Env { name, default, .. } => match self.overlay.get(name) {
                 Some(v) => Ok(v.clone()),
                 None => match std::env::var(name) {
                     Ok(v) => Ok(v),
@@ -70,9 +72,9 @@ impl ValueLookup {
             },
             ValueSource::File(p) => {
                 let path = self.root.join(p);
-                std::fs::read_to_string(&path)
+                crate::source::input::read_text(&path, crate::source::input::MAX_VALUE_FILE)
                     .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-                    .map_err(|e| format!("failed to read {}: {e}", path.display()))
+                    .map_err(|e| e.to_string())
             }
         }
     }
@@ -107,6 +109,11 @@ pub struct Environment {
     pub headers: Vec<(String, Secret)>,
     /// Default headers of conform's that the environment removes (`X-Request-ID: null`).
     pub removed_headers: Vec<String>,
+    /// The values of this environment known to be secret, redacted from every output: those
+    /// marked `secret: true` or read from a `file:`, and, unless marked `secret: false`, the
+    /// values of headers and variables whose names say they are credentials (`Authorization`,
+    /// `X-API-Key`, `client_secret`, ...). Nothing else: `Accept: application/json` is not.
+    pub secrets: Vec<Secret>,
     pub timeouts: Timeouts,
     pub auth: Option<AuthDoc>,
     pub webhooks: WebhooksDoc,
@@ -129,10 +136,18 @@ pub struct Environment {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: display.clone(),
-            source,
-        })?;
+        let text = crate::source::input::read_text(path, crate::source::input::MAX_TEXT_FILE)
+            .map_err(|e| match e.position() {
+                Some((line, column)) => ConfigError::At {
+                    location: SourceLocation {
+                        file: display.clone(),
+                        line,
+                        column,
+                    },
+                    message: e.cause(),
+                },
+                None => ConfigError::Input(e),
+            })?;
         Self::parse(path, &text)
     }
 
@@ -189,6 +204,17 @@ impl Config {
             }
         }
         out
+    }
+
+    /// The name of a production environment whose base URL has the origin (scheme, host,
+    /// port) of `url`. Base URLs that cannot be resolved here are not compared.
+    pub fn production_environment_at(&self, url: &Url, lookup: &ValueLookup) -> Option<String> {
+        self.doc.environments.iter().find_map(|(name, def)| {
+            let d = &def.value;
+            let b = d.base_url.as_ref().filter(|_| d.production)?;
+            let base = Url::parse(&lookup.resolve(&b.value).ok()?).ok()?;
+            (base.origin() == url.origin()).then(|| name.clone())
+        })
     }
 
     pub fn default_env(&self) -> &str {
@@ -262,14 +288,19 @@ impl Config {
         };
         let mut headers = Vec::new();
         let mut removed_headers = Vec::new();
+        let mut secrets = Vec::new();
         for (k, v) in &d.headers {
             match &v.value {
                 Some(source) => {
                     let node = Spanned::new(source.clone(), v.referenced, v.defined);
-                    headers.push((
-                        k.clone(),
-                        Secret::new(resolve(&node, &format!("headers.{k}"))?),
-                    ));
+                    let value = resolve(&node, &format!("headers.{k}"))?;
+                    if source
+                        .secret_marker()
+                        .unwrap_or_else(|| super::secret::is_credential_header(k))
+                    {
+                        secrets.push(Secret::new(value.clone()));
+                    }
+                    headers.push((k.clone(), Secret::new(value)));
                 }
                 None => removed_headers.push(k.clone()),
             }
@@ -288,11 +319,23 @@ impl Config {
         for (k, v) in d.vars.iter().chain(&d.test_data) {
             match lookup.resolve(&v.value) {
                 Ok(value) => {
+                    if v.value
+                        .secret_marker()
+                        .unwrap_or_else(|| super::secret::is_secret_name(k))
+                    {
+                        secrets.push(Secret::new(value.clone()));
+                    }
                     vars.insert(k.clone(), Value::String(value));
                 }
                 Err(why) => {
                     unavailable.insert(k.clone(), why);
                 }
+            }
+        }
+        // Unreadable, it is reported where the receiver needs it.
+        if let Some(w) = &d.webhooks {
+            if let Some(Ok(s)) = w.value.secret.as_ref().map(|s| lookup.resolve(&s.value)) {
+                secrets.push(Secret::new(s));
             }
         }
         let t = d.timeouts;
@@ -305,6 +348,7 @@ impl Config {
             capabilities: d.capabilities.iter().cloned().collect(),
             headers,
             removed_headers,
+            secrets,
             timeouts: Timeouts {
                 request: t.request.map_or(Duration::from_secs(30), |x| x.0),
                 connect: t.connect.map_or(Duration::from_secs(10), |x| x.0),
@@ -405,6 +449,33 @@ mod tests {
         assert_eq!(env.removed_headers, ["X-Request-ID"]);
         assert_eq!(env.headers.len(), 1);
         assert_eq!(env.headers[0].1.expose(), "application/xml");
+    }
+
+    #[test]
+    fn only_values_known_to_be_secret_are_secrets() {
+        let y = "environments:\n  e:\n    base_url: https://x\n    headers:\n      Accept: application/json\n      X-Client: conform-qa\n      X-Api-Key: literal-key\n      X-Partner: {env: V_PARTNER, secret: true}\n      X-Tenant: {env: V_TENANT}\n    vars:\n      client_id: {env: V_TENANT}\n      client_secret: {env: V_SECRET}\n      api_token: {env: V_NOT, secret: false}\n";
+        let c = Config::parse(Path::new("c.yaml"), y).expect("parses");
+        let mut lookup = ValueLookup::default();
+        for (k, v) in [
+            ("V_PARTNER", "partner-value"),
+            ("V_TENANT", "tenant-value"),
+            ("V_SECRET", "secret-value"),
+            ("V_NOT", "not-a-secret"),
+        ] {
+            lookup.overlay.insert(k.into(), v.into());
+        }
+        let env = c.environment("e", None, &lookup).expect("resolves");
+        let secrets: Vec<&str> = env.secrets.iter().map(Secret::expose).collect();
+        assert_eq!(secrets, ["literal-key", "partner-value", "secret-value"]);
+        let e = Config::parse(
+            Path::new("c.yaml"),
+            "environments:\n  e:\n    base_url: https://x\n    headers:\n      X: {file: f, secret: false}\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("a `file:` value is always secret"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -6,4 +6,4 @@ pub mod secret;
 pub use load::*;
 pub use model::*;
 pub use schema::{config_schema, CONFIG_SCHEMA_FILE};
-pub use secret::Secret;
+pub use secret::{is_credential_header, is_secret_name, Secret};

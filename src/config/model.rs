@@ -263,6 +263,9 @@ pub struct OAuth2Doc {
     /// Delay before the first retry, doubled each time (default 5 s).
     #[serde(default)]
     pub retry_delay: Option<DurationValue>,
+    /// Each token request is abandoned after this long (default 10 s).
+    #[serde(default)]
+    pub timeout: Option<DurationValue>,
     /// Named clients; `default` is used when a step names none.
     #[schemars(with = "IndexMap<String, OAuth2ClientDoc>")]
     pub clients: IndexMap<String, Spanned<OAuth2ClientDoc>>,
@@ -342,14 +345,31 @@ pub struct WebhooksDoc {
 
 /// A configuration value: a literal (`"https://x"`), `{env: NAME}` (optionally with
 /// `default:` for non-secrets) or `{file: PATH}` (read at start, trailing newline trimmed).
+///
+/// Which values are secret (redacted from every output): see [`ValueSource::secret_marker`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueSource {
     Literal(String),
     Env {
         name: String,
         default: Option<String>,
+        /// `secret: true|false` as written; `None` when not said.
+        secret: Option<bool>,
     },
     File(String),
+}
+
+impl ValueSource {
+    /// What the config says about the value's secrecy: `secret: true|false` on an `env:`
+    /// value, always secret for a `file:` value (files outside the repository are where
+    /// secrets live), nothing for the rest (then the name of the header or variable decides).
+    pub fn secret_marker(&self) -> Option<bool> {
+        match self {
+            ValueSource::Literal(_) => None,
+            ValueSource::File(_) => Some(true),
+            ValueSource::Env { secret, .. } => *secret,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for ValueSource {
@@ -376,21 +396,30 @@ impl<'de> Deserialize<'de> for ValueSource {
                 let mut env = None;
                 let mut file = None;
                 let mut default = None;
+                let mut secret = None;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "env" => env = Some(map.next_value::<String>()?),
                         "file" => file = Some(map.next_value::<String>()?),
                         "default" => default = Some(map.next_value::<String>()?),
+                        "secret" => secret = Some(map.next_value::<bool>()?),
                         other => {
                             return Err(de::Error::unknown_field(
                                 other,
-                                &["env", "file", "default"],
+                                &["env", "file", "default", "secret"],
                             ))
                         }
                     }
                 }
                 match (env, file) {
-                    (Some(name), None) => Ok(ValueSource::Env { name, default }),
+                    (Some(name), None) => Ok(ValueSource::Env {
+                        name,
+                        default,
+                        secret,
+                    }),
+                    (None, Some(_)) if secret == Some(false) => Err(de::Error::custom(
+                        "a `file:` value is always secret; `secret: false` is only for `env:`",
+                    )),
                     (None, Some(path)) if default.is_none() => Ok(ValueSource::File(path)),
                     (None, None) => Err(de::Error::custom("expected `env: NAME` or `file: PATH`")),
                     _ => Err(de::Error::custom(

@@ -26,6 +26,38 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Whether a header's name says its value is a credential (`Authorization`, `Cookie`,
+/// `X-API-Key`, anything with `token`, `secret` or `signature` in it): such a value is secret
+/// even when it is written literally in `conform.yaml`.
+pub fn is_credential_header(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || [
+        "api-key",
+        "api_key",
+        "apikey",
+        "token",
+        "secret",
+        "signature",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
+}
+
+/// Whether a variable's name says its value is a credential: `client_secret`, `api_key`,
+/// `password`, `access_token` (but not `client_id` or `token_url`).
+pub fn is_secret_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l == "token"
+        || l.ends_with("secret")
+        || l.ends_with("_token")
+        || l.ends_with("password")
+        || l.contains("api_key")
+        || l.contains("apikey")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -151,11 +151,22 @@ impl Contract {
     /// Loads an OpenAPI 3.x document (YAML, or JSON when the file ends in `.json` or starts
     /// with `{`). Every `$ref` the checks follow must resolve inside the document.
     pub fn load(path: &Path) -> Result<Contract, ContractError> {
-        let bytes = std::fs::read(path).map_err(|source| ContractError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::source::input::read_text(path, crate::source::input::MAX_CONTRACT_FILE)
+            .map_err(|e| match e.position() {
+            Some((line, column)) => ContractError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.cause(),
+            },
+            None => match e {
+                crate::source::input::InputError::Io { path, source } => {
+                    ContractError::Read { path, source }
+                }
+                other => ContractError::Input(other),
+            },
         })?;
-        let text = String::from_utf8_lossy(&bytes);
+        let bytes = text.as_bytes();
         let is_json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -178,7 +189,7 @@ impl Contract {
                 }
             })?
         };
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sha256 = hex::encode(Sha256::digest(bytes));
         Contract::from_value(path, doc, sha256)
     }
 
@@ -201,6 +212,13 @@ impl Contract {
                 .map(str::to_string)
                 .ok_or_else(|| invalid(format!("`info.{k}` is missing")))
         };
+        if let Some(cycle) = super::cycles::find_ref_cycle(&doc) {
+            let path: Vec<String> = cycle.iter().map(|p| format!("#{p}")).collect();
+            return Err(invalid(format!(
+                "$ref cycle {}: a schema that comes back to itself on the same value checks nothing",
+                path.join(" -> ")
+            )));
+        }
         let title = info_str("title")?;
         let version = info_str("version")?;
 

@@ -17,6 +17,8 @@ pub enum ContractError {
         column: u64,
         message: String,
     },
+    #[error("contract: {0}")]
+    Input(crate::source::input::InputError),
     #[error("invalid contract {}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }

@@ -4,6 +4,7 @@
 //! `docs/contract-checks.md` describes the checks and their messages.
 mod check;
 mod coverage;
+mod cycles;
 mod document;
 mod error;
 mod latency;

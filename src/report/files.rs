@@ -1,5 +1,6 @@
 //! Writing the report files: the directory is created, each file is written to a temporary
-//! sibling and renamed into place, so a reader never sees half a report.
+//! sibling, and once all are complete they are moved into place as one set with its manifest
+//! (see [`super::set`]), so a reader never sees half a report and can tell a mixed set.
 use super::error::ReportError;
 use super::github::{write_github_annotations, write_github_summary};
 use super::html::write_html;
@@ -115,9 +116,8 @@ pub fn write_reports(
     // Each file on its own thread: they only read the result, and a run's reports are written
     // while the target sits idle, so the other cores are free. Every file is attempted; the
     // first error (in the order above) is returned.
-    let outcomes: Vec<io::Result<()>> = std::thread::scope(|scope| {
-        let write_one =
-            |(path, write): &(PathBuf, Writer)| write_atomic(path, |w| write(result, w));
+    let outcomes: Vec<io::Result<PathBuf>> = std::thread::scope(|scope| {
+        let write_one = |(path, write): &(PathBuf, Writer)| write_temp(path, |w| write(result, w));
         // The first file on the calling thread, the others on threads of their own.
         let others: Vec<_> = selected
             .iter()
@@ -134,11 +134,35 @@ pub fn write_reports(
             }))
             .collect()
     });
-    let mut written = Vec::new();
+    // Nothing is moved into place unless every file is complete.
+    let mut first_error = None;
+    let mut staged = Vec::new();
     for ((path, _), outcome) in selected.into_iter().zip(outcomes) {
-        outcome.map_err(write_err(&path))?;
-        written.push(path);
+        match outcome {
+            Ok(tmp) => staged.push((tmp, path)),
+            Err(e) => {
+                first_error.get_or_insert(ReportError::Write { path, source: e });
+            }
+        }
     }
+    if let Some(e) = first_error {
+        for (tmp, _) in &staged {
+            let _ = fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    if !staged.is_empty() {
+        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        if let Err((path, source)) =
+            super::set::commit(&opts.dir, &staged, &run_id, &result.started_at)
+        {
+            for (tmp, _) in &staged {
+                let _ = fs::remove_file(tmp);
+            }
+            return Err(ReportError::Write { path, source });
+        }
+    }
+    let written: Vec<PathBuf> = staged.into_iter().map(|(_, path)| path).collect();
     if opts.wants(ReporterKind::Github) {
         if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
             let path = PathBuf::from(summary);
@@ -161,36 +185,29 @@ fn append(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> 
     w.flush()
 }
 
-fn write_atomic(
+/// Writes one report to a temporary sibling of `path` (synced to disk); returns its path.
+fn write_temp(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::other("report path has no file name"))?;
-    let tmp = parent.join(format!(
-        ".{}.{}-{}.tmp",
-        name.to_string_lossy(),
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ));
+) -> io::Result<PathBuf> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    let tmp = super::set::temp_path(path)?;
     let result = (|| {
         let file = fs::File::create(&tmp)?;
         let mut w = BufWriter::new(file);
         write(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
+        file.sync_all()
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod latency;
 mod merge;
 mod paint;
 mod progress;
+mod set;
 mod tap;
 mod term;
 #[cfg(test)]
@@ -36,5 +37,6 @@ pub use json::{read_json, write_json};
 pub use junit::write_junit;
 pub use kind::ReporterKind;
 pub use merge::merge_results;
+pub use set::{verify_set, Manifest, ReportDirLock, SetError, LOCK_NAME, MANIFEST_NAME};
 pub use tap::write_tap;
 pub use term::{ColorChoice, TermContext};

@@ -141,7 +141,9 @@ pub async fn execute(
                 });
             }
             joined = set.join_next(), if !set.is_empty() => match joined {
-                Some(Ok((i, r))) => {
+                Some(Ok((i, mut r))) => {
+                    // Before anything prints it: every secret known so far is replaced.
+                    target.redactor.scrub(&mut r);
                     sink.on_event(&RunEvent::ScenarioFinished { result: &r });
                     results[i] = Some(r);
                 }
@@ -195,6 +197,9 @@ pub async fn execute(
     if let Some(post) = &opts.post {
         post(&mut result);
     }
+    // Secrets learned late (a token issued, a webhook secret returned by the target) are
+    // replaced in earlier scenarios' results too, before any report is built.
+    target.redactor.scrub(&mut result);
     sink.on_event(&RunEvent::RunFinished { result: &result });
     result
 }

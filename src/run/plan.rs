@@ -1,5 +1,6 @@
 //! Plan: which scenarios of the loaded files run, which are skipped and why.
 use crate::scenario::model::{Scenario, ScenarioFileDoc, Spanned, Step};
+use crate::scenario::safety::{self, normalize_tag};
 use crate::source::SourceLocation;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,7 +32,8 @@ pub struct Selection {
     pub filter: Option<String>,
     /// Deterministic partition `(k, n)`, 1-based.
     pub shard: Option<(u32, u32)>,
-    /// Run scenarios refused on production (`destructive`, `sandbox_controls`).
+    /// Run scenarios refused on production (anything but GET/HEAD/OPTIONS, sandbox
+    /// controls, webhook subscriptions, `destructive`).
     pub allow_destructive: bool,
 }
 
@@ -189,24 +191,7 @@ pub fn plan(files: Vec<PlanFile>, sel: &Selection, target: &TargetTraits) -> Vec
                     missing.join(", ")
                 ))
             } else if target.production && !sel.allow_destructive {
-                let refused: Vec<&str> = tags
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|t| *t == "destructive")
-                    .chain(
-                        requires
-                            .iter()
-                            .map(String::as_str)
-                            .filter(|r| *r == "sandbox_controls"),
-                    )
-                    .collect();
-                (!refused.is_empty()).then(|| {
-                    format!(
-                        "refused on production environment `{}` ({}); pass --allow-destructive to run it",
-                        target.name,
-                        refused.join(", ")
-                    )
-                })
+                production_refusal(&s, &tags, &requires, &path, &target.name)
             } else {
                 None
             };
@@ -228,6 +213,45 @@ pub fn plan(files: Vec<PlanFile>, sel: &Selection, target: &TargetTraits) -> Vec
         }
     }
     out
+}
+
+/// Why a scenario may not run on a production environment, or `None` when it is read-only:
+/// tagged destructive (however spelled), needing the sandbox controls, or sending anything
+/// but GET/HEAD/OPTIONS (or touching the sandbox controls) in any phase.
+fn production_refusal(
+    s: &Scenario,
+    tags: &[String],
+    requires: &[String],
+    file: &str,
+    env: &str,
+) -> Option<String> {
+    let mut why: Vec<String> = Vec::new();
+    if tags
+        .iter()
+        .any(|t| normalize_tag(t) == safety::DESTRUCTIVE_TAG)
+    {
+        why.push("it is tagged destructive".into());
+    }
+    if requires.iter().any(|r| r == "sandbox_controls") {
+        why.push("it requires sandbox_controls".into());
+    }
+    let actions = safety::unsafe_actions(s);
+    if let Some(first) = actions.first() {
+        let more = match actions.len() - 1 {
+            0 => String::new(),
+            n => format!(" and {n} more unsafe request(s)"),
+        };
+        why.push(format!(
+            "it sends {} ({file}:{}:{}){more}",
+            first.what, first.line, first.column
+        ));
+    }
+    (!why.is_empty()).then(|| {
+        format!(
+            "refused on production environment `{env}`: {}; pass --allow-destructive to run it",
+            why.join(", ")
+        )
+    })
 }
 
 /// Stable shard (1..=n) of a scenario id: FNV-1a of the id, so adding files moves nothing else.
@@ -269,6 +293,23 @@ mod tests {
             .as_deref()
             .unwrap_or_default()
             .starts_with("refused on production"));
+        // The guard reads what a scenario does, not only its tags.
+        let d = doc("scenarios:\n  - name: post\n    steps:\n      - request: {method: post, path: /api/v1/orders}\n  - name: untagged delete\n    teardown:\n      - request: {method: DELETE, path: /api/v1/orders/1}\n  - name: spaced tag\n    tags: ['Destructive ']\n    steps:\n      - request: {method: GET, path: /api/v1/orders}\n  - name: read\n    steps:\n      - request: {method: GET, path: /api/v1/orders}\n");
+        let p = plan(
+            vec![("s/w.yaml".to_string(), d, Vec::new())],
+            &Selection::default(),
+            &t,
+        );
+        let skips: Vec<Option<&str>> = p.iter().map(|p| p.skip.as_deref()).collect();
+        assert_eq!(
+            skips,
+            [
+                Some("refused on production environment `prod`: it sends POST /api/v1/orders (s/w.yaml:4:18); pass --allow-destructive to run it"),
+                Some("refused on production environment `prod`: it sends DELETE /api/v1/orders/1 (s/w.yaml:7:18); pass --allow-destructive to run it"),
+                Some("refused on production environment `prod`: it is tagged destructive; pass --allow-destructive to run it"),
+                None
+            ]
+        );
         let only_smoke = plan(
             files.clone(),
             &Selection {

@@ -521,12 +521,8 @@ impl<'a> ScenarioRun<'a> {
                 .render_str(&f.value)
                 .map_err(|e| at(&|| self.loc(f), e))?;
             let path = self.target.fixtures_dir.join(&name);
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                at(
-                    &|| self.loc(f),
-                    format!("failed to read fixture {}: {e}", path.display()),
-                )
-            })?;
+            let text = crate::source::input::read_text(&path, crate::source::input::MAX_TEXT_FILE)
+                .map_err(|e| at(&|| self.loc(f), format!("fixture: {e}")))?;
             let raw: Value = serde_json::from_str(&text).map_err(|e| {
                 at(
                     &|| self.loc(f),
@@ -807,6 +803,11 @@ impl<'a> ScenarioRun<'a> {
         res.attempts += 1;
         let result = http::send(&self.target.http, req, self.target.env.max_body_bytes).await;
         self.learn_rate_limit(gate, &result);
+        if let Some(json) = result.as_ref().ok().and_then(RawResponse::json) {
+            // A secret the target hands out (a webhook signing secret, a token) is known from
+            // here on, before any check or capture can print it.
+            self.target.redactor.learn_from_json(json);
+        }
         let ex = self.exchange_record(req, sent_at, &result, res);
         keep_exchange(res, ex);
         result

@@ -24,7 +24,11 @@ async fn call(
             req.headers.push((k, v.expose().to_string()));
         }
     }
-    http::send(&target.http, &req, target.env.max_body_bytes).await
+    let resp = http::send(&target.http, &req, target.env.max_body_bytes).await?;
+    if let Some(json) = resp.json() {
+        target.redactor.learn_from_json(json);
+    }
+    Ok(resp)
 }
 
 /// Registers the receiver for every event; returns the subscription id.
@@ -38,10 +42,14 @@ pub async fn subscribe(target: &Target, receiver: &Receiver) -> Result<String, S
     )
     .await?;
     if resp.status != 201 {
+        // Printed on the terminal: redacted, escaped and bounded (the target wrote it).
         return Err(format!(
             "POST /api/v1/webhooks answered {}: {}",
             resp.status,
-            target.redact_text(&resp.text())
+            crate::source::escape::one_line(
+                &target.redact_text(&resp.text()),
+                crate::source::escape::MAX_WARNING_CHARS
+            )
         ));
     }
     let json = resp

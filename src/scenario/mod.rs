@@ -5,6 +5,7 @@
 pub mod load;
 pub mod model;
 pub mod schema;
+pub mod safety;
 pub mod validate;
 
 pub use crate::source::{has_errors, render_diagnostics, Diagnostic, Severity};

@@ -95,23 +95,27 @@ pub fn load_and_validate(
 /// Reads, parses and validates one scenario file.
 fn load_one(path: &Path, ctx: &ValidationContext) -> (Option<LoadedFile>, Vec<Diagnostic>) {
     let file = display_path(path);
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.len() > crate::source::yaml::MAX_FILE_BYTES {
-            let why = format!(
-                "file is {} bytes; scenario files over {} bytes are refused",
-                meta.len(),
-                crate::source::yaml::MAX_FILE_BYTES
-            );
-            return (None, vec![Diagnostic::error(whole_file(&file), why)]);
-        }
-    }
-    let source: Arc<str> = match std::fs::read_to_string(path) {
-        Ok(s) => Arc::from(s),
-        Err(e) => {
-            let why = format!("failed to read file: {e}");
-            return (None, vec![Diagnostic::error(whole_file(&file), why)]);
-        }
-    };
+    // Regular files only (a FIFO would block, a link to /dev/zero never end), and the cap is
+    // enforced while reading: the size in the metadata is not trusted.
+    let source: Arc<str> =
+        match crate::source::input::read_text(path, crate::source::yaml::MAX_FILE_BYTES) {
+            Ok(s) => Arc::from(s),
+            Err(crate::source::input::InputError::TooLarge { max, .. }) => {
+                let why = format!("scenario files over {max} bytes are refused");
+                return (None, vec![Diagnostic::error(whole_file(&file), why)]);
+            }
+            Err(e) => {
+                let at = match e.position() {
+                    Some((line, column)) => SourceLocation {
+                        file: file.clone(),
+                        line,
+                        column,
+                    },
+                    None => whole_file(&file),
+                };
+                return (None, vec![Diagnostic::error(at, e.cause())]);
+            }
+        };
     let (doc, mut diags) = parse_file(&file, &source);
     let Some(doc) = doc else {
         return (None, diags);
@@ -196,10 +200,41 @@ pub fn validate_doc_with_needs(
         scenario_needs: Vec::new(),
     };
     v.doc(source, doc);
+    read_only_claims(file, doc, &mut v.diags);
     v.diags.sort_by(|a, b| {
         (a.location.line, a.location.column).cmp(&(b.location.line, b.location.column))
     });
     (v.diags, v.scenario_needs)
+}
+
+/// A scenario may call itself `read-only` (and so run on production) only if it is.
+fn read_only_claims(file: &str, doc: &ScenarioFileDoc, diags: &mut Vec<Diagnostic>) {
+    use super::safety::{normalize_tag, unsafe_actions, READ_ONLY_TAG};
+    for sc in &doc.scenarios {
+        let s = &sc.value;
+        if !doc
+            .tags
+            .iter()
+            .chain(&s.tags)
+            .any(|t| normalize_tag(t) == READ_ONLY_TAG)
+        {
+            continue;
+        }
+        for a in unsafe_actions(s) {
+            let at = SourceLocation {
+                file: file.to_string(),
+                line: a.line.max(1),
+                column: a.column.max(1),
+            };
+            diags.push(Diagnostic::error(
+                at,
+                format!(
+                    "scenario `{}` is tagged `{READ_ONLY_TAG}` but sends {}: only GET, HEAD and OPTIONS outside the sandbox controls are read-only",
+                    s.name.value, a.what
+                ),
+            ));
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -631,9 +666,12 @@ impl Validator<'_> {
             return None;
         }
         let full = self.ctx.fixtures_dir.join(rel);
-        let text = match std::fs::read_to_string(&full) {
+        let text = match crate::source::input::read_text(&full, crate::source::input::MAX_TEXT_FILE)
+        {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(crate::source::input::InputError::Io { source: e, .. })
+                if e.kind() == std::io::ErrorKind::NotFound =>
+            {
                 let msg = format!(
                     "{what} file `{rel}` not found (looked in `{}`)",
                     display_path(self.ctx.fixtures_dir)

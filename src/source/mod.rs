@@ -1,7 +1,10 @@
 //! Bottom layer: where things are written — source locations, spans, durations as written,
-//! YAML reading and diagnostics rendered like a compiler's. Imports nothing of the harness.
+//! YAML reading and diagnostics rendered like a compiler's, reading the files a user names
+//! (`input`) and making text from outside safe for a terminal line (`escape`). Imports nothing of the harness.
 pub mod diagnostic;
 mod duration;
+pub mod escape;
+pub mod input;
 mod location;
 pub mod yaml;
 

@@ -53,6 +53,9 @@ pub enum Verdict {
     },
     /// No timestamp header, or not an integer.
     MissingTimestamp,
+    /// Standard Webhooks: no `webhook-id` header (the spec requires it: it is signed, and it
+    /// is what receivers deduplicate on).
+    MissingId,
     /// Seed scheme: the event id header is missing or differs from the body's `event_id`.
     EventIdMismatch,
     NotJson,
@@ -68,7 +71,7 @@ impl Verdict {
             | Verdict::BadSignature
             | Verdict::StaleTimestamp { .. }
             | Verdict::MissingTimestamp => 401,
-            Verdict::EventIdMismatch | Verdict::NotJson => 400,
+            Verdict::MissingId | Verdict::EventIdMismatch | Verdict::NotJson => 400,
             Verdict::TooLarge => 413,
         }
     }
@@ -84,6 +87,7 @@ impl fmt::Display for Verdict {
                 write!(f, "stale timestamp (skew {skew_secs} s)")
             }
             Verdict::MissingTimestamp => f.write_str("missing timestamp"),
+            Verdict::MissingId => f.write_str("missing webhook-id"),
             Verdict::EventIdMismatch => f.write_str("event id mismatch"),
             Verdict::NotJson => f.write_str("not json"),
             Verdict::TooLarge => f.write_str("too large"),

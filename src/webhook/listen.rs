@@ -1,6 +1,6 @@
 //! `conform webhooks listen`: the receiver alone, printing one line per delivery as it arrives.
-use super::delivery::Delivery;
 use super::error::WebhookError;
+use super::inbox::{Arrival, InboxLimits};
 use super::receiver::{Receiver, ReceiverConfig};
 use crate::config::Secret;
 use std::collections::HashSet;
@@ -30,7 +30,14 @@ pub async fn listen(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), WebhookError> {
     let scheme = opts.receiver.scheme;
-    let receiver = Receiver::start(opts.receiver).await?;
+    // Listening prints each arrival and keeps nothing else: memory stays flat whatever is sent.
+    let mut cfg = opts.receiver;
+    cfg.limits = InboxLimits {
+        max_deliveries: 0,
+        rejected_samples: 0,
+        ..cfg.limits
+    };
+    let receiver = Receiver::start(cfg).await?;
     let n_secrets = opts.secrets.len();
     for secret in opts.secrets {
         receiver.add_secret(secret);
@@ -55,14 +62,25 @@ pub async fn listen(
     }
 
     let inbox = receiver.inbox();
-    let mut seen = 0;
+    let mut seen: u64 = 0;
     let mut ids = HashSet::new();
-    let mut print_new = |out: &mut dyn Write, seen: &mut usize| -> Result<(), WebhookError> {
-        let fresh = inbox.since(*seen);
-        *seen += fresh.len();
+    let mut print_new = |out: &mut dyn Write, seen: &mut u64| -> Result<(), WebhookError> {
+        let (fresh, missed) = inbox.arrivals_since(*seen);
+        if missed > 0 {
+            write(
+                out,
+                format!("… {missed} deliveries arrived faster than they could be printed"),
+            )
+            .map_err(WebhookError::Output)?;
+        }
+        *seen += missed;
         for d in &fresh {
+            *seen = d.seq + 1;
+            // Anyone can send made-up ids: the set is bounded.
             if let Some(id) = &d.event_id {
-                ids.insert(id.clone());
+                if ids.len() < MAX_DISTINCT_IDS {
+                    ids.insert(id.clone());
+                }
             }
             write(out, line(d)).map_err(WebhookError::Output)?;
         }
@@ -94,16 +112,24 @@ pub async fn listen(
     .map_err(WebhookError::Output)
 }
 
+/// Event ids counted for the closing line.
+const MAX_DISTINCT_IDS: usize = 100_000;
+
+/// Longest event type or id printed (in characters).
+const MAX_FIELD_CHARS: usize = 200;
+
 /// One delivery as a line.
-pub fn line(d: &Delivery) -> String {
+pub fn line(d: &Arrival) -> String {
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     let utc = d.received_at.to_offset(time::UtcOffset::UTC);
     let time = utc.format(format).unwrap_or_else(|_| utc.to_string());
+    // The event type and id come from whoever sent the POST, signed or not: escaped, so a
+    // newline or an escape code cannot forge or erase a line.
     format!(
         "{time} {} {} attempt {} {} -> {}",
-        d.event_type.as_deref().unwrap_or("-"),
-        d.event_id.as_deref().unwrap_or("-"),
+        crate::source::escape::one_line(d.event_type.as_deref().unwrap_or("-"), MAX_FIELD_CHARS),
+        crate::source::escape::one_line(d.event_id.as_deref().unwrap_or("-"), MAX_FIELD_CHARS),
         d.attempt,
         d.verdict,
         d.answered

@@ -2,7 +2,7 @@
 //! it against the registered secrets, and answers as the contract's receivers must.
 use super::delivery::{Delivery, Verdict};
 use super::error::WebhookError;
-use super::inbox::Inbox;
+use super::inbox::{Inbox, InboxLimits};
 use super::scheme::{self, Scheme};
 use super::tls;
 use crate::config::Secret;
@@ -46,6 +46,8 @@ pub struct ReceiverConfig {
     pub read_timeout: Duration,
     /// PEM certificate (chain) and PEM private key: serve HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// What the inbox keeps (rejected deliveries are counted, valid ones kept up to a budget).
+    pub limits: InboxLimits,
 }
 
 impl Default for ReceiverConfig {
@@ -58,6 +60,7 @@ impl Default for ReceiverConfig {
             max_body: 1024 * 1024,
             read_timeout: Duration::from_secs(10),
             tls: None,
+            limits: InboxLimits::default(),
         }
     }
 }
@@ -132,7 +135,7 @@ impl Receiver {
         ))
         .expect("a socket address makes a valid URL");
         let state = Arc::new(AppState {
-            inbox: Inbox::new(),
+            inbox: Inbox::with_limits(cfg.limits),
             secrets: RwLock::new(Vec::new()),
             scheme: cfg.scheme,
             tolerance: cfg.tolerance,
@@ -380,7 +383,9 @@ async fn receive(State(st): State<Arc<AppState>>, req: Request) -> Response {
         headers,
         body: body.unwrap_or_default(),
         json,
-        attempt: st.inbox.reserve_attempt(event_id.as_deref()),
+        attempt: st
+            .inbox
+            .reserve_attempt(event_id.as_deref(), verdict == Verdict::Valid),
         event_id,
         event_type,
         verdict,
@@ -436,7 +441,12 @@ impl AppState {
                 let (Some(timestamp), Some(_)) = (timestamp, ts) else {
                     return Verdict::MissingTimestamp;
                 };
-                let id = header_str(headers, scheme::headers::STANDARD_ID).unwrap_or("");
+                // The id is signed and required: a delivery without one cannot be deduplicated.
+                let Some(id) = header_str(headers, scheme::headers::STANDARD_ID)
+                    .filter(|id| !id.trim().is_empty())
+                else {
+                    return Verdict::MissingId;
+                };
                 let ok = secrets.iter().fold(false, |ok, s| {
                     scheme::verify_standard(s.expose(), id, timestamp, body, signature) | ok
                 });

@@ -3,6 +3,9 @@
 //! shared helpers. Servers are per test on 127.0.0.1:0 and keep their own counters, so the
 //! modules run safely at once in this one process. Run one area with
 //! `cargo test --test it cli_run::` (a module path filter).
+mod adversarial;
+mod adversarial_receiver;
+mod adversarial_support;
 mod auth_mtls;
 mod auth_oauth_server;
 mod ci;
