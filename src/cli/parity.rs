@@ -6,7 +6,7 @@ use super::run::{execute_run, load_config, QuietSink};
 use crate::config::Config;
 use crate::parity::{self, ParityReport, ParityRules};
 use crate::report::{ReportOptions, ReporterKind, TermContext};
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::path::{Path, PathBuf};
 
 /// The rules for `left` vs `right` from the config's `parity:` section (defaults without one).
@@ -58,6 +58,7 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
     };
     let (left_dir, right_dir) = side_dirs(&a.report_dir, left, right);
     let run_args = |env: &str, dir: PathBuf| RunArgs {
+        strict: false,
         select: SelectArgs {
             paths: a.paths.clone(),
             tags: a.tags.clone(),

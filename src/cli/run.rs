@@ -352,7 +352,7 @@ pub(crate) async fn execute_run(
     term: &TermContext,
     sink: &mut dyn crate::run::EventSink,
     cancel_rx: tokio::sync::watch::Receiver<bool>,
-) -> Result<crate::run::RunResult, i32> {
+) -> Result<crate::results::RunResult, i32> {
     let cli_vars = match parse_vars(&a.vars) {
         Ok(v) => v,
         Err(e) => {

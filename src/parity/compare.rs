@@ -9,7 +9,7 @@ use super::rules::{ParityRules, DOCUMENTED_HEADERS, RATE_LIMIT_HEADER, VALUE_HEA
 use super::sequence::sequence;
 use super::shape;
 use super::timing::{latency_pairs, sla_passed};
-use crate::run::{Exchange, Outcome, RunResult, ScenarioResult, StepResult, WebhookRecord};
+use crate::results::{Exchange, Outcome, RunResult, ScenarioResult, StepResult, WebhookRecord};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -355,7 +355,7 @@ fn compare_exchange(
         (Some(a), Some(b)) => (a, b),
         (None, None) => return,
         (a, b) => {
-            let text = |resp: Option<&crate::run::RecordedResponse>, x: &Exchange| match resp {
+            let text = |resp: Option<&crate::results::RecordedResponse>, x: &Exchange| match resp {
                 Some(resp) => format!("answered {}", resp.status),
                 None => x.error.clone().unwrap_or_else(|| "no response".into()),
             };

@@ -1,6 +1,6 @@
 //! Writing the parity reports into a folder, and the `parity` section of each run's results.
 use super::report::ParityReport;
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

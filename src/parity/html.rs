@@ -94,7 +94,7 @@ fn differences(h: &mut String, ds: &[Difference], l: &str, r: &str) {
 }
 
 fn scenario(h: &mut String, s: &ScenarioParity, l: &str, r: &str) {
-    let o = |x: Option<crate::run::Outcome>| x.map_or("absent", |o| o.as_str());
+    let o = |x: Option<crate::results::Outcome>| x.map_or("absent", |o| o.as_str());
     let _ = write!(
         h,
         "<section><h2 class=\"bad\">✗ {}</h2><p class=\"muted\">{}: {} · {}: {}</p>",

@@ -86,11 +86,11 @@ pub fn write_junit(report: &ParityReport, out: &mut dyn Write) -> io::Result<()>
 
 fn junit_out(
     case: &mut TestCase,
-    lo: Option<crate::run::Outcome>,
-    ro: Option<crate::run::Outcome>,
+    lo: Option<crate::results::Outcome>,
+    ro: Option<crate::results::Outcome>,
     l: &str,
     r: &str,
 ) {
-    let o = |x: Option<crate::run::Outcome>| x.map_or("absent", |o| o.as_str());
+    let o = |x: Option<crate::results::Outcome>| x.map_or("absent", |o| o.as_str());
     case.set_system_out(xml_safe(&format!("{l}: {}\n{r}: {}\n", o(lo), o(ro))));
 }

@@ -1,6 +1,7 @@
 //! The parity result as plain data: the `parity` section of `results.json` and `parity.json`
 //! (see `docs/parity.md`), built from two recorded runs and read by every parity reporter.
-use crate::run::{Outcome, Phase, SourceLocation, Summary};
+use crate::results::{Outcome, Phase, Summary};
+use crate::source::SourceLocation;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

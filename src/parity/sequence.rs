@@ -1,7 +1,7 @@
 //! The observed sequence of one scenario (steps, requests, answers, webhooks) as lines, kept in
 //! the parity report so a differing scenario's two sides can be drawn next to each other.
 use super::report::{SequenceItem, SequenceKind};
-use crate::run::ScenarioResult;
+use crate::results::ScenarioResult;
 
 /// Lines kept per side; the rest is summarised in one line.
 pub const MAX_SEQUENCE: usize = 80;

@@ -1,9 +1,10 @@
 //! The comparison on hand-made runs: each rule shown to report, and to stay quiet.
 use super::*;
-use crate::run::{
+use crate::results::{
     EnvironmentInfo, Exchange, Outcome, Phase, RecordedRequest, RecordedResponse, RunResult,
-    ScenarioResult, SourceLocation, StepResult, Summary, WebhookRecord,
+    ScenarioResult, StepResult, Summary, WebhookRecord,
 };
+use crate::source::SourceLocation;
 
 fn loc(line: u64) -> SourceLocation {
     SourceLocation {
@@ -98,7 +99,7 @@ fn run(env: &str, x: Exchange, hooks: Vec<WebhookRecord>, outcome: Outcome) -> R
         webhooks: hooks,
     }];
     RunResult {
-        schema_version: crate::run::RESULTS_SCHEMA_VERSION.into(),
+        schema_version: crate::results::RESULTS_SCHEMA_VERSION.into(),
         conform_version: "0".into(),
         environment: EnvironmentInfo {
             name: env.into(),
@@ -455,7 +456,7 @@ fn webhooks_after_an_early_failure_are_not_compared_unless_both_waited_for_them(
         let mut r = run(env, exchange(201, &headers(), ORDER, 20.0), hooks, outcome);
         r.scenarios[0].steps[0]
             .checks
-            .push(crate::run::CheckOutcome {
+            .push(crate::results::CheckOutcome {
                 passed: outcome == Outcome::Passed,
                 check: "webhook order.created".into(),
                 expected: String::new(),

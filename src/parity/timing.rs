@@ -3,7 +3,7 @@
 use super::report::{DiffKind, Difference, OperationLatencyPair};
 use super::rules::ParityRules;
 use crate::contract::{fmt_ms, LatencyStats, NO_OPERATION};
-use crate::run::RunResult;
+use crate::results::RunResult;
 use std::collections::BTreeMap;
 
 fn per_operation(r: &RunResult) -> BTreeMap<String, Vec<f64>> {
