@@ -95,6 +95,8 @@ fn run(env: &str, x: Exchange, hooks: Vec<WebhookRecord>, outcome: Outcome) -> R
             attempts: 1,
             waited_ms: 0.0,
             log: Vec::new(),
+            rate_limit: Default::default(),
+            warnings: Vec::new(),
         }],
         webhooks: hooks,
     }];
