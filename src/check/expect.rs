@@ -1,10 +1,10 @@
 //! Expectations → [`CheckOutcome`]s with evidence. A broken expectation is a failed check, never
 //! a panic or an error: "the target broke the contract" is data.
+use super::jsonpath::Query;
 use crate::results::CheckOutcome;
 use crate::scenario::model::{Check, Expect, Spanned};
 use crate::source::SourceLocation;
 use serde_json::Value;
-use serde_json_path::JsonPath;
 use std::path::Path;
 use std::time::Duration;
 
@@ -218,8 +218,8 @@ fn value_as_text(v: &Value) -> String {
     }
 }
 
-/// Checks on the node(s) a JSONPath selects. No node = "missing"; several nodes: the checks
-/// apply to the list of them.
+/// Checks on what a JSONPath selects (RFC 9535): a singular query (`$.a[0].b`) gives the node
+/// or "missing"; any other query gives the list of its nodes, also when it matched one or none.
 pub fn check_path(
     json: Option<&Value>,
     path: &Spanned<String>,
@@ -246,7 +246,7 @@ pub fn check_body_path(
     ctx: &CheckContext<'_>,
 ) -> Vec<CheckOutcome> {
     let label = format!("body {}", path.value);
-    let parsed = match JsonPath::parse(&path.value) {
+    let parsed = match Query::parse(&path.value) {
         Ok(p) => p,
         Err(e) => {
             return vec![outcome(
@@ -262,19 +262,32 @@ pub fn check_body_path(
         Ok(j) => j,
         Err(why) => return vec![outcome(false, label, "a JSON body".into(), why, ctx.loc(c))],
     };
-    let nodes = parsed.query(json).all();
-    let selected: Option<Value> = match nodes.len() {
-        0 => None,
-        1 => Some(nodes[0].clone()),
-        _ => Some(Value::Array(nodes.into_iter().cloned().collect())),
-    };
-    check_ops(&label, selected.as_ref(), c, ctx)
+    let selected = parsed.select(json);
+    check_selected(
+        &label,
+        selected.value().as_ref(),
+        Some(selected.count()),
+        c,
+        ctx,
+    )
 }
 
 /// Applies every operator of `c` to `actual` (`None`: the value does not exist).
 pub fn check_ops(
     label: &str,
     actual: Option<&Value>,
+    c: &Spanned<Check>,
+    ctx: &CheckContext<'_>,
+) -> Vec<CheckOutcome> {
+    check_selected(label, actual, None, c, ctx)
+}
+
+/// Applies every operator of `c` to `actual`. `nodes` is how many nodes a JSONPath selected
+/// (`None` for a `value` check): with it, `exists` and `count` speak of the nodes.
+fn check_selected(
+    label: &str,
+    actual: Option<&Value>,
+    nodes: Option<usize>,
     c: &Spanned<Check>,
     ctx: &CheckContext<'_>,
 ) -> Vec<CheckOutcome> {
@@ -345,8 +358,9 @@ pub fn check_ops(
         }
     }
     if let Some(ex) = &ops.exists {
+        let exists = nodes.map_or(actual.is_some(), |n| n > 0);
         out.push(outcome(
-            actual.is_some() == ex.value,
+            exists == ex.value,
             format!("{label} exists"),
             if ex.value { "exists" } else { "does not exist" }.into(),
             shown.clone(),
@@ -364,7 +378,115 @@ pub fn check_ops(
             ctx.loc(t),
         ));
     }
+    if let Some(n) = &ops.count {
+        out.push(count_check(label, nodes, n, ctx));
+    }
+    for (name, nested) in [("all", &ops.all), ("any", &ops.any)] {
+        if let Some(nested) = nested {
+            out.push(each_check(label, name, actual, nested, ctx));
+        }
+    }
     out
+}
+
+fn count_check(
+    label: &str,
+    nodes: Option<usize>,
+    n: &Spanned<Value>,
+    ctx: &CheckContext<'_>,
+) -> CheckOutcome {
+    let check = format!("{label} count");
+    let want = match (ctx.render)(&n.value) {
+        Ok(v) => v,
+        Err(e) => return render_error(&check, e, ctx.loc(n)),
+    };
+    let (passed, actual) = match nodes {
+        Some(got) => (want.as_u64() == Some(got as u64), got.to_string()),
+        None => (
+            false,
+            "not a JSONPath: `count` counts selected nodes".into(),
+        ),
+    };
+    outcome(
+        passed,
+        check,
+        format!("count {}", brief(&want)),
+        actual,
+        ctx.loc(n),
+    )
+}
+
+/// `all` / `any`: the nested operators on every element of the list.
+fn each_check(
+    label: &str,
+    name: &str,
+    actual: Option<&Value>,
+    nested: &Spanned<Check>,
+    ctx: &CheckContext<'_>,
+) -> CheckOutcome {
+    let check = format!("{label} {name}");
+    let expected = format!("{name} elements pass {}", operator_names(&nested.value));
+    let items = match actual {
+        Some(Value::Array(items)) => items,
+        other => {
+            let shown = other.map_or_else(|| "(missing)".to_string(), brief);
+            return outcome(
+                false,
+                check,
+                expected,
+                format!("{shown} (not a list)"),
+                ctx.loc(nested),
+            );
+        }
+    };
+    let verdicts: Vec<(usize, Vec<CheckOutcome>)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let each = check_ops(&format!("{label}[{i}]"), Some(item), nested, ctx);
+            (i, each)
+        })
+        .collect();
+    let passes = |v: &Vec<CheckOutcome>| v.iter().all(|o| o.passed);
+    let (passed, actual_text) = if name == "all" {
+        match verdicts.iter().find(|(_, v)| !passes(v)) {
+            None => (true, format!("{} of {} pass", items.len(), items.len())),
+            Some((i, v)) => {
+                let why = v.iter().find(|o| !o.passed).map_or_else(String::new, |o| {
+                    format!(": {} is {}, expected {}", o.check, o.actual, o.expected)
+                });
+                (false, format!("element {i} fails{why}"))
+            }
+        }
+    } else {
+        let n = verdicts.iter().filter(|(_, v)| passes(v)).count();
+        (n > 0, format!("{n} of {} pass", items.len()))
+    };
+    outcome(passed, check, expected, actual_text, ctx.loc(nested))
+}
+
+/// `equals, gt` — the operators a check uses, for messages.
+pub fn operator_names(c: &Check) -> String {
+    let names: Vec<&str> = [
+        ("equals", c.equals.is_some()),
+        ("not_equals", c.not_equals.is_some()),
+        ("matches", c.matches.is_some()),
+        ("exists", c.exists.is_some()),
+        ("type", c.type_.is_some()),
+        ("length", c.length.is_some()),
+        ("contains", c.contains.is_some()),
+        ("lt", c.lt.is_some()),
+        ("lte", c.lte.is_some()),
+        ("gt", c.gt.is_some()),
+        ("gte", c.gte.is_some()),
+        ("count", c.count.is_some()),
+        ("all", c.all.is_some()),
+        ("any", c.any.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(n, on)| on.then_some(n))
+    .collect();
+    names.join(", ")
 }
 
 /// JSON equality where numbers compare by value (`1` equals `1.0`).
@@ -604,6 +726,78 @@ mod tests {
             assert_eq!(got.len(), 1, "{yaml}");
             assert_eq!(got[0].passed, want, "{yaml}: {:?}", got[0]);
         }
+    }
+
+    /// RFC 9535: the type comes from the query. The filter of docs/scenarios.md's example
+    /// matches one node and still gives a list; a singular query gives the value.
+    #[test]
+    fn nodelists_follow_the_query_not_the_data() {
+        let body = json!({"items": [{"sku": "A-1", "quantity": 2}, {"sku": "B-2", "quantity": 5}]});
+        let cases = [
+            (
+                "path: \"$.items[?@.sku == 'A-1'].quantity\"\nequals: [2]",
+                true,
+            ),
+            (
+                "path: \"$.items[?@.sku == 'A-1'].quantity\"\nequals: 2",
+                false,
+            ),
+            (
+                "path: \"$.items[?@.sku == 'Z'].quantity\"\nequals: []",
+                true,
+            ),
+            (
+                "path: \"$.items[?@.sku == 'Z'].quantity\"\nexists: false",
+                true,
+            ),
+            (
+                "path: \"$.items[?@.sku == 'Z'].quantity\"\nexists: true",
+                false,
+            ),
+            ("path: \"$.items[0].quantity\"\nequals: 2", true),
+            ("path: \"$.items[*].quantity\"\ncount: 2", true),
+            ("path: \"$.items[*].quantity\"\ncount: 1", false),
+            ("path: \"$.items[7]\"\ncount: 0", true),
+            ("path: \"$.items[0]\"\ncount: 1", true),
+            (
+                "path: \"$.items[*].quantity\"\nall: {type: integer, gt: 1}",
+                true,
+            ),
+            ("path: \"$.items[*].quantity\"\nall: {gt: 2}", false),
+            ("path: \"$.items[*].quantity\"\nany: {gt: 2}", true),
+            ("path: \"$.items[*].quantity\"\nany: {gt: 5}", false),
+            ("path: \"$.items[*].sku\"\ncontains: B-2", true),
+            ("path: \"$.items[*].sku\"\ncontains: C-3", false),
+            ("path: $.items\nall: {type: object}", true),
+            ("path: \"$.items[0].sku\"\nall: {type: string}", false),
+            (
+                "path: \"$.items[?@.sku == 'Z']\"\nall: {type: string}",
+                true,
+            ),
+        ];
+        for (yaml, want) in cases {
+            let c = check(yaml);
+            let path = c.value.path.clone().expect("path");
+            let got = check_path(Some(&body), &path, &c, &ctx());
+            assert_eq!(got.len(), 1, "{yaml}");
+            assert_eq!(got[0].passed, want, "{yaml}: {:?}", got[0]);
+        }
+    }
+
+    #[test]
+    fn all_names_the_failing_element() {
+        let body = json!({"items": [{"quantity": 2}, {"quantity": 0}]});
+        let c = check("path: \"$.items[*].quantity\"\nall: {gt: 0}");
+        let path = c.value.path.clone().expect("path");
+        let got = check_path(Some(&body), &path, &c, &ctx());
+        assert_eq!(got[0].check, "body $.items[*].quantity all");
+        assert!(
+            got[0]
+                .actual
+                .starts_with("element 1 fails: body $.items[*].quantity[1] gt is 0"),
+            "{:?}",
+            got[0]
+        );
     }
 
     #[test]

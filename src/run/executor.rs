@@ -4,7 +4,7 @@ use super::event::{EventSink, RunEvent};
 use super::plan::PlannedScenario;
 use crate::results::*;
 
-use super::scenario::{not_running, now_rfc3339, run_scenario};
+use super::steps::{not_running, now_rfc3339, run_scenario};
 use super::target::Target;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -122,7 +122,7 @@ pub async fn execute(
                 );
                 let fail_fast = opts.fail_fast;
                 set.spawn(async move {
-                    let slot = super::scenario::JobSlot::new(sem, permit);
+                    let slot = super::steps::JobSlot::new(sem, permit);
                     let run = std::panic::AssertUnwindSafe(run_scenario(target, &p, cancel, &slot));
                     let r = futures::FutureExt::catch_unwind(run).await.unwrap_or_else(|panic| {
                         let what = panic

@@ -7,7 +7,7 @@ pub mod needs;
 pub mod plan;
 pub mod post;
 pub mod ratelimit;
-pub mod scenario;
+pub mod steps;
 pub mod target;
 pub mod webhooks;
 pub use event::{EventSink, RunEvent};

@@ -2,13 +2,15 @@
 //!
 //! [`load_and_validate`] finds, parses and validates files and returns every problem as a
 //! [`Diagnostic`]; [`render_diagnostics`] prints them like a compiler.
+pub mod action;
 pub mod load;
 pub mod model;
-pub mod schema;
 pub mod safety;
+pub mod schema;
 pub mod validate;
 
 pub use crate::source::{has_errors, render_diagnostics, Diagnostic, Severity};
+pub use action::{Action, Sending};
 pub use load::{discover, parse_file, scenario_id, LoadError, LoadedFile};
 pub use model::*;
 pub use schema::{scenario_schema, SCENARIO_SCHEMA_FILE};

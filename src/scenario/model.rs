@@ -289,6 +289,18 @@ pub struct Check {
     #[serde(default)]
     #[schemars(with = "Option<Value>")]
     pub gte: Option<Box<Spanned<Value>>>,
+    /// How many nodes the JSONPath selected (a singular path selects 0 or 1).
+    #[serde(default)]
+    #[schemars(with = "Option<Value>")]
+    pub count: Option<Box<Spanned<Value>>>,
+    /// Every element of the list (a nodelist, or an array value) passes these operators.
+    #[serde(default)]
+    #[schemars(with = "Option<Box<Check>>")]
+    pub all: Option<Box<Spanned<Check>>>,
+    /// At least one element of the list passes these operators.
+    #[serde(default)]
+    #[schemars(with = "Option<Box<Check>>")]
+    pub any: Option<Box<Spanned<Check>>>,
 }
 
 /// `status: 201`, `status: [200, 201]`, `status: 4xx`.

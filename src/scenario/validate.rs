@@ -2,6 +2,7 @@
 //!
 //! Every problem is collected (not only the first), each at its `file:line:column`.
 
+use super::action::{Action, Sending};
 use super::load::{discover, display_path, parse_file, LoadedFile};
 use super::model::*;
 use crate::source::yaml::did_you_mean;
@@ -33,17 +34,8 @@ pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", 
 pub const CHECK_TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "array", "object", "null",
 ];
-pub const STEP_ACTIONS: &[&str] = &[
-    "request",
-    "group",
-    "wait",
-    "assert",
-    "subscribe_webhooks",
-    "expect_webhook",
-    "webhook_reply",
-];
 const OPERATORS: &str =
-    "`equals`, `not_equals`, `matches`, `exists`, `type`, `length`, `contains`, `lt`, `lte`, `gt` or `gte`";
+    "`equals`, `not_equals`, `matches`, `exists`, `type`, `length`, `contains`, `lt`, `lte`, `gt`, `gte`, `count`, `all` or `any`";
 
 /// Finds, reads, parses and validates scenario files. Returns the files that parsed (also
 /// when validation found problems in them) and every problem of every file.
@@ -243,6 +235,8 @@ enum CheckMode {
     Path,
     /// `assert`: `value` required.
     Value,
+    /// Inside `all`/`any`: operators only, applied to each element.
+    Element,
 }
 
 struct Validator<'a> {
@@ -366,28 +360,7 @@ impl Validator<'_> {
     fn step(&mut self, sp: &Spanned<Step>, in_group: bool) {
         let step = &sp.value;
         let at = sp.referenced;
-        let mut actions: Vec<&str> = Vec::new();
-        if step.request.is_some() {
-            actions.push("request");
-        }
-        if step.group.is_some() {
-            actions.push("group");
-        }
-        if step.wait.is_some() {
-            actions.push("wait");
-        }
-        if !step.assert.is_empty() {
-            actions.push("assert");
-        }
-        if step.subscribe_webhooks.is_some() {
-            actions.push("subscribe_webhooks");
-        }
-        if step.expect_webhook.is_some() {
-            actions.push("expect_webhook");
-        }
-        if step.webhook_reply.is_some() {
-            actions.push("webhook_reply");
-        }
+        let actions: Vec<&str> = step.actions().iter().map(Action::key).collect();
         if in_group {
             if step.request.is_none() || actions.len() > 1 {
                 self.error(
@@ -411,7 +384,7 @@ impl Validator<'_> {
                 &at,
                 format!(
                     "a step must do exactly one of {}{hint}",
-                    list_or(STEP_ACTIONS)
+                    list_or(Action::KEYS)
                 ),
             );
         } else if actions.len() > 1 {
@@ -454,87 +427,102 @@ impl Validator<'_> {
             );
         }
 
-        if let Some(req) = &step.request {
-            self.request(req);
-            if let Some(r) = &step.repeat {
-                self.repeat(r);
-            }
-            if let Some(e) = &step.expect {
-                self.expect(&e.value);
-            }
-            self.captures(&step.capture);
-        }
-        if let Some(group) = &step.group {
-            if group.is_empty() {
-                self.error(
-                    &at,
-                    "`group` is empty: list the requests to send at the same moment",
-                );
-            }
-            // Members are sent at once: none sees another's captures; all are defined after.
-            let before = self.defined.clone();
-            let mut captured = BTreeSet::new();
-            for member in group {
-                self.defined = before.clone();
-                self.step(member, true);
-                captured.extend(self.defined.difference(&before).cloned());
-            }
-            self.defined = before;
-            self.defined.extend(captured);
-        }
-        for check in &step.assert {
-            self.check(check, CheckMode::Value);
-        }
-        if let Some(sub) = &step.subscribe_webhooks {
-            if sub.value.events.is_empty() {
-                self.error(
-                    &sub.referenced,
-                    "`subscribe_webhooks.events` is empty: list the events to receive",
-                );
-            }
-            let id = sub
-                .value
-                .capture_id
-                .clone()
-                .unwrap_or_else(|| "webhook_id".to_string());
-            self.name_is_identifier(&id, &sub.referenced, "capture");
-            self.defined.insert(id);
-            self.defined.insert("webhook_secret".to_string());
-        }
-        if let Some(we) = &step.expect_webhook {
-            let w = &we.value;
-            self.event_name(&w.event);
-            for c in &w.where_ {
-                self.check(c, CheckMode::Path);
-            }
-            if w.count.is_some() && w.at_least.is_some() {
-                self.error(&we.referenced, "`count` and `at_least` cannot be combined");
-            }
-            if w.count == Some(0) && !w.capture.is_empty() {
-                self.error(
-                    &we.referenced,
-                    "`count: 0` expects no delivery, so there is nothing to `capture`",
-                );
-            }
-            self.captures(&w.capture);
-        }
-        if let Some(wr) = &step.webhook_reply {
-            let w = &wr.value;
-            self.event_name(&w.event);
-            for c in &w.where_ {
-                self.check(c, CheckMode::Path);
-            }
-            if let Some(s) = w.status {
-                if !(100..=599).contains(&s) {
-                    self.error(
-                        &wr.referenced,
-                        format!("status {s} is not an HTTP status (100-599)"),
-                    );
+        for action in step.actions() {
+            match action {
+                Action::Request { request, sending } => {
+                    self.request(request);
+                    if let Sending::Repeat(r) = sending {
+                        self.repeat(r);
+                    }
+                    if let Some(e) = &step.expect {
+                        self.expect(&e.value);
+                    }
+                    self.captures(&step.capture);
                 }
+                Action::Group(group) => self.group(group, &at),
+                Action::Wait(_) => {}
+                Action::Assert(checks) => {
+                    for check in checks {
+                        self.check(check, CheckMode::Value);
+                    }
+                }
+                Action::SubscribeWebhooks(sub) => self.subscribe_webhooks(sub),
+                Action::ExpectWebhook(we) => self.expect_webhook(we),
+                Action::WebhookReply(wr) => self.webhook_reply(wr),
             }
-            if w.times == 0 {
-                self.error(&wr.referenced, "`webhook_reply.times` must be at least 1");
+        }
+    }
+
+    fn group(&mut self, group: &[Spanned<Step>], at: &Location) {
+        if group.is_empty() {
+            self.error(
+                at,
+                "`group` is empty: list the requests to send at the same moment",
+            );
+        }
+        // Members are sent at once: none sees another's captures; all are defined after.
+        let before = self.defined.clone();
+        let mut captured = BTreeSet::new();
+        for member in group {
+            self.defined = before.clone();
+            self.step(member, true);
+            captured.extend(self.defined.difference(&before).cloned());
+        }
+        self.defined = before;
+        self.defined.extend(captured);
+    }
+
+    fn subscribe_webhooks(&mut self, sub: &Spanned<WebhookSubscribe>) {
+        if sub.value.events.is_empty() {
+            self.error(
+                &sub.referenced,
+                "`subscribe_webhooks.events` is empty: list the events to receive",
+            );
+        }
+        let id = sub
+            .value
+            .capture_id
+            .clone()
+            .unwrap_or_else(|| "webhook_id".to_string());
+        self.name_is_identifier(&id, &sub.referenced, "capture");
+        self.defined.insert(id);
+        self.defined.insert("webhook_secret".to_string());
+    }
+
+    fn expect_webhook(&mut self, we: &Spanned<WebhookExpect>) {
+        let w = &we.value;
+        self.event_name(&w.event);
+        for c in &w.where_ {
+            self.check(c, CheckMode::Path);
+        }
+        if w.count.is_some() && w.at_least.is_some() {
+            self.error(&we.referenced, "`count` and `at_least` cannot be combined");
+        }
+        if w.count == Some(0) && !w.capture.is_empty() {
+            self.error(
+                &we.referenced,
+                "`count: 0` expects no delivery, so there is nothing to `capture`",
+            );
+        }
+        self.captures(&w.capture);
+    }
+
+    fn webhook_reply(&mut self, wr: &Spanned<WebhookReply>) {
+        let w = &wr.value;
+        self.event_name(&w.event);
+        for c in &w.where_ {
+            self.check(c, CheckMode::Path);
+        }
+        if let Some(s) = w.status {
+            if !(100..=599).contains(&s) {
+                self.error(
+                    &wr.referenced,
+                    format!("status {s} is not an HTTP status (100-599)"),
+                );
             }
+        }
+        if w.times == 0 {
+            self.error(&wr.referenced, "`webhook_reply.times` must be at least 1");
         }
     }
 
@@ -747,7 +735,28 @@ impl Validator<'_> {
     fn check(&mut self, c: &Spanned<Check>, mode: CheckMode) {
         let ch = &c.value;
         let at = c.referenced;
+        if let (CheckMode::Value, Some(n)) = (mode, &ch.count) {
+            self.error(
+                &n.referenced,
+                "`count` counts the nodes a JSONPath selects; in `assert` use `length`",
+            );
+        }
         match mode {
+            CheckMode::Element => {
+                for (name, given) in [("path", ch.path.is_some()), ("value", ch.value.is_some())] {
+                    if given {
+                        self.error(
+                            &at,
+                            format!(
+                                "`{name}` is not allowed inside `all`/`any`: their operators apply to each element"
+                            ),
+                        );
+                    }
+                }
+                if let Some(n) = &ch.count {
+                    self.error(&n.referenced, "`count` is not allowed inside `all`/`any`");
+                }
+            }
             CheckMode::Path => {
                 if ch.path.is_none() {
                     self.error(&at, "this check needs `path` (a JSONPath such as `$.id`)");
@@ -793,12 +802,18 @@ impl Validator<'_> {
         let has_operator = operands.iter().any(|o| o.is_some())
             || ch.matches.is_some()
             || ch.exists.is_some()
-            || ch.type_.is_some();
+            || ch.type_.is_some()
+            || ch.count.is_some()
+            || ch.all.is_some()
+            || ch.any.is_some();
         if !has_operator {
             self.error(&at, format!("a check needs an operator: {OPERATORS}"));
         }
-        for o in operands.into_iter().flatten() {
+        for o in operands.into_iter().chain([&ch.count]).flatten() {
             self.value_templates(&o.value, &o.referenced);
+        }
+        for nested in [&ch.all, &ch.any].into_iter().flatten() {
+            self.check(nested, CheckMode::Element);
         }
         if let Some(m) = &ch.matches {
             self.regex(&m.value, &m.referenced);
@@ -936,25 +951,33 @@ fn step_defines(step: &Step) -> Vec<(String, Option<Location>)> {
         .iter()
         .map(|(k, v)| (k.clone(), Some(v.referenced)))
         .collect();
-    for member in step.group.iter().flatten() {
-        out.extend(step_defines(&member.value));
-    }
-    if let Some(sub) = &step.subscribe_webhooks {
-        let id = sub
-            .value
-            .capture_id
-            .clone()
-            .unwrap_or_else(|| "webhook_id".to_string());
-        out.push((id, Some(sub.referenced)));
-        out.push(("webhook_secret".to_string(), Some(sub.referenced)));
-    }
-    if let Some(we) = &step.expect_webhook {
-        out.extend(
-            we.value
-                .capture
-                .iter()
-                .map(|(k, v)| (k.clone(), Some(v.referenced))),
-        );
+    for action in step.actions() {
+        match action {
+            Action::Group(members) => {
+                for member in members {
+                    out.extend(step_defines(&member.value));
+                }
+            }
+            Action::SubscribeWebhooks(sub) => {
+                let id = sub
+                    .value
+                    .capture_id
+                    .clone()
+                    .unwrap_or_else(|| "webhook_id".to_string());
+                out.push((id, Some(sub.referenced)));
+                out.push(("webhook_secret".to_string(), Some(sub.referenced)));
+            }
+            Action::ExpectWebhook(we) => out.extend(
+                we.value
+                    .capture
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Some(v.referenced))),
+            ),
+            Action::Request { .. }
+            | Action::Wait(_)
+            | Action::Assert(_)
+            | Action::WebhookReply(_) => {}
+        }
     }
     out
 }
@@ -1348,7 +1371,7 @@ scenarios:
             check(&y),
             [
                 "5:25: error: this check needs `path` (a JSONPath such as `$.id`)",
-                "5:38: error: a check needs an operator: `equals`, `not_equals`, `matches`, `exists`, `type`, `length`, `contains`, `lt`, `lte`, `gt` or `gte`",
+                "5:38: error: a check needs an operator: `equals`, `not_equals`, `matches`, `exists`, `type`, `length`, `contains`, `lt`, `lte`, `gt`, `gte`, `count`, `all` or `any`",
                 "5:70: error: `value` is only allowed in `assert`; here use `path`",
             ]
         );
@@ -1367,6 +1390,25 @@ scenarios:
                 "4:44: error: this check needs `path` (a JSONPath such as `$.id`)",
                 "4:52: error: `value` is only allowed in `assert`; here use `path`"
             ]
+        );
+    }
+
+    #[test]
+    fn nodelist_operators() {
+        ok(&steps("      - request: {method: GET, path: /a}\n        expect: {body: [{path: \"$.a[*]\", count: 2, all: {type: integer}, any: {gt: 1}}]}\n"));
+        let y = steps("      - request: {method: GET, path: /a}\n        expect: {body: [{path: \"$.a[*]\", all: {path: $.b, equals: 1}, any: {count: 1}}]}\n");
+        let got = check(&y);
+        assert_eq!(
+            got,
+            [
+                "5:47: error: `path` is not allowed inside `all`/`any`: their operators apply to each element",
+                "5:84: error: `count` is not allowed inside `all`/`any`",
+            ]
+        );
+        let y = steps("      - assert:\n          - {value: 1, count: 1}\n");
+        assert_eq!(
+            check(&y),
+            ["5:31: error: `count` counts the nodes a JSONPath selects; in `assert` use `length`"]
         );
     }
 

@@ -143,6 +143,58 @@ fn operator_cases() -> Vec<(&'static str, &'static str, bool)> {
         ("schema fails", "schema: strict.schema.json", false),
         ("latency", "latency: 5s", true),
         ("latency fails", "latency: 0ms", false),
+        // RFC 9535: a non-singular query is a list, also when it matched one node.
+        (
+            "filter one node is a list",
+            "body: [{path: \"$.items[?@.product_id == 'SKU-001'].quantity\", equals: [2]}]",
+            true,
+        ),
+        (
+            "filter one node is not a value",
+            "body: [{path: \"$.items[?@.product_id == 'SKU-001'].quantity\", equals: 2}]",
+            false,
+        ),
+        (
+            "singular is a value",
+            "body: [{path: \"$.items[0].quantity\", equals: 2}]",
+            true,
+        ),
+        ("count", "body: [{path: \"$.items[*]\", count: 2}]", true),
+        (
+            "count fails",
+            "body: [{path: \"$.items[?@.quantity > 5]\", count: 1}]",
+            false,
+        ),
+        (
+            "all",
+            "body: [{path: \"$.items[*].quantity\", all: {type: integer, gt: 0}}]",
+            true,
+        ),
+        (
+            "all fails",
+            "body: [{path: \"$.items[*].quantity\", all: {gt: 1}}]",
+            false,
+        ),
+        (
+            "any",
+            "body: [{path: \"$.items[*].product_id\", any: {equals: SKU-002}}]",
+            true,
+        ),
+        (
+            "any fails",
+            "body: [{path: \"$.items[*].product_id\", any: {equals: SKU-009}}]",
+            false,
+        ),
+        (
+            "nodelist contains",
+            "body: [{path: \"$.items[*].product_id\", contains: SKU-002}]",
+            true,
+        ),
+        (
+            "empty nodelist does not exist",
+            "body: [{path: \"$.items[?@.quantity > 5]\", exists: false}]",
+            true,
+        ),
     ]
 }
 

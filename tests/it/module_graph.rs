@@ -62,7 +62,7 @@ fn crate_refs(text: &str) -> BTreeSet<String> {
     while let Some(i) = rest.find("crate::") {
         let before = rest[..i].chars().next_back();
         rest = &rest[i + "crate::".len()..];
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
             continue; // `$crate::`, `my_crate::`
         }
         let name: String = rest

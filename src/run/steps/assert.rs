@@ -1,0 +1,32 @@
+//! `assert`: checks on variables.
+use super::*;
+
+impl ScenarioRun<'_> {
+    pub(super) fn assert(
+        &self,
+        checks: &[Spanned<Check>],
+        res: &mut StepResult,
+    ) -> Result<(), StepError> {
+        let file = self.file().to_string();
+        let render = |v: &Value| self.render(v);
+        let ctx = CheckContext {
+            file: &file,
+            render: &render,
+            fixtures_dir: &self.target.fixtures_dir,
+            contract: self.target.contract.as_deref(),
+        };
+        for c in checks {
+            let Some(value) = &c.value.value else {
+                continue;
+            };
+            let label = format!("assert {}", check::brief(&value.value));
+            match self.render(&value.value) {
+                Ok(v) => res
+                    .checks
+                    .extend(check::check_ops(&label, Some(&v), c, &ctx)),
+                Err(e) => return Err(format!("{}: {e}", self.loc(value))),
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,432 @@
+//! Webhook steps: `subscribe_webhooks`, `expect_webhook` and `webhook_reply`.
+use super::request::{describe_capture, first_node};
+use super::*;
+
+impl ScenarioRun<'_> {
+    pub(super) fn receiver(&self) -> Result<&crate::webhook::Receiver, StepError> {
+        self.target.receiver.as_ref().ok_or_else(|| {
+            format!("no webhook receiver runs for environment `{}` (it needs the `webhooks` capability)", self.target.env.name)
+        })
+    }
+
+    pub(super) async fn subscribe(
+        &mut self,
+        sub: &Spanned<WebhookSubscribe>,
+        res: &mut StepResult,
+    ) -> Result<(), StepError> {
+        let receiver = self.receiver()?;
+        let url = receiver.url();
+        let body = serde_json::json!({ "url": url.as_str(), "events": sub.value.events });
+        let (ex, resp) = self
+            .simple_request(reqwest::Method::POST, "/api/v1/webhooks", Some(body))
+            .await?;
+        res.exchanges.push(ex);
+        res.attempts += 1;
+        if resp.status != 201 {
+            res.checks.push(CheckOutcome {
+                passed: false,
+                check: "subscribe webhooks status".into(),
+                expected: "201".into(),
+                actual: resp.status.to_string(),
+                location: Some(self.loc(sub)),
+                detail: None,
+            });
+            return Ok(());
+        }
+        let json = resp.json().cloned().unwrap_or(Value::Null);
+        let id = json
+            .get("webhook_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let secret = json
+            .get("secret")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let (Some(id), Some(secret)) = (id, secret) else {
+            res.checks.push(CheckOutcome {
+                passed: false,
+                check: "subscribe webhooks body".into(),
+                expected: "`webhook_id` and `secret`".into(),
+                actual: check::brief(&json),
+                location: Some(self.loc(sub)),
+                detail: None,
+            });
+            return Ok(());
+        };
+        let secret = crate::config::Secret::new(secret);
+        self.target.redactor.add(secret.clone());
+        receiver.add_secret(secret.clone());
+        let name = sub
+            .value
+            .capture_id
+            .clone()
+            .unwrap_or_else(|| "webhook_id".into());
+        self.vars.insert(name, Value::String(id.clone()));
+        self.vars.insert(
+            "webhook_secret".into(),
+            Value::String(secret.expose().to_string()),
+        );
+        res.log.push(format!("subscribed {url} as {id}"));
+        self.cleanups.push(Cleanup::DeleteWebhook { id });
+        Ok(())
+    }
+
+    /// Renders every operand of `where` checks now, so matching needs no variables later.
+    pub(super) fn rendered_checks(
+        &self,
+        checks: &[Spanned<Check>],
+    ) -> Result<Vec<Spanned<Check>>, StepError> {
+        let mut out = Vec::new();
+        for c in checks {
+            let mut c = c.clone();
+            self.render_check(&mut c.value)?;
+            out.push(c);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn render_check(&self, ops: &mut Check) -> Result<(), StepError> {
+        for v in [
+            &mut ops.equals,
+            &mut ops.not_equals,
+            &mut ops.length,
+            &mut ops.contains,
+            &mut ops.lt,
+            &mut ops.lte,
+            &mut ops.gt,
+            &mut ops.gte,
+            &mut ops.count,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            v.value = self
+                .render(&v.value)
+                .map_err(|e| format!("{}: {e}", self.loc(v)))?;
+        }
+        if let Some(m) = &mut ops.matches {
+            m.value = self
+                .render_str(&m.value)
+                .map_err(|e| format!("{}: {e}", self.loc(m)))?;
+        }
+        for nested in [&mut ops.all, &mut ops.any].into_iter().flatten() {
+            self.render_check(&mut nested.value)?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn expect_webhook(
+        &mut self,
+        exp: &Spanned<WebhookExpect>,
+        res: &mut StepResult,
+    ) -> Result<(), StepError> {
+        let receiver = self.receiver()?;
+        let e = &exp.value;
+        let event = self.render_str(&e.event.value)?;
+        let checks = self.rendered_checks(&e.where_)?;
+        let within = e
+            .within
+            .as_ref()
+            .map_or(DEFAULT_WEBHOOK_WITHIN, |w| w.value.0);
+        let scale = match &e.schedule_scale {
+            None => 1.0,
+            Some(v) => {
+                let rendered = self
+                    .render(&v.value)
+                    .map_err(|err| format!("{}: {err}", self.loc(v)))?;
+                let n = match &rendered {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(t) => t.trim().parse::<f64>().ok(),
+                    _ => None,
+                };
+                match n {
+                    Some(f) if f.is_finite() && f >= 0.0 => f,
+                    _ => {
+                        return Err(format!(
+                            "{}: schedule_scale must be a non-negative number, got {}",
+                            self.loc(v),
+                            check::brief(&rendered)
+                        ))
+                    }
+                }
+            }
+        };
+        let file = self.file().to_string();
+        let matcher = delivery_matcher(event.clone(), checks, file);
+        let count = e.count;
+        let at_least = e.at_least;
+        let attempts = e.attempts;
+        let max = e.max_attempts;
+        let want = count.unwrap_or(1);
+        let done = move |ds: &[Delivery]| {
+            if count == Some(0) || max.is_some() {
+                return false; // "none" or "no more than": wait the whole window
+            }
+            let distinct = distinct_ids(ds);
+            if let Some(a) = attempts {
+                return max_attempts(ds) >= a as usize;
+            }
+            match at_least {
+                Some(n) => distinct >= n as usize,
+                None => distinct >= want as usize,
+            }
+        };
+        let t0 = Instant::now();
+        let inbox = receiver.inbox();
+        let seen = self
+            .slot
+            .idle(inbox.wait_until(&*matcher, &done, within))
+            .await;
+        res.waited_ms += ms(t0.elapsed());
+        let redact = |s: &str| self.target.redact_text(s);
+        for d in &seen {
+            self.webhooks.push(crate::webhook::to_record(d, &redact));
+            res.log.push(format!(
+                "webhook {} {} attempt {}: {}",
+                d.event_type.as_deref().unwrap_or("?"),
+                d.event_id.as_deref().unwrap_or("?"),
+                d.attempt,
+                d.verdict
+            ));
+        }
+        if let (Some(contract), true) = (&self.target.contract, self.contract_on) {
+            for d in seen.iter().filter(|d| d.is_valid()) {
+                let (Some(kind), Some(json)) = (&d.event_type, &d.json) else {
+                    continue;
+                };
+                for mut c in contract
+                    .check_webhook(kind, json)
+                    .into_iter()
+                    .filter(|c| !c.passed)
+                {
+                    c.check = format!("contract webhook {kind} {}", c.check);
+                    res.checks.push(c);
+                }
+                let subject = format!(
+                    "webhook {kind} {}",
+                    d.event_id.as_deref().unwrap_or("(no event id)")
+                );
+                self.undocumented(&subject, contract.webhook_undocumented(kind, json), res);
+            }
+        }
+        let loc = Some(self.loc(exp));
+        let distinct = distinct_ids(&seen);
+        let mut push = |passed: bool, check: &str, expected: String, actual: String| {
+            res.checks.push(CheckOutcome {
+                passed,
+                check: check.into(),
+                expected,
+                actual,
+                location: loc.clone(),
+                detail: None,
+            });
+        };
+        let label = format!("webhook {event}");
+        match (count, at_least) {
+            (_, Some(n)) => push(
+                distinct >= n as usize,
+                &label,
+                format!("at least {n} within {}", humantime::format_duration(within)),
+                format!("{distinct} received"),
+            ),
+            (Some(0), None) => push(
+                distinct == 0,
+                &label,
+                format!("none within {}", humantime::format_duration(within)),
+                format!("{distinct} received"),
+            ),
+            _ if attempts.is_some() => {}
+            _ => push(
+                distinct == want as usize,
+                &label,
+                format!("{want} within {}", humantime::format_duration(within)),
+                format!("{distinct} received"),
+            ),
+        }
+        if let Some(a) = attempts {
+            let got = max_attempts(&seen);
+            push(
+                got >= a as usize,
+                &format!("{label} redelivery"),
+                format!("at least {a} attempts of one event id"),
+                format!("{got} attempts"),
+            );
+            // Redeliveries carry the same event id and the same body.
+            let mut bodies: BTreeMap<&str, BTreeSet<&[u8]>> = BTreeMap::new();
+            for d in &seen {
+                if let Some(id) = &d.event_id {
+                    bodies.entry(id.as_str()).or_default().insert(&d.body);
+                }
+            }
+            let changed: Vec<&str> = bodies
+                .iter()
+                .filter(|(_, b)| b.len() > 1)
+                .map(|(id, _)| *id)
+                .collect();
+            push(
+                changed.is_empty(),
+                &format!("{label} redelivery body"),
+                "the same body on every attempt".into(),
+                if changed.is_empty() {
+                    "same".into()
+                } else {
+                    format!("body changed for {}", changed.join(", "))
+                },
+            );
+        }
+        if let Some(m) = max {
+            let got = max_attempts(&seen);
+            push(
+                got <= m as usize,
+                &format!("{label} attempts"),
+                format!("no more than {m} attempts of one event id"),
+                format!("{got} attempts"),
+            );
+        }
+        if let Some(schedule) = &e.schedule {
+            let gaps = attempt_gaps(&seen);
+            for (i, want) in schedule.iter().enumerate() {
+                let want = want.0.mul_f64(scale);
+                let tol = e
+                    .tolerance
+                    .map_or(want / 2 + Duration::from_millis(200), |t| t.0);
+                let expected = format!(
+                    "attempt {} {} after attempt {} (± {})",
+                    i + 2,
+                    humantime::format_duration(want),
+                    i + 1,
+                    humantime::format_duration(tol)
+                );
+                let (passed, actual) = match gaps.get(i) {
+                    Some(g) => (g.abs_diff(want) <= tol, format!("{} ms", g.as_millis())),
+                    None => (false, format!("only {} attempts arrived", gaps.len() + 1)),
+                };
+                push(passed, &format!("{label} retry schedule"), expected, actual);
+            }
+        }
+        for d in seen.iter().filter(|d| !d.is_valid()) {
+            push(
+                false,
+                &format!("{label} delivery"),
+                "signed, timestamped and well-formed".into(),
+                format!(
+                    "{} (event {}, attempt {})",
+                    d.verdict,
+                    d.event_id.as_deref().unwrap_or("?"),
+                    d.attempt
+                ),
+            );
+        }
+        if let Some(first) = seen.iter().find(|d| d.is_valid()) {
+            for (name, cap) in &e.capture {
+                let v = match &cap.value.source {
+                    CaptureSource::JsonPath(p) => {
+                        first.json.as_ref().and_then(|j| first_node(p, j))
+                    }
+                    CaptureSource::Header(h) => {
+                        first.header(h).map(|s| Value::String(s.to_string()))
+                    }
+                    CaptureSource::Status => Some(Value::from(first.answered)),
+                };
+                match v {
+                    Some(v) => {
+                        self.vars.insert(name.clone(), v);
+                    }
+                    None => res.checks.push(CheckOutcome {
+                        passed: false,
+                        check: format!("capture {name}"),
+                        expected: describe_capture(&cap.value),
+                        actual: "nothing matched in the delivery".into(),
+                        location: Some(self.loc(cap)),
+                        detail: None,
+                    }),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn webhook_reply(
+        &mut self,
+        reply: &Spanned<WebhookReply>,
+        res: &mut StepResult,
+    ) -> Result<(), StepError> {
+        let receiver = self.receiver()?;
+        let r = &reply.value;
+        let event = self.render_str(&r.event.value)?;
+        let checks = self.rendered_checks(&r.where_)?;
+        let matcher = delivery_matcher(event.clone(), checks, self.file().to_string());
+        let status = r.status.unwrap_or(500);
+        let delay = r.delay.as_ref().map_or(Duration::ZERO, |d| d.value.0);
+        receiver
+            .inbox()
+            .add_reply_rule(matcher, status, r.times, delay);
+        res.log.push(format!(
+            "receiver answers the next {} `{event}` deliveries with {status}",
+            r.times
+        ));
+        Ok(())
+    }
+}
+
+type Matcher = Arc<dyn Fn(&Delivery) -> bool + Send + Sync>;
+
+pub(super) fn delivery_matcher(
+    event: String,
+    checks: Vec<Spanned<Check>>,
+    file: String,
+) -> Matcher {
+    Arc::new(move |d: &Delivery| {
+        if d.event_type.as_deref() != Some(event.as_str()) {
+            return false;
+        }
+        let identity = |v: &Value| Ok::<Value, String>(v.clone());
+        let ctx = CheckContext {
+            file: &file,
+            render: &identity,
+            fixtures_dir: std::path::Path::new("."),
+            contract: None,
+        };
+        checks.iter().all(|c| match &c.value.path {
+            Some(p) => check::check_path(d.json.as_ref(), p, c, &ctx)
+                .iter()
+                .all(|o| o.passed),
+            None => true,
+        })
+    })
+}
+
+pub(super) fn distinct_ids(ds: &[Delivery]) -> usize {
+    ds.iter()
+        .filter(|d| d.is_valid())
+        .filter_map(|d| d.event_id.as_deref())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// Gaps between consecutive valid attempts of the event id with the most attempts.
+pub(super) fn attempt_gaps(ds: &[Delivery]) -> Vec<Duration> {
+    let mut per: BTreeMap<&str, Vec<time::OffsetDateTime>> = BTreeMap::new();
+    for d in ds.iter().filter(|d| d.is_valid()) {
+        if let Some(id) = &d.event_id {
+            per.entry(id.as_str()).or_default().push(d.received_at);
+        }
+    }
+    let Some(times) = per.into_values().max_by_key(Vec::len) else {
+        return Vec::new();
+    };
+    times
+        .windows(2)
+        .map(|w| Duration::try_from(w[1] - w[0]).unwrap_or(Duration::ZERO))
+        .collect()
+}
+
+pub(super) fn max_attempts(ds: &[Delivery]) -> usize {
+    let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in ds.iter().filter(|d| d.is_valid()) {
+        if let Some(id) = &d.event_id {
+            *per.entry(id.as_str()).or_default() += 1;
+        }
+    }
+    per.values().copied().max().unwrap_or(0)
+}
