@@ -241,7 +241,13 @@ fn controls_under_a_tight_orders_limit_all_pass() {
             assert_eq!(s["outcome"], "passed", "{}: {}", s["id"], s["reason"]);
         }
     }
-    assert_eq!(unexpected_429s(r), Vec::<String>::new());
+    // The rate-limit scenarios drain the bucket on purpose, so a later step of theirs may meet
+    // a 429 it then waits out; every other scenario must never see one.
+    let unexpected: Vec<String> = unexpected_429s(r)
+        .into_iter()
+        .filter(|s| !s.contains("scenarios/rate-limits.yaml::"))
+        .collect();
+    assert_eq!(unexpected, Vec::<String>::new());
 }
 
 /// `conform sandbox` with `args`, on an ephemeral port; returns the child and its URL.
