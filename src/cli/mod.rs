@@ -13,6 +13,7 @@ pub mod args;
 pub mod exit;
 mod init;
 mod parity;
+mod receiver;
 mod run;
 mod sandbox;
 mod tools;

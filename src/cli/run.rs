@@ -2,6 +2,7 @@
 //! sandbox) → execute → report.
 use super::args::{ListArgs, RunArgs, SelectArgs, ValidateArgs};
 use super::exit;
+use super::receiver::{for_terminal, report_receiver, start_receiver};
 use crate::auth::{AuthManager, AuthSettings, Redactor};
 use crate::config::{Config, Environment, Secret, ValueLookup};
 use crate::report::{ConsoleReporter, ReportOptions, TermContext};
@@ -652,40 +653,6 @@ pub(crate) async fn execute_run(
     Ok(result)
 }
 
-async fn start_receiver(
-    env: &Environment,
-    lookup: &ValueLookup,
-) -> Result<crate::webhook::Receiver, String> {
-    use crate::webhook::{Receiver, ReceiverConfig, Scheme};
-    let w = &env.webhooks;
-    let mut cfg = ReceiverConfig::default();
-    if let Some(l) = &w.listen {
-        cfg.listen = l.parse().map_err(|e| format!("listen `{l}`: {e}"))?;
-    }
-    if let Some(p) = &w.public_url {
-        let raw = lookup.resolve(&p.value)?;
-        cfg.public_url =
-            Some(url::Url::parse(&raw).map_err(|e| format!("public_url `{raw}`: {e}"))?);
-    }
-    if let Some(s) = &w.scheme {
-        cfg.scheme = s.parse::<Scheme>().map_err(|e| e.to_string())?;
-    }
-    if let Some(t) = w.tolerance {
-        cfg.tolerance = t.0;
-    }
-    if let (Some(c), Some(k)) = (&w.tls_cert, &w.tls_key) {
-        cfg.tls = Some((
-            lookup.root.join(lookup.resolve(&c.value)?),
-            lookup.root.join(lookup.resolve(&k.value)?),
-        ));
-    }
-    let r = Receiver::start(cfg).await.map_err(|e| e.to_string())?;
-    if let Some(s) = &w.secret {
-        r.add_secret(Secret::new(lookup.resolve(&s.value)?));
-    }
-    Ok(r)
-}
-
 /// Tells the console, at most once every few seconds per bucket, that the run waits for the
 /// target's rate limits (so a slow run does not look stuck).
 fn hold_notice() -> crate::run::ratelimit::HoldObserver {
@@ -710,38 +677,6 @@ fn hold_notice() -> crate::run::ratelimit::HoldObserver {
             h.wait.as_secs_f64()
         );
     })
-}
-
-/// Text from the target (or holding what it sent) made fit for a terminal line: secrets
-/// replaced, control characters escaped, length bounded.
-fn for_terminal(target: &Target, s: &str) -> String {
-    crate::source::escape::one_line(
-        &target.redact_text(s),
-        crate::source::escape::MAX_WARNING_CHARS,
-    )
-}
-
-/// What the webhook receiver saw, into `results.json` (`extensions.webhook_receiver`), and a
-/// warning when it rejected or dropped deliveries.
-fn report_receiver(stats: &crate::webhook::InboxStats, result: &mut crate::results::RunResult) {
-    if let Ok(v) = serde_json::to_value(stats) {
-        result.extensions.insert("webhook_receiver".to_string(), v);
-    }
-    let rejected = stats.rejected_total();
-    if rejected > 0 || stats.valid_dropped > 0 {
-        let by: Vec<String> = stats
-            .rejected
-            .iter()
-            .map(|(verdict, n)| format!("{verdict}: {n}"))
-            .collect();
-        eprintln!(
-            "warning: the webhook receiver got {} deliveries: {rejected} rejected ({}), {} of them kept as samples; {} valid deliveries dropped over the retention limit",
-            stats.received,
-            if by.is_empty() { "none".to_string() } else { by.join(", ") },
-            stats.rejected_kept,
-            stats.valid_dropped
-        );
-    }
 }
 
 /// The event sink when the console reporter is not selected.
