@@ -231,26 +231,10 @@ impl Signals {
     }
 }
 
-/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM): the handlers are
+/// registered when this is first polled.
 pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    Signals::install().recv().await;
 }
 
 /// An error with its causes: `failed to write reports/junit.xml: permission denied`.
