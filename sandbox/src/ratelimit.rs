@@ -132,6 +132,8 @@ pub struct Limiter {
     orders_limit: Option<u32>,
     buckets: Mutex<HashMap<(String, Rule), Bucket>>,
     daily: Mutex<HashMap<String, (i64, u64)>>,
+    /// The `ratelimit-daily-as-rate` fault: the daily quota as a per-client token bucket.
+    daily_as_rate: Option<Mutex<HashMap<String, Bucket>>>,
 }
 
 impl Limiter {
@@ -147,7 +149,15 @@ impl Limiter {
             slow_refill: false,
             buckets: Mutex::new(HashMap::new()),
             daily: Mutex::new(HashMap::new()),
+            daily_as_rate: None,
         }
+    }
+
+    /// The daily quota as one more token bucket, refilled at a 1440th of it per minute with
+    /// a 150% burst (the `ratelimit-daily-as-rate` fault).
+    pub fn with_daily_as_rate(mut self, on: bool) -> Limiter {
+        self.daily_as_rate = on.then(|| Mutex::new(HashMap::new()));
+        self
     }
 
     /// Bucket capacity as a multiple of the per-minute limit (the contract: 1.5).
@@ -193,6 +203,22 @@ impl Limiter {
                 })
                 .take(now)
         };
+        if let (true, Some(daily)) = (decision.allowed, &self.daily_as_rate) {
+            // 10,000/day read as a rate: 6.94/min, so the bucket holds floor(1.5 x 6.94).
+            let per_minute = (self.per_day() as f64 / 1440.0).round().max(1.0) as u32;
+            let d = daily
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(client.to_owned())
+                .or_insert_with(|| Bucket::with_burst(per_minute, now, 1.5))
+                .take(now);
+            if !d.allowed {
+                decision.allowed = false;
+                decision.remaining = 0;
+                decision.retry_after = d.retry_after;
+            }
+            return decision;
+        }
         if decision.allowed {
             let unix = crate::util::unix_now();
             let day = unix.div_euclid(86_400);
@@ -301,5 +327,38 @@ mod tests {
         assert!(!l.check("a", Rule::CreateOrder).allowed);
         // Per client.
         assert!(l.check("b", Rule::CreateOrder).allowed);
+    }
+
+    #[test]
+    fn the_daily_quota_does_not_bite_before_a_day_of_requests() {
+        // At scale 10: 100,000 a day; 200 quick requests on two rules are far from it.
+        let l = Limiter::new(10.0, None);
+        for i in 0..200 {
+            let rule = if i % 2 == 0 {
+                Rule::ReadOrders
+            } else {
+                Rule::Other
+            };
+            assert!(l.check("a", rule).allowed, "request {i}");
+        }
+    }
+
+    #[test]
+    fn daily_as_rate_fault_refuses_after_a_short_burst() {
+        // 100,000/day read as a rate: 69/min, capacity floor(1.5 x 69) = 103.
+        let l = Limiter::new(10.0, None).with_daily_as_rate(true);
+        let refused = (0..200)
+            .position(|i| {
+                let rule = if i % 2 == 0 {
+                    Rule::ReadOrders
+                } else {
+                    Rule::Other
+                };
+                !l.check("a", rule).allowed
+            })
+            .expect("a refusal");
+        assert_eq!(refused, 103);
+        // Per client all the same.
+        assert!(l.check("b", Rule::ReadOrders).allowed);
     }
 }

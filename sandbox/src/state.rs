@@ -280,7 +280,8 @@ impl SandboxState {
             } else {
                 1.5
             })
-            .with_slow_refill(config.has(Fault::RatelimitSlowRefill));
+            .with_slow_refill(config.has(Fault::RatelimitSlowRefill))
+            .with_daily_as_rate(config.has(Fault::RatelimitDailyAsRate));
         let (shutdown, _) = watch::channel(false);
         let world = World::seeded(&config);
         SandboxState {

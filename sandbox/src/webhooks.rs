@@ -206,12 +206,18 @@ impl Target {
         }
     }
 
+    /// Under `webhook-delete-keeps-retries`, a retry scheduled before the DELETE still goes
+    /// out (the retry task holds its own copy of the target and never looks again).
+    fn retries_outlive_delete(&self, attempt: u32) -> bool {
+        attempt > 1 && self.state.has(Fault::WebhookDeleteKeepsRetries)
+    }
+
     /// One attempt with timestamp `ts`; true when the receiver answered 2xx in time.
     async fn attempt(&self, event: &Event, attempt: u32, ts: i64) -> bool {
-        if !self.active.load(Ordering::SeqCst) {
+        let state = &self.state;
+        if !self.active.load(Ordering::SeqCst) && !self.retries_outlive_delete(attempt) {
             return true;
         }
-        let state = &self.state;
         let mut signature = if state.has(Fault::WebhookBadSignature) {
             sign(format!("{}-wrong", self.secret).as_bytes(), &event.signed)
         } else {
@@ -291,10 +297,10 @@ impl Target {
                 _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.wait_for(|stop| *stop) => return,
             }
-            if !self.active.load(Ordering::SeqCst) {
+            let attempt = i as u32 + 2;
+            if !self.active.load(Ordering::SeqCst) && !self.retries_outlive_delete(attempt) {
                 return;
             }
-            let attempt = i as u32 + 2;
             if state.has(Fault::WebhookRetryNewEventId) {
                 let payload: Value = serde_json::from_slice(&event.body).unwrap_or_default();
                 event = Arc::new(state.event(event.event_type, payload["data"].clone()));

@@ -293,6 +293,8 @@ faults! {
         "buckets are kept per token instead of per client: a fresh token gets a full bucket";
     RatelimitSlowRefill = "ratelimit-slow-refill", "RL-RECOVERY",
         "the bucket refills its per-minute limit once a day (a unit slip) while Retry-After promises the per-minute rate";
+    RatelimitDailyAsRate = "ratelimit-daily-as-rate", "RL-DAILY",
+        "the 10,000/day quota is one more token bucket like the per-minute rules: 10,000/1440 a minute with a 150% burst, so a client is refused after a few dozen quick requests (x the rate scale)";
 
     // ---- §6 webhooks --------------------------------------------------------------------
     WebhookSecretNotGenerated = "webhook-secret-not-generated", "WH-SUBSCRIBE",
@@ -305,6 +307,8 @@ faults! {
         "DELETE /api/v1/webhooks/{id} answers 200 with the subscription instead of 204";
     WebhookDeleteSoft = "webhook-delete-soft", "WH-DELETE",
         "a deleted subscription is still answered by GET (soft delete)";
+    WebhookDeleteKeepsRetries = "webhook-delete-keeps-retries", "WH-DELETE-STOPS-RETRIES",
+        "DELETE stops new deliveries, but retries already scheduled for the subscription still go out";
     WebhookOtherClientReadable = "webhook-other-client-readable", "WH-OWNER",
         "another client's subscription is answered like one's own";
     WebhookOtherClient403 = "webhook-other-client-403", "WH-OWNER",
