@@ -102,7 +102,12 @@ fn rate_headers(state: &SandboxState, resp: &mut Response, d: &Decision) {
         u64::from(d.limit)
     };
     h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-    h.insert("x-ratelimit-remaining", HeaderValue::from(d.remaining));
+    let remaining = if state.has(Fault::RatelimitRemainingBeforeTake) && d.allowed {
+        d.remaining + 1
+    } else {
+        d.remaining
+    };
+    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
 }
 

@@ -682,7 +682,9 @@ pub async fn cancel(
         }
         let before = rec.order.clone();
         rec.order.status = OrderStatus::Cancelled;
-        rec.order.updated_at = crate::util::rfc3339_now();
+        if !state.has(Fault::CancelKeepsUpdatedAt) {
+            rec.order.updated_at = crate::util::rfc3339_now();
+        }
         if !state.has(Fault::CancelNotReleased) {
             for item in &rec.order.items {
                 if let Some(p) = world.products.get_mut(&item.product_id) {

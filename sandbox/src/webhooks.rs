@@ -238,7 +238,14 @@ impl Target {
         }
         let result = request
             .timeout(state.inner.config.delivery_timeout)
-            .header("Content-Type", "application/json")
+            .header(
+                "Content-Type",
+                if state.has(Fault::WebhookContentTypeText) {
+                    "text/plain; charset=utf-8"
+                } else {
+                    "application/json"
+                },
+            )
             .header("X-Webhook-Signature", signature)
             .header("X-Webhook-Timestamp", ts.to_string())
             .header("X-Webhook-Event-ID", event_id_header)

@@ -121,6 +121,8 @@ faults! {
         "items are returned sorted by product_id instead of as sent";
     AddressRequired = "address-required", "ORD-ADDRESS-OPTIONAL",
         "an order without shipping_address is 400 (field shipping_address)";
+    CancelKeepsUpdatedAt = "cancel-keeps-updated-at", "ORD-UPDATED-AT",
+        "a cancel changes the status but leaves updated_at at the creation time (advance renews it)";
     EstimatedDelivery4Days = "estimated-delivery-4-days", "ORD-ESTIMATED-DELIVERY",
         "estimated_delivery is 4 days after created_at (off by one)";
     TrackingUrlRelative = "tracking-url-relative", "ORD-TRACKING-URL",
@@ -277,6 +279,8 @@ faults! {
         "X-RateLimit-Reset is the seconds until full (relative) instead of a Unix time";
     RatelimitResetMs = "ratelimit-reset-ms", "RL-RESET",
         "X-RateLimit-Reset is a Unix time in milliseconds";
+    RatelimitRemainingBeforeTake = "ratelimit-remaining-before-take", "RL-RESET",
+        "X-RateLimit-Remaining is read before the request is counted: one more than is left";
     RatelimitNoBurst = "ratelimit-no-burst", "RL-BURST",
         "bucket capacity equals the per-minute limit (no 150% burst)";
     RatelimitBurstDouble = "ratelimit-burst-double", "RL-BURST",
@@ -337,6 +341,8 @@ faults! {
         "X-Webhook-Signature is the bare hex, without `sha256=`";
     WebhookSignatureReserialized = "webhook-signature-reserialized", "WH-SIGNATURE",
         "the signature covers a re-serialised payload, not the raw body sent (which is pretty-printed)";
+    WebhookContentTypeText = "webhook-content-type-text", "WH-CONTENT-TYPE",
+        "deliveries go out as `Content-Type: text/plain; charset=utf-8` (the HTTP client's default for a string body)";
     WebhookStaleTimestamp = "webhook-stale-timestamp", "WH-TIMESTAMP",
         "X-Webhook-Timestamp is one hour in the past";
     WebhookTimestampMs = "webhook-timestamp-ms", "WH-TIMESTAMP",
