@@ -169,7 +169,11 @@ pub async fn api(State(state): State<SandboxState>, req: Request, next: Next) ->
             decision = Some(d);
             if !d.allowed {
                 Stats::bump(&state.inner.stats.rate_limited);
-                let secs = d.retry_after.max(1);
+                let secs = if state.has(Fault::RetryAfterFloor) {
+                    d.retry_after_exact.floor() as u64
+                } else {
+                    d.retry_after.max(1)
+                };
                 let answer = ApiError::RateLimited {
                     retry_after: if state.has(Fault::RetryAfterMs) {
                         secs * 1000

@@ -66,6 +66,8 @@ pub struct Decision {
     pub reset_in: u64,
     /// Seconds until one request is allowed (≥ 1), for a refused request.
     pub retry_after: u64,
+    /// The same, not rounded (what the `retry-after-floor` fault rounds down).
+    pub retry_after_exact: f64,
 }
 
 impl Bucket {
@@ -107,10 +109,15 @@ impl Bucket {
         }
         let rate = self.rate_per_sec();
         let reset_in = ((self.capacity - self.tokens) / rate).ceil().max(0.0) as u64;
+        let retry_after_exact = if allowed {
+            0.0
+        } else {
+            ((1.0 - self.tokens) / rate).max(0.0)
+        };
         let retry_after = if allowed {
             0
         } else {
-            ((1.0 - self.tokens) / rate).ceil().max(1.0) as u64
+            retry_after_exact.ceil().max(1.0) as u64
         };
         Decision {
             allowed,
@@ -119,6 +126,7 @@ impl Bucket {
             capacity: self.capacity as u64,
             reset_in,
             retry_after,
+            retry_after_exact,
         }
     }
 }
@@ -216,6 +224,7 @@ impl Limiter {
                 decision.allowed = false;
                 decision.remaining = 0;
                 decision.retry_after = d.retry_after;
+                decision.retry_after_exact = d.retry_after_exact;
             }
             return decision;
         }
@@ -233,6 +242,7 @@ impl Limiter {
             if entry.1 >= self.per_day() {
                 decision.allowed = false;
                 decision.retry_after = ((day + 1) * 86_400 - unix).max(1) as u64;
+                decision.retry_after_exact = decision.retry_after as f64;
             } else {
                 entry.1 += 1;
             }

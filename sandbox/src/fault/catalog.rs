@@ -289,6 +289,8 @@ faults! {
         "429 answers carry no Retry-After header and no `retry_after` in the body";
     RetryAfterMs = "retry-after-ms", "RL-429",
         "Retry-After and retry_after are in milliseconds";
+    RetryAfterFloor = "retry-after-floor", "RL-429",
+        "Retry-After is the seconds until one request is allowed rounded down (integer division): 0 while less than a second is left";
     Ratelimit429Code = "ratelimit-429-code", "RL-429",
         "429 answers carry error_code TOO_MANY_REQUESTS instead of RATE_LIMIT_EXCEEDED";
     RatelimitSharedAcrossClients = "ratelimit-shared-across-clients", "RL-PER-CLIENT",
