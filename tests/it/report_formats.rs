@@ -258,6 +258,12 @@ fn sample() -> RunResult {
         scenarios,
         auth,
         interrupted: true,
+        verdicts: Vec::new(),
+        contract: None,
+        coverage: None,
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions: BTreeMap::new(),
     }
 }
