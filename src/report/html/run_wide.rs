@@ -247,7 +247,10 @@ struct HistBar {
     y: u32,
     w: u32,
     h: u32,
+    /// For the tooltip: `≤100 ms`.
     label: String,
+    /// Under the bar, where space is short: `≤100ms`.
+    axis: String,
     count: usize,
     label_x: u32,
 }
@@ -324,6 +327,7 @@ pub(super) fn latency_view(result: &RunResult) -> LatencyView {
                     w: bw,
                     h,
                     label: b.label(),
+                    axis: b.label().replace(' ', ""),
                     count: b.count,
                     label_x: x + bw / 2,
                 }
