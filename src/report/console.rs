@@ -191,12 +191,10 @@ impl<W: Write + Send> ConsoleReporter<W> {
                     let _ = writeln!(text, "        actual:   {}", c.actual);
                 }
                 if !v.not_covered.is_empty() {
-                    let _ = writeln!(
-                        text,
-                        "    not covered ({}): {}",
-                        v.not_covered.len(),
-                        v.not_covered.join(", ")
-                    );
+                    let _ = writeln!(text, "    not covered ({}):", v.not_covered.len());
+                    for (label, items) in by_section(&v.not_covered) {
+                        let _ = writeln!(text, "      {label}: {}", items.join(", "));
+                    }
                 }
                 text.push('\n');
             }
@@ -264,6 +262,26 @@ impl<W: Write + Send> ConsoleReporter<W> {
         }
         self.emit(&text);
     }
+}
+
+/// Not-covered items by section, in order: `("responses", ["getOrder 404", …])`.
+fn by_section(items: &[String]) -> Vec<(&'static str, Vec<&str>)> {
+    let mut out: Vec<(&'static str, Vec<&str>)> = Vec::new();
+    for item in items {
+        let (label, id) = [
+            ("response ", "responses"),
+            ("error code ", "error codes"),
+            ("webhook event ", "webhook events"),
+        ]
+        .iter()
+        .find_map(|(prefix, label)| item.strip_prefix(prefix).map(|id| (*label, id)))
+        .unwrap_or(("other", item.as_str()));
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, ids)) => ids.push(id),
+            None => out.push((label, vec![id])),
+        }
+    }
+    out
 }
 
 /// Every distinct warning of the run (property and where the contract documents the body),
@@ -368,5 +386,64 @@ impl<W: Write + Send> EventSink for ConsoleReporter<W> {
             }
             RunEvent::RunFinished { result } => self.finish(result),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{RunVerdict, VerdictCheck, VerdictOutcome};
+
+    fn finished(result: &RunResult) -> String {
+        let mut rep = ConsoleReporter::new(Vec::new(), TermContext::plain(), false);
+        rep.on_event(&RunEvent::RunFinished { result });
+        String::from_utf8(rep.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn a_missed_verdict_is_not_a_scenario_but_fails_the_run() {
+        let mut r = crate::report::testdata::sample();
+        r.scenarios.retain(|s| s.outcome == Outcome::Passed);
+        r.summary = crate::results::Summary::of(&r.scenarios);
+        r.interrupted = false;
+        let n = r.summary.total;
+        let mut gate = RunVerdict::new(
+            VerdictKind::Coverage,
+            "contract coverage",
+            "--min-coverage 90".into(),
+            vec![VerdictCheck {
+                check: "contract coverage".into(),
+                expected: "≥ 90.0 %".into(),
+                actual: "50.0 %".into(),
+                outcome: VerdictOutcome::Failed,
+            }],
+        );
+        gate.not_covered = vec![
+            "response getOrder 404".into(),
+            "response getOrder 500".into(),
+            "error code CONFLICT".into(),
+        ];
+        r.verdicts.push(gate);
+        let out = finished(&r);
+        let summary = format!(
+            "FAILED {n} scenario{}: {n} passed,",
+            if n == 1 { "" } else { "s" }
+        );
+        assert!(out.contains(&summary), "{out}");
+        assert!(
+            out.contains("MISSED run::coverage  (set by --min-coverage 90)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("      responses: getOrder 404, getOrder 500\n"),
+            "{out}"
+        );
+        assert!(out.contains("      error codes: CONFLICT\n"), "{out}");
+        assert!(
+            out.contains("run-wide: contract coverage missed: 50.0 % (objective ≥ 90.0 %)"),
+            "{out}"
+        );
+        r.verdicts.clear();
+        assert!(finished(&r).contains(&format!("PASSED {n} scenario")));
     }
 }
