@@ -324,6 +324,45 @@ mod tests {
     }
 
     #[test]
+    fn a_missed_verdict_has_a_row_and_an_annotation_and_fails_the_summary() {
+        use crate::results::{RunVerdict, VerdictCheck, VerdictKind, VerdictOutcome};
+        let mut r = sample();
+        r.interrupted = false;
+        r.scenarios.retain(|s| s.outcome == Outcome::Passed);
+        r.summary = crate::results::Summary::of(&r.scenarios);
+        let mut gate = RunVerdict::new(
+            VerdictKind::Coverage,
+            "contract coverage",
+            "--min-coverage 90".into(),
+            vec![VerdictCheck {
+                check: "contract coverage".into(),
+                expected: "≥ 90.0 %".into(),
+                actual: "50.0 %".into(),
+                outcome: VerdictOutcome::Failed,
+            }],
+        );
+        gate.not_covered = vec!["response getOrder 404".into()];
+        r.verdicts.push(gate);
+        let out = render(write_github_summary, &r);
+        assert!(out.starts_with("## ❌ conform: FAILED\n"), "{out}");
+        assert!(
+            out.contains("| 1 | 1 | 0 | 0 | 0 | 0 |"),
+            "scenarios only: {out}"
+        );
+        assert!(
+            out.contains("| contract coverage | ❌ missed | 50.0 % (objective ≥ 90.0 %) | --min-coverage 90 |"),
+            "{out}"
+        );
+        assert!(out.contains("not covered: response getOrder 404"), "{out}");
+        let notes = render(write_github_annotations, &r);
+        assert_eq!(
+            notes.lines().next(),
+            Some("::error title=conform%3A contract coverage::contract coverage missed: 50.0 %25 (objective ≥ 90.0 %25); set by --min-coverage 90; not covered: response getOrder 404"),
+            "{notes}"
+        );
+    }
+
+    #[test]
     fn annotations_point_at_the_files() {
         let out = render(write_github_annotations, &sample());
         let lines: Vec<_> = out.lines().collect();

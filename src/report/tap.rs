@@ -168,6 +168,45 @@ mod tests {
     }
 
     #[test]
+    fn verdicts_follow_the_scenarios_as_test_points() {
+        use crate::results::{RunVerdict, VerdictCheck, VerdictKind, VerdictOutcome};
+        let mut r = sample();
+        let n = r.scenarios.len();
+        let check = |passed| VerdictCheck {
+            check: "p95".into(),
+            expected: "≤ 200 ms".into(),
+            actual: "312.0 ms".into(),
+            outcome: VerdictOutcome::of(passed),
+        };
+        r.verdicts.push(RunVerdict::new(
+            VerdictKind::Sla,
+            "SLA",
+            "sla: of environment staging".into(),
+            vec![check(false)],
+        ));
+        let out = tap(&r);
+        assert!(
+            out.starts_with(&format!("TAP version 14\n1..{}\n", n + 1)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "not ok {} - run::sla\n  ---\n  message: \"SLA missed: p95 312.0 ms (objective ≤ 200 ms); set by sla: of environment staging\"\n",
+                n + 1
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("# {n} scenarios: ")),
+            "scenarios counted alone: {out}"
+        );
+        assert!(
+            out.ends_with("# run-wide: SLA missed: p95 312.0 ms (objective ≤ 200 ms)\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn an_empty_run_has_an_empty_plan() {
         let mut r = sample();
         r.scenarios.clear();

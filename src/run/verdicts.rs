@@ -72,9 +72,9 @@ pub(crate) fn synthetic(
 pub enum CoverageGate {
     /// No threshold: coverage is reported, not judged.
     Off,
-    /// The run's coverage is judged against P percent: the `run::coverage` case.
+    /// The run's coverage is judged against P percent: the coverage verdict.
     Judge(f64),
-    /// P percent is recorded (`extensions.coverage.min_percent`) but not judged: a shard
+    /// P percent is recorded (`coverage.min_percent`) but not judged: a shard
     /// (`--shard K/N`, N > 1) exercises only part of the contract, so `conform report merge`
     /// judges the merged coverage against it.
     Deferred(f64),
