@@ -171,7 +171,10 @@ fn report_files(
         s.skipped,
         s.not_run
     );
-    if s.success() {
+    if let Some(line) = crate::report::run_wide_line(&result) {
+        say!("{line}");
+    }
+    if result.success() {
         exit::SUCCESS
     } else {
         exit::FAILURES

@@ -46,15 +46,13 @@ pub(super) fn for_terminal(target: &Target, s: &str) -> String {
     )
 }
 
-/// What the webhook receiver saw, into `results.json` (`extensions.webhook_receiver`), and a
+/// What the webhook receiver saw, into `results.json` (`webhook_receiver`), and a
 /// warning when it rejected or dropped deliveries.
 pub(super) fn report_receiver(
     stats: &crate::webhook::InboxStats,
     result: &mut crate::results::RunResult,
 ) {
-    if let Ok(v) = serde_json::to_value(stats) {
-        result.extensions.insert("webhook_receiver".to_string(), v);
-    }
+    result.webhook_receiver = Some(stats.clone());
     let rejected = stats.rejected_total();
     if rejected > 0 || stats.valid_dropped > 0 {
         let by: Vec<String> = stats

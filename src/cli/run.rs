@@ -396,7 +396,7 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     }
     if result.interrupted {
         exit::INTERRUPTED
-    } else if result.summary.success() {
+    } else if result.success() {
         exit::SUCCESS
     } else {
         exit::FAILURES
@@ -614,9 +614,9 @@ pub(crate) async fn execute_run(
 
     let post: crate::run::executor::PostRun = {
         let contract = contract.clone();
-        let gate = crate::run::post::CoverageGate::for_run(a.min_coverage, a.select.shard);
+        let gate = crate::run::verdicts::CoverageGate::for_run(a.min_coverage, a.select.shard);
         Arc::new(move |r: &mut crate::results::RunResult| {
-            crate::run::post::finish(r, contract.as_deref(), &sla, gate)
+            crate::run::verdicts::finish(r, contract.as_deref(), &sla, gate)
         })
     };
     let opts = RunOptions {

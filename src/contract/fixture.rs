@@ -103,6 +103,12 @@ pub(crate) fn run(scenarios: Vec<ScenarioResult>) -> RunResult {
         scenarios,
         auth: BTreeMap::new(),
         interrupted: false,
+        verdicts: Vec::new(),
+        contract: None,
+        coverage: None,
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions: BTreeMap::new(),
     }
 }

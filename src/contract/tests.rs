@@ -788,6 +788,7 @@ fn part(
         error_codes,
         webhook_events,
         undocumented: undocumented.iter().map(|(i, c)| item(i, *c)).collect(),
+        min_percent: None,
     }
 }
 

@@ -36,7 +36,7 @@ pub struct SideInfo {
     pub base_url: String,
     pub started_at: String,
     pub summary: Summary,
-    /// The run's own SLA verdict (`extensions.latency.sla.passed`), when it had one.
+    /// The run's own SLA verdict (its SLA verdict), when it had one.
     #[serde(default)]
     pub sla_passed: Option<bool>,
 }

@@ -114,6 +114,12 @@ fn run(env: &str, x: Exchange, hooks: Vec<WebhookRecord>, outcome: Outcome) -> R
         scenarios,
         auth: Default::default(),
         interrupted: false,
+        verdicts: Vec::new(),
+        contract: None,
+        coverage: None,
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions: Default::default(),
     }
 }
@@ -350,11 +356,19 @@ fn slower_answers_are_reported_per_operation_noise_is_not() {
 #[test]
 fn the_sla_verdicts_are_compared() {
     let with_sla = |env: &str, passed: bool| {
+        use crate::results::{RunVerdict, VerdictCheck, VerdictKind, VerdictOutcome};
         let mut r = base(env);
-        r.extensions.insert(
-            "latency".into(),
-            serde_json::json!({"sla": {"passed": passed}}),
-        );
+        r.verdicts.push(RunVerdict::new(
+            VerdictKind::Sla,
+            "SLA",
+            "sla: of environment a".into(),
+            vec![VerdictCheck {
+                check: "p95".into(),
+                expected: "≤ 200 ms".into(),
+                actual: "12.0 ms".into(),
+                outcome: VerdictOutcome::of(passed),
+            }],
+        ));
         r
     };
     let r = compare_runs(

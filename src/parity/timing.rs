@@ -3,7 +3,7 @@
 use super::report::{DiffKind, Difference, OperationLatencyPair};
 use super::rules::ParityRules;
 use crate::contract::{fmt_ms, LatencyStats, NO_OPERATION};
-use crate::results::RunResult;
+use crate::results::{RunResult, VerdictKind};
 use std::collections::BTreeMap;
 
 fn per_operation(r: &RunResult) -> BTreeMap<String, Vec<f64>> {
@@ -90,11 +90,11 @@ pub fn latency_pairs(
     (rows, diffs)
 }
 
-/// The SLA verdict the run recorded (`extensions.latency.sla.passed`), if it had an SLA.
+/// The SLA verdict the run recorded (`verdicts`, else `latency.sla.passed`), if it had an SLA.
 pub fn sla_passed(r: &RunResult) -> Option<bool> {
-    r.extensions
-        .get("latency")?
-        .get("sla")?
-        .get("passed")?
-        .as_bool()
+    r.verdicts
+        .iter()
+        .find(|v| v.kind == VerdictKind::Sla)
+        .map(|v| v.passed())
+        .or_else(|| Some(r.latency.as_ref()?.sla.as_ref()?.passed))
 }

@@ -1,11 +1,12 @@
 //! The console reporter: follows the event stream, one line per finished scenario (above a
 //! progress bar when stderr is interactive), then every failure in detail and a summary.
-use super::detail::{error_message, failure_message, phase_name, render_problem, skip_reason};
+use super::escape::{fmt_ms, terminal_safe};
+use super::evidence::{error_message, failure_message, phase_name, render_problem, skip_reason};
 use super::paint::Painter;
 use super::progress::Progress;
+use super::run_wide::run_wide_line;
 use super::term::TermContext;
-use super::text::{fmt_ms, terminal_safe};
-use crate::results::{Outcome, RateLimitCounts, RunResult, ScenarioResult, RATE_LIMITS_KEY};
+use crate::results::{Outcome, RateLimitCounts, RunResult, ScenarioResult, VerdictKind};
 use crate::run::{EventSink, RunEvent};
 use colored::Color;
 use indexmap::IndexMap;
@@ -169,6 +170,35 @@ impl<W: Write + Send> ConsoleReporter<W> {
                 text.push('\n');
             }
         }
+        let missed: Vec<_> = result.failed_verdicts().collect();
+        if !missed.is_empty() {
+            let _ = writeln!(
+                text,
+                "\n{}\n",
+                p.bold(&format!("run-wide verdicts missed ({}):", missed.len()))
+            );
+            for v in missed {
+                let _ = writeln!(
+                    text,
+                    "{} {}  {}",
+                    p.bold_fg(Color::Red, "MISSED"),
+                    v.id(),
+                    p.dim(&format!("(set by {})", v.source))
+                );
+                for c in v.checks.iter().filter(|c| !c.outcome.passed()) {
+                    let _ = writeln!(text, "    x {}", c.check);
+                    let _ = writeln!(text, "        expected: {}", c.expected);
+                    let _ = writeln!(text, "        actual:   {}", c.actual);
+                }
+                if !v.not_covered.is_empty() {
+                    let _ = writeln!(text, "    not covered ({}):", v.not_covered.len());
+                    for (label, items) in by_section(&v.not_covered) {
+                        let _ = writeln!(text, "      {label}: {}", items.join(", "));
+                    }
+                }
+                text.push('\n');
+            }
+        }
         warnings_section(&mut text, result, &p);
         text.push_str(&summary_line(result, &p));
         text.push('\n');
@@ -193,71 +223,65 @@ impl<W: Write + Send> ConsoleReporter<W> {
             }
             text.push('\n');
         }
-        // Sections added after the scenarios (contract coverage, latency): one line each.
-        let ext = &result.extensions;
-        if let Some(c) = ext.get("coverage") {
-            let n = |k: &str| c.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
-            let (covered, total) = (n("covered"), n("total"));
-            if total > 0 {
-                // Only what the contract has: a contract without webhooks has no events to cover.
-                let has = |k: &str| {
-                    c.get(k)
-                        .and_then(|s| s.get("total"))
-                        .and_then(serde_json::Value::as_u64)
-                        .unwrap_or(0)
-                        > 0
-                };
-                let mut parts = vec!["documented responses"];
-                if has("error_codes") {
-                    parts.push("error codes");
-                }
-                if has("webhook_events") {
-                    parts.push("webhook events");
-                }
-                let what = match parts.as_slice() {
-                    [one] => (*one).to_string(),
-                    [init @ .., last] => format!("{} and {last}", init.join(", ")),
-                    [] => String::new(),
-                };
-                let _ = writeln!(
-                    text,
-                    "contract coverage: {:.1}% ({covered} of {total} {what})",
-                    covered as f64 * 100.0 / total as f64
-                );
-            }
+        // The run-wide verdicts, then the sections added after the scenarios: one line each.
+        if let Some(line) = run_wide_line(result) {
+            let _ = writeln!(text, "{line}");
+        }
+        if let Some(c) = result.coverage.as_ref().filter(|c| c.total > 0) {
+            let _ = writeln!(
+                text,
+                "contract coverage: {:.1}% ({} of {} {})",
+                c.percent(),
+                c.covered,
+                c.total,
+                c.what()
+            );
             // A shard records `--min-coverage` without judging it (it covers only part).
             let judged = result
-                .scenarios
+                .verdicts
                 .iter()
-                .any(|s| s.id == crate::run::post::COVERAGE_CASE);
-            if let (Some(min), false) = (c.get("min_percent").and_then(|m| m.as_f64()), judged) {
+                .any(|v| v.kind == VerdictKind::Coverage);
+            if let (Some(min), false) = (c.min_percent, judged) {
                 let _ = writeln!(
                     text,
                     "coverage gate: {min:.1}% is judged over the merged shards (`conform report merge`), not per shard"
                 );
             }
         }
-        if let Some(rl) = ext
-            .get(RATE_LIMITS_KEY)
-            .and_then(|v| serde_json::from_value::<RateLimitCounts>(v.clone()).ok())
-            .and_then(|c| c.describe())
-        {
+        if let Some(rl) = result.rate_limits.and_then(|c| c.describe()) {
             let _ = writeln!(text, "rate limits: {rl}");
         }
-        if let Some(o) = ext.get("latency").and_then(|l| l.get("overall")) {
-            let ms = |k: &str| o.get(k).and_then(serde_json::Value::as_f64);
-            if let (Some(p95), Some(p99)) = (ms("p95_ms"), ms("p99_ms")) {
+        if let Some(o) = result.latency.as_ref().map(|l| &l.overall) {
+            if let (Some(p95), Some(p99)) = (o.p95_ms, o.p99_ms) {
                 let _ = writeln!(
                     text,
                     "latency: p95 {p95:.1} ms, p99 {p99:.1} ms over {} responses",
-                    o.get("count")
-                        .and_then(serde_json::Value::as_u64)
-                        .unwrap_or(0)
+                    o.count
                 );
             }
         }
         self.emit(&text);
     }
+}
+
+/// Not-covered items by section, in order: `("responses", ["getOrder 404", …])`.
+fn by_section(items: &[String]) -> Vec<(&'static str, Vec<&str>)> {
+    let mut out: Vec<(&'static str, Vec<&str>)> = Vec::new();
+    for item in items {
+        let (label, id) = [
+            ("response ", "responses"),
+            ("error code ", "error codes"),
+            ("webhook event ", "webhook events"),
+        ]
+        .iter()
+        .find_map(|(prefix, label)| item.strip_prefix(prefix).map(|id| (*label, id)))
+        .unwrap_or(("other", item.as_str()));
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, ids)) => ids.push(id),
+            None => out.push((label, vec![id])),
+        }
+    }
+    out
 }
 
 /// Every distinct warning of the run (property and where the contract documents the body),
@@ -308,7 +332,7 @@ fn summary_line(result: &RunResult, p: &Painter) -> String {
     };
     let verdict = if result.interrupted {
         p.bold_fg(Color::Yellow, "INTERRUPTED")
-    } else if s.success() {
+    } else if result.success() {
         p.bold_fg(Color::Green, "PASSED")
     } else {
         p.bold_fg(Color::Red, "FAILED")
@@ -362,5 +386,64 @@ impl<W: Write + Send> EventSink for ConsoleReporter<W> {
             }
             RunEvent::RunFinished { result } => self.finish(result),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{RunVerdict, VerdictCheck, VerdictOutcome};
+
+    fn finished(result: &RunResult) -> String {
+        let mut rep = ConsoleReporter::new(Vec::new(), TermContext::plain(), false);
+        rep.on_event(&RunEvent::RunFinished { result });
+        String::from_utf8(rep.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn a_missed_verdict_is_not_a_scenario_but_fails_the_run() {
+        let mut r = crate::report::testdata::sample();
+        r.scenarios.retain(|s| s.outcome == Outcome::Passed);
+        r.summary = crate::results::Summary::of(&r.scenarios);
+        r.interrupted = false;
+        let n = r.summary.total;
+        let mut gate = RunVerdict::new(
+            VerdictKind::Coverage,
+            "contract coverage",
+            "--min-coverage 90".into(),
+            vec![VerdictCheck {
+                check: "contract coverage".into(),
+                expected: "≥ 90.0 %".into(),
+                actual: "50.0 %".into(),
+                outcome: VerdictOutcome::Failed,
+            }],
+        );
+        gate.not_covered = vec![
+            "response getOrder 404".into(),
+            "response getOrder 500".into(),
+            "error code CONFLICT".into(),
+        ];
+        r.verdicts.push(gate);
+        let out = finished(&r);
+        let summary = format!(
+            "FAILED {n} scenario{}: {n} passed,",
+            if n == 1 { "" } else { "s" }
+        );
+        assert!(out.contains(&summary), "{out}");
+        assert!(
+            out.contains("MISSED run::coverage  (set by --min-coverage 90)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("      responses: getOrder 404, getOrder 500\n"),
+            "{out}"
+        );
+        assert!(out.contains("      error codes: CONFLICT\n"), "{out}");
+        assert!(
+            out.contains("run-wide: contract coverage missed: 50.0 % (objective ≥ 90.0 %)"),
+            "{out}"
+        );
+        r.verdicts.clear();
+        assert!(finished(&r).contains(&format!("PASSED {n} scenario")));
     }
 }

@@ -15,7 +15,7 @@ pub enum ReportError {
     MissingSchemaVersion,
     #[error(
         "failed to read results: schema_version {found:?} is not supported \
-         (this conform reads version {supported:?}; use the conform that wrote the file)"
+         (this conform reads versions {supported}; use the conform that wrote the file, or a newer one)"
     )]
     UnsupportedSchemaVersion {
         found: String,

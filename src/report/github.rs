@@ -1,7 +1,8 @@
 //! GitHub Actions: a Markdown job summary (appended to `$GITHUB_STEP_SUMMARY`) and
 //! `::error` workflow commands that GitHub shows as annotations on the scenario files.
-use super::detail::{error_message, failed_checks, failure_message, skip_reason};
-use super::text::{fmt_ms, one_line, xml_safe};
+use super::escape::{fmt_ms, one_line, xml_safe};
+use super::evidence::{error_message, failed_checks, failure_message, skip_reason};
+use super::run_wide::failure_message as verdict_message;
 use crate::results::{Outcome, RunResult, ScenarioResult};
 use std::io::{self, Write};
 
@@ -42,6 +43,27 @@ pub fn write_github_summary(result: &RunResult, out: &mut dyn Write) -> io::Resu
         "| {} | {} | {} | {} | {} | {} |",
         s.total, s.passed, s.failed, s.errored, s.skipped, s.not_run
     )?;
+    if !result.verdicts.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "| run-wide | verdict | measured | set by |")?;
+        writeln!(out, "| --- | --- | --- | --- |")?;
+        for v in &result.verdicts {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md(&v.name),
+                if v.passed() { "✅ met" } else { "❌ missed" },
+                md(&v.measured()),
+                md(&v.source)
+            )?;
+        }
+        for v in result.failed_verdicts() {
+            if let Some(line) = v.not_covered_line() {
+                writeln!(out)?;
+                writeln!(out, "{}: {}", md(&v.name), md(&line))?;
+            }
+        }
+    }
 
     let problems: Vec<&ScenarioResult> = result
         .scenarios
@@ -137,6 +159,15 @@ pub fn write_github_summary(result: &RunResult, out: &mut dyn Write) -> io::Resu
 /// Prints one `::error file=…,line=…,col=…,title=…::message` per failed check (at the
 /// check, else its step) and per errored scenario (at its first errored step).
 pub fn write_github_annotations(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
+    // A missed run-wide verdict belongs to no scenario file: an annotation without a file.
+    for v in result.failed_verdicts() {
+        writeln!(
+            out,
+            "::error title={}::{}",
+            property(&format!("conform: {}", v.name)),
+            data(&verdict_message(v))
+        )?;
+    }
     let mut n = 0;
     for sc in &result.scenarios {
         let mut lines: Vec<(String, u64, u64, String)> = Vec::new();
@@ -190,7 +221,7 @@ pub fn write_github_annotations(result: &RunResult, out: &mut dyn Write) -> io::
 fn verdict(result: &RunResult) -> (&'static str, &'static str) {
     if result.interrupted {
         ("⚠️", "INTERRUPTED")
-    } else if result.summary.success() {
+    } else if result.success() {
         ("✅", "PASSED")
     } else {
         ("❌", "FAILED")
@@ -290,6 +321,45 @@ mod tests {
         let out = render(write_github_summary, &ok);
         assert!(out.starts_with("## ✅ conform: PASSED\n"), "{out}");
         assert!(!out.contains("### Failures"));
+    }
+
+    #[test]
+    fn a_missed_verdict_has_a_row_and_an_annotation_and_fails_the_summary() {
+        use crate::results::{RunVerdict, VerdictCheck, VerdictKind, VerdictOutcome};
+        let mut r = sample();
+        r.interrupted = false;
+        r.scenarios.retain(|s| s.outcome == Outcome::Passed);
+        r.summary = crate::results::Summary::of(&r.scenarios);
+        let mut gate = RunVerdict::new(
+            VerdictKind::Coverage,
+            "contract coverage",
+            "--min-coverage 90".into(),
+            vec![VerdictCheck {
+                check: "contract coverage".into(),
+                expected: "≥ 90.0 %".into(),
+                actual: "50.0 %".into(),
+                outcome: VerdictOutcome::Failed,
+            }],
+        );
+        gate.not_covered = vec!["response getOrder 404".into()];
+        r.verdicts.push(gate);
+        let out = render(write_github_summary, &r);
+        assert!(out.starts_with("## ❌ conform: FAILED\n"), "{out}");
+        assert!(
+            out.contains("| 1 | 1 | 0 | 0 | 0 | 0 |"),
+            "scenarios only: {out}"
+        );
+        assert!(
+            out.contains("| contract coverage | ❌ missed | 50.0 % (objective ≥ 90.0 %) | --min-coverage 90 |"),
+            "{out}"
+        );
+        assert!(out.contains("not covered: response getOrder 404"), "{out}");
+        let notes = render(write_github_annotations, &r);
+        assert_eq!(
+            notes.lines().next(),
+            Some("::error title=conform%3A contract coverage::contract coverage missed: 50.0 %25 (objective ≥ 90.0 %25); set by --min-coverage 90; not covered: response getOrder 404"),
+            "{notes}"
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! JUnit XML through quick-junit, shaped to pass Jenkins xunit's `junit-10.xsd`:
 //! one `<testsuite>` per scenario file, one `<testcase>` per scenario.
-use super::detail::{
+use super::escape::{duration, one_line, xml_safe};
+use super::evidence::{
     error_cause, error_message, failure_message, render_problem, skip_reason, step_log,
 };
 use super::paint::Painter;
-use super::text::{duration, xml_safe};
-use crate::results::{Outcome, RateLimitCounts, RunResult, ScenarioResult};
+use super::run_wide::failure_message as verdict_message;
+use crate::results::{Outcome, RateLimitCounts, RunResult, RunVerdict, ScenarioResult};
 use indexmap::IndexMap;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::{self, Write};
@@ -14,6 +15,8 @@ use std::io::{self, Write};
 pub const REPORT_NAME: &str = "conform";
 const FAILURE_TYPE: &str = "conform.check";
 const ERROR_TYPE: &str = "conform.error";
+/// The `<testsuite>` of the run-wide verdicts.
+pub const RUN_SUITE: &str = "run";
 
 /// Writes `result` as JUnit XML.
 ///
@@ -91,7 +94,56 @@ fn build(result: &RunResult) -> Report {
         }
         report.add_test_suite(suite);
     }
+    if !result.verdicts.is_empty() {
+        report.add_test_suite(verdict_suite(result));
+    }
     report
+}
+
+/// The run-wide verdicts (SLA, `--min-coverage`) as the test cases of a suite `run`, so CI
+/// sees a missed objective as a failure; they are not scenarios, and no file is theirs.
+fn verdict_suite(result: &RunResult) -> TestSuite {
+    let mut suite = TestSuite::new(RUN_SUITE);
+    suite.add_properties([
+        Property::new("environment", xml_safe(&result.environment.name)),
+        Property::new("conform_version", xml_safe(&result.conform_version)),
+        Property::new("schema_version", xml_safe(&result.schema_version)),
+    ]);
+    for v in &result.verdicts {
+        let status = if v.passed() {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(xml_safe(&one_line(&verdict_message(v), 2000)))
+                .set_type(FAILURE_TYPE)
+                .set_description(xml_safe(&verdict_detail(v)));
+            s
+        };
+        let mut case = TestCase::new(xml_safe(&v.id()), status);
+        case.set_classname(RUN_SUITE);
+        case.set_system_out(xml_safe(&verdict_detail(v)));
+        suite.add_test_case(case);
+    }
+    suite
+}
+
+/// Every check of a verdict and, for coverage, every item not covered, one per line.
+fn verdict_detail(v: &RunVerdict) -> String {
+    let mut text = format!("{v}\nset by: {}\n", v.source);
+    for c in &v.checks {
+        let mark = if c.outcome.passed() { "ok" } else { "x " };
+        text.push_str(&format!(
+            "{mark} {}: expected {}, got {}\n",
+            c.check, c.expected, c.actual
+        ));
+    }
+    if !v.not_covered.is_empty() {
+        text.push_str(&format!("not covered ({}):\n", v.not_covered.len()));
+        for item in &v.not_covered {
+            text.push_str(&format!("  {item}\n"));
+        }
+    }
+    text
 }
 
 fn test_case(result: &RunResult, sc: &ScenarioResult) -> TestCase {
@@ -177,6 +229,40 @@ mod tests {
             root_skipped(b"<testsuites name=\"x\"><testsuite skipped=\"1\">"),
             None
         );
+    }
+
+    #[test]
+    fn a_missed_verdict_is_a_failure_that_says_what_was_missed() {
+        use crate::results::{VerdictCheck, VerdictKind, VerdictOutcome};
+        let mut r = crate::report::testdata::sample();
+        let scenarios_before = build(&r).test_suites.len();
+        let mut gate = RunVerdict::new(
+            VerdictKind::Coverage,
+            "contract coverage",
+            "--min-coverage 90".into(),
+            vec![VerdictCheck {
+                check: "contract coverage".into(),
+                expected: "≥ 90.0 %".into(),
+                actual: "49.5 % (47 of 95 documented responses)".into(),
+                outcome: VerdictOutcome::Failed,
+            }],
+        );
+        gate.not_covered = vec!["response getOrder 404".into(), "error code X".into()];
+        r.verdicts.push(gate);
+        let mut out = Vec::new();
+        write_junit(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let suite = &text[text.find("<testsuite name=\"run\"").expect("a run suite")..];
+        assert!(
+            suite.contains("<testcase name=\"run::coverage\""),
+            "{suite}"
+        );
+        assert!(
+            suite.contains("message=\"contract coverage missed: 49.5 % (47 of 95 documented responses) (objective ≥ 90.0 %); set by --min-coverage 90; not covered: response getOrder 404, error code X\""),
+            "{suite}"
+        );
+        assert!(!text.contains("conform.yaml:0"), "no made-up location");
+        assert_eq!(build(&r).test_suites.len(), scenarios_before + 1);
     }
 
     #[test]

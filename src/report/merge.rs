@@ -2,9 +2,11 @@
 use super::error::ReportError;
 use crate::contract::{Coverage, Sla};
 use crate::results::EMBEDDED_SANDBOX_NOTE;
-use crate::results::{EnvironmentInfo, Outcome, RunResult, ScenarioResult, Summary};
-use crate::run::post::{
-    add_coverage_verdict, add_latency_verdict, CoverageGate, COVERAGE_CASE, SLA_CASE,
+use crate::results::{
+    EnvironmentInfo, Outcome, RunResult, RunVerdict, ScenarioResult, Summary, VerdictKind,
+};
+use crate::run::verdicts::{
+    add_coverage_verdict, add_latency_verdict, add_rate_limit_summary, CoverageGate,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,12 +21,12 @@ use std::time::Duration;
 /// - every part must have run against the same environment (name, base URL, production flag;
 ///   the base URL of an embedded sandbox is a port of the moment and may differ), else the
 ///   error names both;
-/// - the run-wide verdicts are computed again over the merged run: `extensions.coverage`
-///   from the parts' coverages (counts added per item), `extensions.latency` and the SLA case
-///   (`run::sla`) from every response of every part, the `--min-coverage` case
-///   (`run::coverage`) from the merged coverage — a shard covers only part of the contract,
-///   and the SLA holds or not over the whole run;
-/// - other `extensions` keep, for each key, the value of the first part that has it.
+/// - the run-wide sections and verdicts are computed again over the merged run: `coverage`
+///   from the parts' coverages (counts added per item), `latency` and the SLA verdict from
+///   every response of every part, the `--min-coverage` verdict from the merged coverage — a
+///   shard covers only part of the contract, and the SLA holds or not over the whole run;
+///   `rate_limits` from every step; `contract` and `webhook_receiver` are the first part's;
+/// - `extensions` keep, for each key, the value of the first part that has it.
 pub fn merge_results(parts: Vec<RunResult>) -> Result<RunResult, ReportError> {
     let run_wide = RunWide::of(&parts)?;
     let mut parts = parts.into_iter();
@@ -60,6 +62,12 @@ pub fn merge_results(parts: Vec<RunResult>) -> Result<RunResult, ReportError> {
             into.token_failures += stats.token_failures;
         }
         merged.interrupted |= part.interrupted;
+        if merged.contract.is_none() {
+            merged.contract = part.contract;
+        }
+        if merged.webhook_receiver.is_none() {
+            merged.webhook_receiver = part.webhook_receiver;
+        }
         for (key, value) in part.extensions {
             merged.extensions.entry(key).or_insert(value);
         }
@@ -77,116 +85,78 @@ pub fn merge_results(parts: Vec<RunResult>) -> Result<RunResult, ReportError> {
 
 /// What the run-wide verdicts of the parts were computed from, to compute them again.
 struct RunWide {
-    /// The SLA objectives to judge the merged run against (none set: no SLA case). `None`
-    /// when a part has an SLA case but its objectives cannot be read back (results edited, or
-    /// of an older conform): the parts' latency section and SLA cases are then kept as they
-    /// are.
+    /// The SLA objectives to judge the merged run against (none set: no SLA verdict). `None`
+    /// when a part has an SLA verdict but its objectives cannot be read back (results edited):
+    /// the worst of the parts' SLA verdicts then stands for the merged run.
     sla: Option<Sla>,
-    /// With `sla` unknown: the parts' SLA case with the worst outcome, which stands for the
-    /// merged run (a failure in one shard is not hidden by a pass in another).
-    worst_sla_case: Option<ScenarioResult>,
+    /// With `sla` unknown: the parts' SLA verdict with the worst outcome (a failure in one
+    /// shard is not hidden by a pass in another), and the first latency section.
+    worst_sla: Option<RunVerdict>,
+    latency: Option<crate::results::LatencyReport>,
     coverage: Option<Coverage>,
     min_coverage: Option<f64>,
 }
 
 impl RunWide {
     fn of(parts: &[RunResult]) -> Result<RunWide, ReportError> {
-        let had_sla_case = parts
-            .iter()
-            .flat_map(|p| &p.scenarios)
-            .any(|s| s.id == SLA_CASE);
+        let sla_verdicts = || {
+            parts
+                .iter()
+                .flat_map(|p| &p.verdicts)
+                .filter(|v| v.kind == VerdictKind::Sla)
+        };
+        let ms = |v: Option<f64>| {
+            v.filter(|v| v.is_finite() && *v >= 0.0)
+                .map(|v| Duration::from_secs_f64(v / 1000.0))
+        };
         let objectives = parts
             .iter()
-            .find_map(|p| p.extensions.get("latency"))
-            .map(|l| {
-                let ms = |k: &str| {
-                    l.pointer(&format!("/sla/{k}"))
-                        .and_then(serde_json::Value::as_f64)
-                        .filter(|v| v.is_finite() && *v >= 0.0)
-                        .map(|v| Duration::from_secs_f64(v / 1000.0))
-                };
-                Sla {
-                    p95: ms("p95_ms"),
-                    p99: ms("p99_ms"),
-                }
+            .find_map(|p| p.latency.as_ref()?.sla.as_ref())
+            .map(|s| Sla {
+                p95: ms(s.p95_ms),
+                p99: ms(s.p99_ms),
             });
         let sla = match objectives {
             Some(s) if s.p95.is_some() || s.p99.is_some() => Some(s),
-            _ if had_sla_case => None,
-            _ => Some(Sla {
-                p95: None,
-                p99: None,
-            }),
+            _ if sla_verdicts().next().is_some() => None,
+            _ => Some(Sla::default()),
         };
-        let coverages: Vec<Coverage> = parts
-            .iter()
-            .filter_map(|p| p.extensions.get("coverage"))
-            .filter_map(|v| serde_json::from_value(v.clone()).ok())
-            .collect();
-        let coverage = Coverage::merge(coverages).map_err(ReportError::ContractMismatch)?;
-        // The threshold is in the coverage section; results written before it was kept
-        // there still have it in their case's expectation (`>= 80.0 %`).
-        let min_coverage = parts
-            .iter()
-            .filter_map(|p| p.extensions.get("coverage"))
-            .find_map(|v| v.get("min_percent").and_then(serde_json::Value::as_f64))
-            .or_else(|| {
-                parts
-                    .iter()
-                    .flat_map(|p| &p.scenarios)
-                    .filter(|s| s.id == COVERAGE_CASE)
-                    .flat_map(|s| s.steps.iter().flat_map(|st| &st.checks))
-                    .find_map(|c| {
-                        c.expected
-                            .trim_start_matches(">=")
-                            .trim_end_matches('%')
-                            .trim()
-                            .parse::<f64>()
-                            .ok()
-                    })
-            });
-        let worst_sla_case = parts
-            .iter()
-            .flat_map(|p| &p.scenarios)
-            .filter(|s| s.id == SLA_CASE)
-            .fold(None::<&ScenarioResult>, |worst, s| match worst {
-                Some(w) if w.outcome.worst(s.outcome) == w.outcome => Some(w),
-                _ => Some(s),
+        let coverage = Coverage::merge(parts.iter().filter_map(|p| p.coverage.clone()).collect())
+            .map_err(ReportError::ContractMismatch)?;
+        let min_coverage = parts.iter().find_map(|p| p.coverage.as_ref()?.min_percent);
+        let worst_sla = sla_verdicts()
+            .fold(None::<&RunVerdict>, |worst, v| match worst {
+                Some(w) if !w.passed() || v.passed() => Some(w),
+                _ => Some(v),
             })
             .cloned();
         Ok(RunWide {
             sla,
-            worst_sla_case,
+            worst_sla,
+            latency: parts.iter().find_map(|p| p.latency.clone()),
             coverage,
             min_coverage,
         })
     }
 
     fn apply(self, merged: &mut RunResult) {
-        // A coverage case is judged again when there is a merged coverage to judge.
-        let recheck_coverage = self.coverage.is_some() || self.min_coverage.is_none();
-        let recheck_sla = self.sla.is_some();
-        let judged_again = |s: &ScenarioResult| {
-            (s.id == SLA_CASE && recheck_sla) || (s.id == COVERAGE_CASE && recheck_coverage)
-        };
-        merged.scenarios.retain(|s| !judged_again(s));
-        if let (false, Some(worst)) = (recheck_sla, self.worst_sla_case) {
-            if let Some(case) = merged.scenarios.iter_mut().find(|s| s.id == SLA_CASE) {
-                *case = worst;
+        merged.verdicts.clear();
+        match &self.sla {
+            Some(sla) => add_latency_verdict(merged, sla),
+            None => {
+                merged.latency = self.latency;
+                merged.verdicts.extend(self.worst_sla);
             }
         }
-        // Counted without the run-wide cases, as in the run itself.
-        merged.summary = Summary::of(&merged.scenarios);
-        if let Some(sla) = &self.sla {
-            add_latency_verdict(merged, sla);
-        }
-        if let Some(coverage) = self.coverage {
-            add_coverage_verdict(
+        add_rate_limit_summary(merged);
+        match self.coverage {
+            Some(coverage) => add_coverage_verdict(
                 merged,
                 coverage,
                 self.min_coverage
                     .map_or(CoverageGate::Off, CoverageGate::Judge),
-            );
+            ),
+            None => merged.coverage = None,
         }
     }
 }
@@ -309,6 +279,12 @@ mod tests {
             scenarios,
             auth,
             interrupted: false,
+            verdicts: Vec::new(),
+            contract: None,
+            coverage: None,
+            latency: None,
+            rate_limits: None,
+            webhook_receiver: None,
             extensions: BTreeMap::new(),
         }
     }
@@ -435,15 +411,15 @@ mod tests {
             p95: Some(Duration::from_millis(100)),
             p99: None,
         };
-        crate::run::post::add_verdicts(&mut r, &sla, None, CoverageGate::Off);
+        crate::run::verdicts::add_verdicts(&mut r, &sla, None, CoverageGate::Off);
         r
     }
 
-    fn sla_outcome(r: &RunResult) -> Vec<Outcome> {
-        r.scenarios
+    fn sla_outcome(r: &RunResult) -> Vec<crate::results::VerdictOutcome> {
+        r.verdicts
             .iter()
-            .filter(|s| s.id == SLA_CASE)
-            .map(|s| s.outcome)
+            .filter(|v| v.kind == VerdictKind::Sla)
+            .map(|v| v.outcome)
             .collect()
     }
 
@@ -451,34 +427,43 @@ mod tests {
     fn the_sla_is_judged_again_over_every_response_of_the_merged_run() {
         // Part 1 alone misses p95 ≤ 100 ms (its p95 is 150 ms); with the 38 fast responses of
         // part 2 the run's p95 is 10 ms: the merged run meets the SLA, with one SLA case.
+        use crate::results::VerdictOutcome::{Failed, Passed};
         let slow = timed_part(0, &[150.0, 150.0]);
         let fast = timed_part(100, &[10.0; 38]);
-        assert_eq!(sla_outcome(&slow), [Outcome::Failed]);
-        assert_eq!(sla_outcome(&fast), [Outcome::Passed]);
+        assert_eq!(sla_outcome(&slow), [Failed]);
+        assert_eq!(sla_outcome(&fast), [Passed]);
         let merged = merge_results(vec![slow.clone(), fast.clone()]).unwrap();
-        assert_eq!(sla_outcome(&merged), [Outcome::Passed]);
-        assert_eq!(merged.summary.total, 41, "40 scenarios and one SLA case");
-        assert_eq!(merged.extensions["latency"]["overall"]["count"], 40);
+        assert_eq!(sla_outcome(&merged), [Passed]);
+        assert_eq!(
+            merged.summary.total, 40,
+            "the SLA verdict is not a scenario"
+        );
+        assert_eq!(merged.latency.as_ref().unwrap().overall.count, 40);
+        assert!(merged.success());
 
         // And the other way round: fast shards do not hide a run that misses the SLA.
         let merged = merge_results(vec![fast, timed_part(200, &[150.0; 10])]).unwrap();
-        assert_eq!(sla_outcome(&merged), [Outcome::Failed]);
-        assert_eq!(merged.summary.failed, 1);
+        assert_eq!(sla_outcome(&merged), [Failed]);
+        assert_eq!(merged.summary.failed, 0, "scenarios all passed");
+        assert!(!merged.success(), "the missed SLA fails the merged run");
     }
 
     #[test]
     fn sla_cases_whose_objectives_cannot_be_read_back_are_kept() {
         let mut slow = timed_part(0, &[150.0, 150.0]);
-        slow.extensions.remove("latency");
+        slow.latency = None;
         let fast = {
             let mut r = timed_part(100, &[10.0; 38]);
-            r.extensions.remove("latency");
+            r.latency = None;
             r
         };
         let merged = merge_results(vec![slow, fast]).unwrap();
-        // Not judged again: the worst of the parts' cases stands.
-        assert_eq!(sla_outcome(&merged), [Outcome::Failed]);
-        assert!(!merged.extensions.contains_key("latency"));
+        // Not judged again: the worst of the parts' verdicts stands.
+        assert_eq!(
+            sla_outcome(&merged),
+            [crate::results::VerdictOutcome::Failed]
+        );
+        assert!(merged.latency.is_none());
     }
 
     #[test]
@@ -496,9 +481,10 @@ mod tests {
             ),
         ])
         .unwrap();
-        assert_eq!(merged.summary.total, 2, "no run-wide case appears");
-        assert!(!merged.extensions.contains_key("coverage"));
-        assert_eq!(merged.extensions["latency"]["overall"]["count"], 0);
+        assert_eq!(merged.summary.total, 2);
+        assert!(merged.verdicts.is_empty(), "no run-wide verdict appears");
+        assert!(merged.coverage.is_none());
+        assert_eq!(merged.latency.as_ref().unwrap().overall.count, 0);
     }
 
     #[test]

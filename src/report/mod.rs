@@ -6,24 +6,24 @@
 //! [`RunEvent`]: crate::run::RunEvent
 //! [`RunResult`]: crate::results::RunResult
 mod console;
-mod detail;
 mod error;
+mod escape;
+mod evidence;
 mod files;
 mod github;
 mod html;
 mod json;
 mod junit;
 mod kind;
-mod latency;
 mod merge;
 mod paint;
 mod progress;
+mod run_wide;
 mod set;
 mod tap;
 mod term;
 #[cfg(test)]
 mod testdata;
-mod text;
 
 pub use console::ConsoleReporter;
 pub use error::ReportError;
@@ -37,6 +37,7 @@ pub use json::{read_json, write_json};
 pub use junit::write_junit;
 pub use kind::ReporterKind;
 pub use merge::merge_results;
+pub use run_wide::run_wide_line;
 pub use set::{verify_set, Manifest, ReportDirLock, SetError, LOCK_NAME, MANIFEST_NAME};
 pub use tap::write_tap;
 pub use term::{ColorChoice, TermContext};

@@ -1,7 +1,9 @@
 //! TAP version 14 (<https://testanything.org/tap-version-14-specification.html>): one test
-//! point per scenario, in plan order.
-use super::detail::{error_cause, failed_checks, failure_message, skip_reason};
-use super::text::{one_line, xml_safe};
+//! point per scenario, in plan order, then one per run-wide verdict (`run::sla`,
+//! `run::coverage`).
+use super::escape::{one_line, xml_safe};
+use super::evidence::{error_cause, failed_checks, failure_message, skip_reason};
+use super::run_wide::{failure_message as verdict_message, run_wide_line};
 use crate::results::{Outcome, RunResult, ScenarioResult};
 use std::io::{self, Write};
 
@@ -12,7 +14,7 @@ use std::io::{self, Write};
 /// `skipped` and `not_run` are `ok … # SKIP reason` (as in JUnit, where both are skipped).
 pub fn write_tap(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "TAP version 14")?;
-    writeln!(out, "1..{}", result.scenarios.len())?;
+    writeln!(out, "1..{}", result.scenarios.len() + result.verdicts.len())?;
     for (i, sc) in result.scenarios.iter().enumerate() {
         let n = i + 1;
         let desc = description(&sc.id);
@@ -29,6 +31,20 @@ pub fn write_tap(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
+    // The run-wide verdicts follow the scenarios as test points of their own.
+    for (i, v) in result.verdicts.iter().enumerate() {
+        let n = result.scenarios.len() + i + 1;
+        if v.passed() {
+            writeln!(out, "ok {n} - {}", description(&v.id()))?;
+        } else {
+            writeln!(out, "not ok {n} - {}", description(&v.id()))?;
+            writeln!(out, "  ---")?;
+            writeln!(out, "  message: {}", yaml_str(&verdict_message(v)))?;
+            writeln!(out, "  severity: fail")?;
+            writeln!(out, "  set_by: {}", yaml_str(&v.source))?;
+            writeln!(out, "  ...")?;
+        }
+    }
     if result.interrupted {
         writeln!(out, "# the run was interrupted")?;
     }
@@ -38,6 +54,9 @@ pub fn write_tap(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
         "# {} scenarios: {} passed, {} failed, {} errored, {} skipped, {} not run",
         s.total, s.passed, s.failed, s.errored, s.skipped, s.not_run
     )?;
+    if let Some(line) = run_wide_line(result) {
+        writeln!(out, "# {}", one_line(&line, 2000))?;
+    }
     out.flush()
 }
 
@@ -146,6 +165,45 @@ mod tests {
         // Raw control characters never reach the stream; `#` in a name is escaped.
         assert!(!out.contains('\u{1b}') && !out.contains('\u{0}'));
         assert!(out.contains("weird \\# hash"), "{out}");
+    }
+
+    #[test]
+    fn verdicts_follow_the_scenarios_as_test_points() {
+        use crate::results::{RunVerdict, VerdictCheck, VerdictKind, VerdictOutcome};
+        let mut r = sample();
+        let n = r.scenarios.len();
+        let check = |passed| VerdictCheck {
+            check: "p95".into(),
+            expected: "≤ 200 ms".into(),
+            actual: "312.0 ms".into(),
+            outcome: VerdictOutcome::of(passed),
+        };
+        r.verdicts.push(RunVerdict::new(
+            VerdictKind::Sla,
+            "SLA",
+            "sla: of environment staging".into(),
+            vec![check(false)],
+        ));
+        let out = tap(&r);
+        assert!(
+            out.starts_with(&format!("TAP version 14\n1..{}\n", n + 1)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "not ok {} - run::sla\n  ---\n  message: \"SLA missed: p95 312.0 ms (objective ≤ 200 ms); set by sla: of environment staging\"\n",
+                n + 1
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("# {n} scenarios: ")),
+            "scenarios counted alone: {out}"
+        );
+        assert!(
+            out.ends_with("# run-wide: SLA missed: p95 312.0 ms (objective ≤ 200 ms)\n"),
+            "{out}"
+        );
     }
 
     #[test]

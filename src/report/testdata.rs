@@ -202,6 +202,12 @@ pub(crate) fn sample() -> RunResult {
         scenarios,
         auth: BTreeMap::new(),
         interrupted: true,
+        verdicts: Vec::new(),
+        contract: None,
+        coverage: None,
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions: BTreeMap::new(),
     }
 }

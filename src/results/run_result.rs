@@ -1,10 +1,17 @@
 //! The run as a whole: scenarios, steps, summary, auth statistics.
-use super::{CheckOutcome, Exchange, Outcome, Warning, WebhookRecord};
+use super::{
+    CheckOutcome, ContractInfo, Coverage, Exchange, LatencyReport, Outcome, ReceiverStats,
+    RunVerdict, Warning, WebhookRecord,
+};
 use crate::source::SourceLocation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const RESULTS_SCHEMA_VERSION: &str = "1";
+/// Version 2: the run-wide sections are typed fields (`contract`, `coverage`, `latency`,
+/// `rate_limits`, `webhook_receiver`) and the SLA / `--min-coverage` judgements are
+/// `verdicts`, no longer scenarios (`docs/results-schema.md`). Version 1 files are read and
+/// converted ([`super::upgrade`]).
+pub const RESULTS_SCHEMA_VERSION: &str = "2";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunResult {
     pub schema_version: String,
@@ -14,16 +21,48 @@ pub struct RunResult {
     pub started_at: String,
     pub duration_ms: f64,
     pub scenarios: Vec<ScenarioResult>,
+    /// Counts of `scenarios` (run-wide verdicts are not counted here).
     pub summary: Summary,
+    /// Run-wide judgements: the SLA, the `--min-coverage` gate. A failed one fails the run.
+    #[serde(default)]
+    pub verdicts: Vec<RunVerdict>,
     /// Token requests, refreshes and 401-retries per environment/client.
     #[serde(default)]
     pub auth: BTreeMap<String, AuthStats>,
     /// Set when the run was interrupted (Ctrl-C / SIGTERM).
     #[serde(default)]
     pub interrupted: bool,
-    /// Extra sections added by later stages (contract coverage, SLA, ...).
+    /// The contract the run was checked against, when the configuration names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<ContractInfo>,
+    /// What the run exercised of the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+    /// Percentiles and histogram over every response, with the SLA objectives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyReport>,
+    /// The holds and 429s of every step, when there were any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<RateLimitCounts>,
+    /// What the embedded webhook receiver saw, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_receiver: Option<ReceiverStats>,
+    /// Sections added by other tools or later commands (`parity`), kept as they are.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: BTreeMap<String, serde_json::Value>,
+}
+
+impl RunResult {
+    /// Whether the run met the contract: every scenario passed or was skipped, and every
+    /// run-wide verdict (SLA, coverage gate) was met. The exit code follows this.
+    pub fn success(&self) -> bool {
+        self.summary.success() && self.verdicts.iter().all(RunVerdict::passed)
+    }
+
+    /// The run-wide verdicts that were missed.
+    pub fn failed_verdicts(&self) -> impl Iterator<Item = &RunVerdict> {
+        self.verdicts.iter().filter(|v| !v.passed())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -72,6 +111,7 @@ impl Summary {
         }
         s
     }
+    /// The scenarios alone: see [`RunResult::success`] for the run.
     pub fn success(&self) -> bool {
         self.failed == 0 && self.errored == 0 && self.not_run == 0
     }
@@ -156,9 +196,6 @@ pub struct StepResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
 }
-
-/// Key of the run's [`RateLimitCounts`] in [`RunResult::extensions`].
-pub const RATE_LIMITS_KEY: &str = "rate_limits";
 
 /// How a step, a scenario or a run met the target's rate limits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

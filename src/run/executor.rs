@@ -169,7 +169,7 @@ pub async fn execute(
             location: None,
             detail: None,
         };
-        let mut r = super::post::synthetic(
+        let mut r = super::verdicts::synthetic(
             "internal",
             "every scenario has a result",
             "internal error in conform: a scenario task ended without a result",
@@ -191,6 +191,12 @@ pub async fn execute(
         summary,
         auth,
         interrupted,
+        verdicts: Vec::new(),
+        contract: None,
+        coverage: None,
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions: Default::default(),
     };
     let mut result = result;

@@ -9,8 +9,7 @@
 //! are kept up to a count and a byte budget; past those the oldest are dropped (and counted).
 //! A one-line summary of every arrival is kept in a ring for `conform webhooks listen`.
 use super::delivery::{Delivery, Verdict};
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -56,28 +55,8 @@ const MAX_FIELD_BYTES: usize = 256;
 const MAX_SAMPLE_HEADERS: usize = 32;
 const MAX_SAMPLE_HEADER_VALUE: usize = 1024;
 
-/// What the receiver saw and what it did not keep. Part of `results.json`
-/// (`extensions.webhook_receiver`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct InboxStats {
-    /// Every POST recorded (valid or not).
-    pub received: u64,
-    pub valid: u64,
-    /// Rejected deliveries by verdict (`bad signature`, `too large`, ...).
-    pub rejected: BTreeMap<String, u64>,
-    /// Rejected deliveries kept as samples (bodies cut).
-    pub rejected_kept: u64,
-    /// Rejected deliveries counted but not kept.
-    pub rejected_dropped: u64,
-    /// Valid deliveries dropped (oldest first) to stay within the limits.
-    pub valid_dropped: u64,
-}
-
-impl InboxStats {
-    pub fn rejected_total(&self) -> u64 {
-        self.rejected.values().sum()
-    }
-}
+/// What the receiver saw and what it did not keep: `results.json`'s `webhook_receiver`.
+pub use crate::results::ReceiverStats as InboxStats;
 
 /// One arrival in a line: what `conform webhooks listen` prints.
 #[derive(Debug, Clone)]

@@ -219,16 +219,16 @@ fn ids(v: &serde_json::Value) -> BTreeSet<String> {
         .expect("scenarios")
         .iter()
         .filter_map(|s| s["id"].as_str())
-        .filter(|id| !id.starts_with("run::"))
         .map(str::to_string)
         .collect()
 }
 
-fn case<'a>(v: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
-    v["scenarios"]
+/// The run-wide verdict of `kind` (`coverage`, `sla`).
+fn verdict<'a>(v: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    v["verdicts"]
         .as_array()?
         .iter()
-        .find(|s| s["id"].as_str() == Some(id))
+        .find(|s| s["kind"].as_str() == Some(kind))
 }
 
 #[test]
@@ -264,14 +264,10 @@ fn the_shell_example_runs_the_suite_in_two_shards_and_merges() {
         all.len()
     );
     assert!(
-        case(
-            &results(&reports.join("shard-1/results.json")),
-            "run::coverage"
-        )
-        .is_none(),
+        verdict(&results(&reports.join("shard-1/results.json")), "coverage").is_none(),
         "a shard does not judge coverage"
     );
-    let gate = case(&merged, "run::coverage").expect("the merge judges coverage");
+    let gate = verdict(&merged, "coverage").expect("the merge judges coverage");
     assert_eq!(gate["outcome"], "passed", "{gate}");
     assert_eq!(merged["summary"]["failed"], 0);
     assert_eq!(merged["summary"]["errored"], 0);
@@ -285,8 +281,13 @@ fn the_shell_example_runs_the_suite_in_two_shards_and_merges() {
     }
     let junit = std::fs::read_to_string(reports.join("junit.xml")).expect("junit");
     assert!(
-        junit.contains("run::coverage"),
+        junit.contains("<testsuite name=\"run\"") && junit.contains("run::coverage"),
         "the gate is a JUnit test case too"
+    );
+    assert_eq!(
+        merged["summary"]["total"].as_u64(),
+        Some(all.len() as u64),
+        "the summary counts scenarios, not the gate"
     );
 }
 
@@ -304,7 +305,7 @@ fn the_shell_example_fails_the_gate_when_coverage_is_short() {
     assert_eq!(out.status.code(), Some(1), "{log}");
     assert!(log.contains("== shard 1/2: exit 0"), "{log}");
     let merged = results(&reports.join("results.json"));
-    let gate = case(&merged, "run::coverage").expect("the merge judges coverage");
+    let gate = verdict(&merged, "coverage").expect("the merge judges coverage");
     assert_eq!(gate["outcome"], "failed", "{gate}");
 
     // A shard that cannot run (an unknown environment) stops the script before the merge.

@@ -85,23 +85,29 @@ fn latency_fault_fails_the_sla_case() {
     let out = p.run(&["run"]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let r = p.results();
-    let sla = r["scenarios"]
+    let sla = r["verdicts"]
         .as_array()
-        .and_then(|a| a.iter().find(|s| s["id"] == "run::sla"))
-        .expect("sla case");
+        .and_then(|a| a.iter().find(|v| v["kind"] == "sla"))
+        .expect("sla verdict");
     assert_eq!(sla["outcome"], "failed", "{sla}");
     assert_eq!(
         r["scenarios"][0]["outcome"], "passed",
         "the scenario itself passes"
     );
-    let junit = p.read("reports/junit.xml");
-    assert!(junit.contains("name=\"SLA\""), "{junit}");
-    assert!(
-        r["extensions"]["latency"]["overall"]["p95_ms"]
-            .as_f64()
-            .unwrap_or(0.0)
-            >= 250.0
+    // The SLA is not a scenario: the summary counts the one scenario that passed.
+    assert_eq!(
+        r["summary"]["total"],
+        r["scenarios"].as_array().map_or(0, Vec::len)
     );
+    assert_eq!(r["summary"]["failed"], 0);
+    assert!(
+        out.stdout.contains("run-wide: SLA missed"),
+        "{}",
+        out.stdout
+    );
+    let junit = p.read("reports/junit.xml");
+    assert!(junit.contains("<testcase name=\"run::sla\""), "{junit}");
+    assert!(r["latency"]["overall"]["p95_ms"].as_f64().unwrap_or(0.0) >= 250.0);
 }
 
 #[test]
@@ -110,12 +116,21 @@ fn min_coverage_gates_the_run() {
     let out = p.run(&["run", "--min-coverage", "90"]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let r = p.results();
-    let cov = r["scenarios"]
+    let cov = r["verdicts"]
         .as_array()
-        .and_then(|a| a.iter().find(|s| s["id"] == "run::coverage"))
-        .expect("coverage case");
+        .and_then(|a| a.iter().find(|v| v["kind"] == "coverage"))
+        .expect("coverage verdict");
     assert_eq!(cov["outcome"], "failed");
-    assert!(r["extensions"]["coverage"]["covered"].as_u64().unwrap_or(0) >= 1);
+    assert_eq!(cov["source"], "--min-coverage 90");
+    // It says what was not covered, not where an imaginary scenario was.
+    assert!(
+        cov["not_covered"].as_array().is_some_and(|a| !a.is_empty()),
+        "{cov}"
+    );
+    let junit = p.read("reports/junit.xml");
+    assert!(!junit.contains("conform.yaml:0"), "{junit}");
+    assert!(junit.contains("not covered: response "), "{junit}");
+    assert!(r["coverage"]["covered"].as_u64().unwrap_or(0) >= 1);
     let ok = p.run(&["run", "--min-coverage", "0.5"]);
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
 }

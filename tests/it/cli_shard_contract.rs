@@ -38,7 +38,7 @@ fn covered_ids(results: &Value) -> BTreeSet<String> {
     ["responses", "error_codes", "webhook_events"]
         .iter()
         .flat_map(|s| {
-            results["extensions"]["coverage"][*s]["items"]
+            results["coverage"][*s]["items"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
@@ -48,12 +48,13 @@ fn covered_ids(results: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-fn case<'a>(results: &'a Value, id: &str) -> Vec<&'a Value> {
-    results["scenarios"]
+/// The run-wide verdicts of `kind` (`sla`, `coverage`).
+fn verdict<'a>(results: &'a Value, kind: &str) -> Vec<&'a Value> {
+    results["verdicts"]
         .as_array()
-        .expect("scenarios")
+        .expect("verdicts")
         .iter()
-        .filter(|s| s["id"] == id)
+        .filter(|v| v["kind"] == kind)
         .collect()
 }
 
@@ -66,7 +67,7 @@ fn merged_shards_judge_coverage_over_the_whole_run() {
     // The whole run sets the bar: its own coverage, to one decimal, minus a little.
     let (code, whole) = run(&config, &tmp.path().join("whole"), &[]);
     assert_eq!(code, Some(0), "the clean run passes");
-    let cov = &whole["extensions"]["coverage"];
+    let cov = &whole["coverage"];
     let percent =
         cov["covered"].as_f64().expect("covered") * 100.0 / cov["total"].as_f64().expect("total");
     let min = format!("{:.1}", percent - 0.1);
@@ -82,12 +83,12 @@ fn merged_shards_judge_coverage_over_the_whole_run() {
         // A shard covers only part of the contract: it records the bar and leaves the
         // judgement to the merge, so a clean shard passes.
         assert!(
-            case(&part, "run::coverage").is_empty(),
+            verdict(&part, "coverage").is_empty(),
             "shard {k} judged its own partial coverage"
         );
         assert_eq!(code, Some(0), "shard {k}: a clean shard passes");
         assert_eq!(
-            part["extensions"]["coverage"]["min_percent"].as_f64(),
+            part["coverage"]["min_percent"].as_f64(),
             min.parse::<f64>().ok(),
             "shard {k} records the bar for the merge"
         );
@@ -117,19 +118,16 @@ fn merged_shards_judge_coverage_over_the_whole_run() {
     // Coverage of the merged run is the coverage of the whole run.
     assert_eq!(covered_ids(&merged), covered_ids(&whole));
     for k in ["covered", "total"] {
-        assert_eq!(
-            merged["extensions"]["coverage"][k], whole["extensions"]["coverage"][k],
-            "coverage.{k}"
-        );
+        assert_eq!(merged["coverage"][k], whole["coverage"][k], "coverage.{k}");
     }
-    // One coverage case, judged on the merged coverage: it passes, so does the merge.
-    let gate = case(&merged, "run::coverage");
-    assert_eq!(gate.len(), 1, "one coverage case after the merge");
+    // One coverage verdict, judged on the merged coverage: it passes, so does the merge.
+    let gate = verdict(&merged, "coverage");
+    assert_eq!(gate.len(), 1, "one coverage verdict after the merge");
     assert_eq!(gate[0]["outcome"], "passed", "{:#}", gate[0]);
     assert_eq!(
         merged["summary"]["total"].as_u64(),
-        whole["summary"]["total"].as_u64().map(|n| n + 1),
-        "every scenario once, plus the coverage case"
+        whole["summary"]["total"].as_u64(),
+        "every scenario once; the verdict is not a scenario"
     );
     assert_eq!(merge.status.code(), Some(0), "{said}");
 }

@@ -193,10 +193,8 @@ fn staging_like_environment_passes_with_every_skip_explained() {
     );
     assert_eq!(unexpected_429s(r), Vec::<String>::new());
     // Orders at 20 a minute: the run held requests rather than run into 429s, and said so.
-    let holds = r["extensions"]["rate_limits"]["holds"]
-        .as_u64()
-        .unwrap_or(0);
-    assert!(holds > 0, "no request was held: {}", r["extensions"]);
+    let holds = r["rate_limits"]["holds"].as_u64().unwrap_or(0);
+    assert!(holds > 0, "no request was held: {}", r["rate_limits"]);
     assert!(
         o.stderr
             .contains("waiting for the target's rate limit: rule `create-order`"),

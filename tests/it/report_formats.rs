@@ -258,6 +258,12 @@ fn sample() -> RunResult {
         scenarios,
         auth,
         interrupted: true,
+        verdicts: Vec::new(),
+        contract: None,
+        coverage: None,
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions: BTreeMap::new(),
     }
 }
@@ -353,7 +359,7 @@ fn junit_counts_and_mapping() {
     assert!(props.contains(&("environment", "staging")));
     assert!(props.contains(&("base_url", "http://127.0.0.1:4010")));
     assert!(props.contains(&("conform_version", "0.1.0")));
-    assert!(props.contains(&("schema_version", "1")));
+    assert!(props.contains(&("schema_version", RESULTS_SCHEMA_VERSION)));
     assert!(xml.contains(r#"file="orders/create.yaml""#));
     assert!(
         xml.contains(r#"timestamp="2025-03-01T10:00:00.500+00:00""#),
@@ -467,13 +473,13 @@ fn json_rejects_other_schema_versions() {
         String::from_utf8(buf).unwrap()
     })
     .unwrap();
-    v["schema_version"] = "2".into();
+    v["schema_version"] = "3".into();
     let err = read_json(&v.to_string()).unwrap_err();
-    assert!(matches!(err, ReportError::UnsupportedSchemaVersion { ref found, .. } if found == "2"));
+    assert!(matches!(err, ReportError::UnsupportedSchemaVersion { ref found, .. } if found == "3"));
     let msg = err.to_string();
-    assert!(msg.contains("\"2\"") && msg.contains("\"1\""), "{msg}");
+    assert!(msg.contains("\"3\"") && msg.contains("1 and 2"), "{msg}");
 
-    v["schema_version"] = 1.into();
+    v["schema_version"] = 2.into();
     assert!(matches!(
         read_json(&v.to_string()),
         Err(ReportError::UnsupportedSchemaVersion { .. })
@@ -695,6 +701,11 @@ fn the_schema_doc_example_reads() {
     let example = &doc[start..start + doc[start..].find("```").unwrap()];
     let r = read_json(example).expect("the documented example is a valid results.json");
     assert_eq!(r.summary, Summary::of(&r.scenarios));
+    assert_eq!(
+        r.schema_version, RESULTS_SCHEMA_VERSION,
+        "the example is of this version"
+    );
+    assert!(!r.success(), "its missed coverage verdict fails it");
     let xml = junit_string(&r);
     if let Some((ok, stderr)) = xmllint(&xml, "doc") {
         assert!(ok, "{stderr}");

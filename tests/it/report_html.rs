@@ -266,26 +266,62 @@ fn sample() -> RunResult {
     // Plan order puts the pass first: the report must still show failures first.
     let scenarios = vec![passed, skipped, failed, not_run, errored, hostile];
     let mut extensions = BTreeMap::new();
-    extensions.insert(
-        "contract".to_string(),
-        serde_json::json!({"title": "Orders API", "version": "1.4.0",
-                           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}),
-    );
-    extensions.insert(
-        "coverage".to_string(),
-        serde_json::json!({"covered": 3, "total": 5,
-            "operations": [
-                {"id": "createOrder", "method": "POST", "path": "/api/v1/orders", "covered": true, "statuses": "201, 422"},
-                {"id": "getOrder", "method": "GET", "path": "/api/v1/orders/{id}", "covered": true, "statuses": "200"},
-                {"id": "refundOrder", "method": "POST", "path": "/api/v1/orders/{id}/refunds", "covered": false},
-                {"id": HOSTILE, "method": "GET", "path": HOSTILE, "covered": false}
-            ]}),
-    );
-    extensions.insert(
-        "latency".to_string(),
-        serde_json::json!({"sla": {"p95_ms": 300, "p99_ms": 800}, "p95_ms": 97.0, "met": true}),
-    );
     extensions.insert("x-custom".to_string(), serde_json::json!({"note": HOSTILE}));
+    let item = |id: &str, count: u64| CoverageItem {
+        id: id.into(),
+        count,
+    };
+    let responses = CoverageSection {
+        total: 5,
+        covered: 3,
+        percent: 60.0,
+        items: vec![
+            item("createOrder 201", 2),
+            item("createOrder 422", 1),
+            item("getOrder 200", 4),
+            item("refundOrder 201", 0),
+            item(&format!("{HOSTILE} 200"), 0),
+        ],
+        not_covered: vec!["refundOrder 201".into(), format!("{HOSTILE} 200")],
+    };
+    let op =
+        |id: &str, method: &str, template: &str, covered: usize, total: usize| OperationCoverage {
+            id: id.into(),
+            method: method.into(),
+            template: template.into(),
+            exchanges: covered as u64,
+            total,
+            covered,
+            percent: 0.0,
+            not_covered: vec![],
+        };
+    let coverage = Coverage {
+        contract: "Orders API 1.4.0".into(),
+        operations: vec![
+            op("createOrder", "POST", "/api/v1/orders", 2, 2),
+            op("getOrder", "GET", "/api/v1/orders/{id}", 1, 1),
+            op("refundOrder", "POST", "/api/v1/orders/{id}/refunds", 0, 1),
+            op(HOSTILE, "GET", HOSTILE, 0, 1),
+        ],
+        responses,
+        error_codes: CoverageSection::default(),
+        webhook_events: CoverageSection::default(),
+        undocumented: vec![],
+        total: 5,
+        covered: 3,
+        min_percent: None,
+    };
+    let sla = RunVerdict::new(
+        VerdictKind::Sla,
+        "SLA",
+        "sla: of environment staging".into(),
+        vec![VerdictCheck {
+            check: "p95".into(),
+            expected: "≤ 300 ms".into(),
+            actual: "97.0 ms".into(),
+            outcome: VerdictOutcome::Passed,
+        }],
+    );
     let mut auth = BTreeMap::new();
     auth.insert(
         "staging/default".to_string(),
@@ -312,7 +348,34 @@ fn sample() -> RunResult {
         scenarios,
         auth,
         interrupted: false,
+        verdicts: vec![sla],
+        contract: Some(ContractInfo {
+            title: "Orders API".into(),
+            version: "1.4.0".into(),
+            sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            path: "fixtures/contract/orders.yaml".into(),
+        }),
+        coverage: Some(coverage),
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions,
+    }
+    .with_latency(&Sla {
+        p95: Some(std::time::Duration::from_millis(300)),
+        p99: Some(std::time::Duration::from_millis(800)),
+    })
+}
+
+trait WithLatency {
+    fn with_latency(self, sla: &Sla) -> Self;
+}
+
+impl WithLatency for RunResult {
+    /// The latency section `conform run` adds, from the exchanges.
+    fn with_latency(mut self, sla: &Sla) -> Self {
+        self.latency = Some(latency_report(&self, sla));
+        self
     }
 }
 
@@ -403,9 +466,11 @@ fn header_and_sections() {
         "3.46 s",
         "Results by area",
         "Results by contract rule",
-        "3 of 5 (60.0%)",
+        "3 of 5 (60.0 %)",
         "refundOrder",
-        "sla.p95_ms",
+        "SLA met",
+        "p95 ≤ 300 ms",
+        "Run-wide verdicts",
         "x-custom",
         "token requests",
     ] {
@@ -414,6 +479,29 @@ fn header_and_sections() {
     // Latency computed from the exchanges: a histogram and percentiles.
     assert!(doc.contains("<svg class=\"hist\""));
     assert!(doc.contains(">p95<"));
+    // Coverage is a grid: one row per operation, one column per documented status, a mark
+    // in every cell (covered ✓, not covered ✗, not this operation's ·).
+    let grid = &doc[doc
+        .find("<table class=\"covgrid\"")
+        .expect("a coverage grid")..];
+    let grid = &grid[..grid.find("</table>").unwrap()];
+    assert_eq!(grid.matches("<tr><th scope=\"row\">").count(), 4, "{grid}");
+    assert!(
+        grid.contains("<th class=\"st\">201</th><th class=\"st\">422</th>"),
+        "{grid}"
+    );
+    let refund = &grid[grid.find("refundOrder").unwrap()..];
+    let refund = &refund[..refund.find("</tr>").unwrap()];
+    assert!(
+        refund.contains(
+            "class=\"cov c-missing\" title=\"refundOrder 201: documented, not covered\">✗"
+        ),
+        "{refund}"
+    );
+    assert!(
+        !doc.contains("error_codes.not_covered") && !doc.contains("overall.p95_ms"),
+        "no flattened keys"
+    );
 }
 
 #[test]

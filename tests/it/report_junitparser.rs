@@ -139,6 +139,12 @@ fn sample() -> RunResult {
         scenarios,
         auth: BTreeMap::new(),
         interrupted: false,
+        verdicts: Vec::new(),
+        contract: None,
+        coverage: None,
+        latency: None,
+        rate_limits: None,
+        webhook_receiver: None,
         extensions: BTreeMap::new(),
     }
 }

@@ -237,7 +237,7 @@ fn conform_init_writes_a_suite_that_validates_and_passes_against_prism() {
     );
     let r = results(&reports);
     assert_eq!(r["summary"]["passed"], 5, "{}", text(&out));
-    let coverage = &r["extensions"]["coverage"];
+    let coverage = &r["coverage"];
     assert!(coverage.get("webhook_events").is_none(), "{coverage:#}");
     assert!(coverage.get("error_codes").is_none(), "{coverage:#}");
     let ids: Vec<&str> = r["scenarios"]
@@ -290,7 +290,7 @@ fn the_shipped_books_suite_passes_against_prism_from_any_folder() {
     assert_eq!(r["summary"]["passed"], 7, "{}", text(&out));
 
     // Problem bodies: the error code is the `type` member (contract_options.error_code).
-    let codes = &r["extensions"]["coverage"]["error_codes"];
+    let codes = &r["coverage"]["error_codes"];
     assert_eq!(
         (codes["total"].as_u64(), codes["covered"].as_u64()),
         (Some(2), Some(2)),

@@ -1,5 +1,7 @@
-//! Latency percentiles, a histogram and the SLA verdict over every response of a run.
-use crate::results::RunResult;
+//! Latency percentiles, a histogram and the SLA verdict over every response of a run
+//! (`RunResult.latency`). The one implementation: the run, `report merge`, the HTML report
+//! and parity all use it (nearest-rank percentiles, the buckets of [`BUCKETS_MS`]).
+use super::RunResult;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -54,6 +56,25 @@ pub struct HistogramBucket {
     /// Inclusive upper bound in ms; `None` is +inf.
     pub le_ms: Option<f64>,
     pub count: usize,
+}
+
+impl HistogramBucket {
+    /// A label that reads alone, unit included: `≤5 ms`, `≤1 s`, `>2 s`.
+    pub fn label(&self) -> String {
+        match self.le_ms {
+            Some(ms) => format!("≤{}", with_unit(ms)),
+            None => format!(">{}", with_unit(BUCKETS_MS[BUCKETS_MS.len() - 1])),
+        }
+    }
+}
+
+/// `250 ms`, `1 s`, `2.5 s`.
+fn with_unit(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{} s", fmt_ms(ms / 1000.0))
+    } else {
+        format!("{} ms", fmt_ms(ms))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,6 +231,20 @@ pub fn latency_report(result: &RunResult, sla: &Sla) -> LatencyReport {
 mod tests {
     use super::*;
     use crate::contract::fixture::{exchange, run, scenario};
+
+    #[test]
+    fn bucket_labels_carry_their_own_unit() {
+        let labels: Vec<String> = latency_report(&run(vec![]), &Sla::default())
+            .histogram
+            .iter()
+            .map(HistogramBucket::label)
+            .collect();
+        assert_eq!(labels[0], "≤1 ms");
+        assert_eq!(labels[8], "≤500 ms");
+        assert_eq!(labels[9], "≤1 s");
+        assert_eq!(labels[11], ">2 s");
+        assert!(labels.iter().all(|l| !l.contains("s ms")), "{labels:?}");
+    }
 
     fn sla(p95: Option<u64>, p99: Option<u64>) -> Sla {
         Sla {

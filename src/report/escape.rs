@@ -1,4 +1,5 @@
-//! Small text helpers shared by the reporters.
+//! Text for the reporters: durations in words (`123 ms`, `4.56 s`), one-line cuts, and the
+//! escaping each output needs (terminal, XML/HTML).
 use std::fmt::Write as _;
 use std::time::Duration;
 

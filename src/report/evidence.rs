@@ -1,7 +1,7 @@
 //! Renders one scenario's evidence as text: failed checks, error causes, exchange excerpts and
 //! the step log. The console and the JUnit writer share these so both say the same thing.
+use super::escape::{cut, fmt_ms, one_line, terminal_safe};
 use super::paint::Painter;
-use super::text::{cut, fmt_ms, one_line, terminal_safe};
 use crate::results::{
     CheckOutcome, Exchange, Outcome, Phase, RateLimitCounts, ScenarioResult, StepResult,
 };
