@@ -6,38 +6,9 @@
 //! writes the report files. The command line (`src/cli/`) is one caller; it knows nothing the
 //! library does not expose.
 //!
-//! ```no_run
-//! use conform::run::{EventSink, RunEvent};
-//! use conform::session::{ConfigSource, Session, SessionOptions};
-//!
-//! /// A reporter of one's own: the ids of failed scenarios.
-//! #[derive(Default)]
-//! struct Failures(Vec<String>);
-//!
-//! impl EventSink for Failures {
-//!     fn on_event(&mut self, event: &RunEvent<'_>) {
-//!         if let RunEvent::ScenarioFinished { result } = event {
-//!             if result.outcome == conform::results::Outcome::Failed {
-//!                 self.0.push(result.id.clone());
-//!             }
-//!         }
-//!     }
-//! }
-//!
-//! # async fn example() -> Result<(), conform::session::SetupError> {
-//! let options = SessionOptions {
-//!     config: ConfigSource::Path("conform.yaml".into()),
-//!     env: Some("staging".into()),
-//!     ..SessionOptions::default()
-//! };
-//! // No embedded sandbox: `staging` has a base URL of its own.
-//! let session = Session::prepare(options, None).await?;
-//! let mut failures = Failures::default();
-//! let finished = session.run(&mut failures).await;
-//! println!("{} passed, failed: {:?}", finished.result.summary.passed, failures.0);
-//! # Ok(())
-//! # }
-//! ```
+//! The guide below is `docs/library.md`; its examples are compiled as doctests.
+#![doc = include_str!("../../docs/library.md")]
+
 mod embedded;
 mod error;
 mod load;
