@@ -111,9 +111,10 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         }
     };
     say!("parity: running the selected scenarios against `{left}` and `{right}` at once");
+    // Both runs' notices on stderr, each saying which environment it is from.
     let (mut ln, mut rn) = (
-        NoticeReporter::new(std::io::stderr()),
-        NoticeReporter::new(std::io::stderr()),
+        NoticeReporter::new(std::io::stderr()).with_prefix(format!("`{left}`: ")),
+        NoticeReporter::new(std::io::stderr()).with_prefix(format!("`{right}`: ")),
     );
     let (mut lf, mut rf) = tokio::join!(ls.run(&mut ln), rs.run(&mut rn));
     signal.abort();

@@ -7,6 +7,7 @@ use std::io::Write;
 pub struct NoticeReporter<W: Write + Send> {
     out: W,
     progress: Option<ProgressHandle>,
+    prefix: String,
 }
 
 impl<W: Write + Send> NoticeReporter<W> {
@@ -14,7 +15,14 @@ impl<W: Write + Send> NoticeReporter<W> {
         NoticeReporter {
             out,
             progress: None,
+            prefix: String::new(),
         }
+    }
+
+    /// Starts each message with `prefix` (which run it is from, when several run at once).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
     }
 
     /// Writes each line with the progress bar cleared.
@@ -33,9 +41,10 @@ impl<W: Write + Send> EventSink for NoticeReporter<W> {
         let RunEvent::Notice { level, message } = event else {
             return;
         };
+        let prefix = &self.prefix;
         let line = match level {
-            NoticeLevel::Warning => format!("warning: {message}\n"),
-            NoticeLevel::Info => format!("{message}\n"),
+            NoticeLevel::Warning => format!("warning: {prefix}{message}\n"),
+            NoticeLevel::Info => format!("{prefix}{message}\n"),
         };
         let out = &mut self.out;
         // A closed stderr must not stop the run: the notice is lost, nothing else.
@@ -68,5 +77,12 @@ mod tests {
             text,
             "warning: failed to subscribe\nwaiting for the target's rate limit\n"
         );
+        let mut n = NoticeReporter::new(Vec::new()).with_prefix("`staging`: ");
+        n.on_event(&RunEvent::Notice {
+            level: NoticeLevel::Warning,
+            message: "failed to subscribe",
+        });
+        let text = String::from_utf8(n.into_inner()).unwrap_or_default();
+        assert_eq!(text, "warning: `staging`: failed to subscribe\n");
     }
 }

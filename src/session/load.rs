@@ -36,7 +36,7 @@ pub fn load_config(source: &ConfigSource) -> Result<Config, SetupError> {
             let p = PathBuf::from("conform.yaml");
             if !p.exists() {
                 return Err(SetupError::NoConfig {
-                    dir: PathBuf::from("this folder"),
+                    dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
                 });
             }
             Ok(Config::load(&p)?)
@@ -197,4 +197,84 @@ fn id_path(root: &Path, file: &Path) -> String {
     let (root, full) = (canon(root), canon(file));
     let shown = full.strip_prefix(&root).map_or(file, |rel| rel);
     crate::scenario::load::display_path(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let config = "default_env: local\nenvironments:\n  local:\n    embedded_sandbox: {}\n    vars:\n      client_secret: {env: EMBEDDED_SANDBOX_CLIENT_SECRET}\n  prod:\n    base_url: https://api.example.com\n    production: true\n  dev:\n    base_url: http://127.0.0.1:9\n";
+        std::fs::write(dir.path().join("conform.yaml"), config)
+            .unwrap_or_else(|e| panic!("write: {e}"));
+        std::fs::create_dir_all(dir.path().join("scenarios"))
+            .unwrap_or_else(|e| panic!("mkdir: {e}"));
+        dir
+    }
+
+    fn options(dir: &tempfile::TempDir, env: &str, base_url: Option<&str>) -> SessionOptions {
+        SessionOptions {
+            config: ConfigSource::Path(dir.path().join("conform.yaml")),
+            env: Some(env.into()),
+            base_url: base_url.map(str::to_string),
+            ..SessionOptions::default()
+        }
+    }
+
+    #[test]
+    fn an_embedded_environment_gets_fresh_credentials_for_each_run() {
+        let dir = project();
+        let a = load(&options(&dir, "local", None)).unwrap_or_else(|e| panic!("{e}"));
+        let b = load(&options(&dir, "local", None)).unwrap_or_else(|e| panic!("{e}"));
+        let (ca, cb) = (a.embedded.as_ref(), b.embedded.as_ref());
+        let (Some(ca), Some(cb)) = (ca, cb) else {
+            panic!("credentials are generated for an embedded environment")
+        };
+        assert_ne!(ca.client_secret.expose(), cb.client_secret.expose());
+        assert_eq!(ca.client_secret.expose().len(), 24);
+        assert_eq!(
+            a.lookup
+                .overlay
+                .get(EMBEDDED_CLIENT_SECRET)
+                .map(String::as_str),
+            Some(ca.client_secret.expose()),
+            "the config's {{env: EMBEDDED_SANDBOX_CLIENT_SECRET}} reads the generated secret"
+        );
+        // Secret by type: its Debug form does not show it.
+        assert!(!format!("{ca:?}").contains(ca.client_secret.expose()));
+    }
+
+    #[test]
+    fn a_base_url_replaces_the_embedded_sandbox_and_keeps_the_production_guard() {
+        let dir = project();
+        let l = load(&options(&dir, "local", Some("http://127.0.0.1:8080")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(l.embedded.is_none(), "nothing to start");
+        if std::env::var_os(EMBEDDED_CLIENT_SECRET).is_none() {
+            assert_eq!(
+                l.lookup
+                    .overlay
+                    .get(EMBEDDED_CLIENT_SECRET)
+                    .map(String::as_str),
+                Some("sandbox-secret"),
+                "`conform sandbox`'s seeded client by default"
+            );
+        }
+        assert!(l.notes.is_empty(), "{:?}", l.notes);
+
+        let guarded = load(&options(&dir, "dev", Some("https://api.example.com/v1")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(guarded.env.production);
+        assert_eq!(
+            guarded.notes,
+            ["https://api.example.com is the base URL of production environment `prod`: the production guard applies"]
+        );
+    }
+
+    #[test]
+    fn a_missing_default_config_is_a_typed_error() {
+        let e = load_config(&ConfigSource::Path("/nonexistent/conform.yaml".into()));
+        assert!(matches!(e, Err(SetupError::Config(_))), "{:?}", e.err());
+    }
 }
