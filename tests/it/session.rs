@@ -291,3 +291,17 @@ async fn setup_errors_are_typed_and_name_their_place() {
         Ok(_) => panic!("an unknown environment stops the session"),
     }
 }
+
+/// A program may prepare and run sessions on any runtime thread (`tokio::spawn`): the futures
+/// are `Send`. A compile-time check; it fails to build otherwise.
+#[expect(dead_code, reason = "compiled, never called")]
+fn session_futures_are_send(
+    session: Session,
+    options: SessionOptions,
+    provider: &TestSandbox,
+    sink: &mut conform::run::NullSink,
+) {
+    fn send<T: Send>(_: T) {}
+    send(Session::prepare(options, Some(provider)));
+    send(session.run(sink));
+}
