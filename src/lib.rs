@@ -11,6 +11,7 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;
+pub mod session;
 pub mod source;
 pub mod template;
 pub mod webhook;

@@ -1,5 +1,6 @@
-//! The command line: clap types (`args`), and the wiring of the library's stages — the only
-//! place that knows both the harness and the reference sandbox.
+//! The command line: clap types (`args`) turned into the library's options, and the embedded
+//! sandbox injected into its sessions — the only place that knows both the harness and the
+//! reference sandbox.
 /// `println!` that never panics: a closed stdout (`conform sandbox | head -1`, a CI log
 /// collector gone away) must not bring down a running sandbox or lose a run's reports.
 macro_rules! say {
@@ -10,10 +11,10 @@ macro_rules! say {
 }
 
 pub mod args;
+mod embedded;
 pub mod exit;
 mod init;
 mod parity;
-mod receiver;
 mod run;
 mod sandbox;
 mod tools;
@@ -21,6 +22,7 @@ mod tools;
 pub use args::Cli;
 use args::{ColorArg, Command, ReportCommand, WebhooksCommand};
 use clap::Parser;
+pub use embedded::SandboxProvider;
 
 /// Parses the command line, runs the command, returns the process exit code.
 pub fn main_exit() -> i32 {
@@ -40,7 +42,7 @@ pub fn main_exit() -> i32 {
     // (sending requests, checking answers) is light per request: one thread, which measured
     // faster than a thread pool on the same cores (no cross-thread wake-ups; bench/README.md).
     // Loading scenario files and writing reports use their own threads; an embedded sandbox
-    // gets its own runtime (`run::EmbeddedSandbox`).
+    // gets its own runtime (`embedded::SandboxProvider`).
     let mut builder = match cli.command {
         Command::Sandbox(_) => tokio::runtime::Builder::new_multi_thread(),
         _ => tokio::runtime::Builder::new_current_thread(),
@@ -158,7 +160,7 @@ fn report_files(
         }
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
-            return exit::FAILURES;
+            return exit::code(exit::Ending::ReportsFailed);
         }
     }
     let s = &result.summary;
@@ -174,11 +176,7 @@ fn report_files(
     if let Some(line) = crate::report::run_wide_line(&result) {
         say!("{line}");
     }
-    if result.success() {
-        exit::SUCCESS
-    } else {
-        exit::FAILURES
-    }
+    exit::code(exit::Ending::Saved(&result))
 }
 
 /// Ctrl-C and SIGTERM, caught from the moment [`Signals::install`] returns: `conform run`

@@ -1,12 +1,13 @@
 //! `conform parity` (two environments, run at once, compared) and `conform report parity`
 //! (two saved runs, compared): both end in [`crate::parity::compare_runs`].
 use super::args::{ParityArgs, RunArgs, SelectArgs};
-use super::exit;
-use super::run::{execute_run, load_config, QuietSink};
+use super::exit::{self, Ending};
+use super::run::{config_source, interrupt_on_signal, session_options, setup_failed};
 use crate::config::Config;
 use crate::parity::{self, ParityReport, ParityRules};
-use crate::report::{ReportOptions, ReporterKind, TermContext};
+use crate::report::{NoticeReporter, ReportOptions, ReporterKind, TermContext};
 use crate::results::RunResult;
+use crate::session::{load_config, ConfigSource, Session, SessionOptions};
 use std::path::{Path, PathBuf};
 
 /// The rules for `left` vs `right` from the config's `parity:` section (defaults without one).
@@ -42,12 +43,9 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         );
         return exit::USAGE;
     };
-    let cfg = match load_config(config) {
+    let cfg = match load_config(&config_source(config)) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
+        Err(e) => return setup_failed(&e, &term),
     };
     let rules = match rules_of(&cfg, left, right) {
         Ok(r) => r,
@@ -78,41 +76,53 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
         min_coverage: None,
         reporters: Vec::new(),
     };
-    let (la, ra) = (
-        run_args(left, left_dir.clone()),
-        run_args(right, right_dir.clone()),
-    );
-
-    let mut signals = super::Signals::install();
-    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let signal = tokio::spawn(async move {
-        signals.recv().await;
-        let _ = cancel_tx.send(true);
-        eprintln!("interrupted: no new scenarios start; press Ctrl-C again to exit at once");
-        signals.recv().await;
-        std::process::exit(exit::INTERRUPTED);
-    });
-    say!("parity: running the selected scenarios against `{left}` and `{right}` at once");
-    let (mut ql, mut qr) = (QuietSink, QuietSink);
-    let (lr, rr) = tokio::join!(
-        execute_run(config, &la, &term, &mut ql, cancel_rx.clone()),
-        execute_run(config, &ra, &term, &mut qr, cancel_rx),
-    );
-    signal.abort();
-    let (mut lr, mut rr) = match (lr, rr) {
-        (Ok(l), Ok(r)) => (l, r),
-        (Err(code), _) | (_, Err(code)) => return code,
-    };
-    let report = parity::compare_runs(&lr, &rr, &rules);
-    parity::attach(&mut lr, &report);
-    parity::attach(&mut rr, &report);
-    for (result, dir) in [(&lr, left_dir), (&rr, right_dir)] {
-        let opts = ReportOptions {
+    // One configuration, read once, for both sessions; each side writes its own reports.
+    let options = |env: &str, dir: PathBuf| -> Result<SessionOptions, String> {
+        let mut o = session_options(
+            ConfigSource::Loaded(Box::new(cfg.clone())),
+            &run_args(env, dir.clone()),
+        )?;
+        o.reports = Some(ReportOptions {
             dir,
             kinds: vec![ReporterKind::Junit, ReporterKind::Json, ReporterKind::Html],
             ..ReportOptions::default()
-        };
-        match crate::report::write_reports(result, &opts) {
+        });
+        Ok(o)
+    };
+    let (lo, ro) = match (options(left, left_dir), options(right, right_dir)) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return exit::code(Ending::Setup);
+        }
+    };
+
+    let (cancel, signal) = interrupt_on_signal();
+    let provider = super::embedded::SandboxProvider;
+    let (ls, rs) = tokio::join!(
+        Session::prepare(lo, Some(&provider)),
+        Session::prepare(ro, Some(&provider)),
+    );
+    let (ls, rs) = match (ls, rs) {
+        (Ok(l), Ok(r)) => (l.with_cancel(cancel.clone()), r.with_cancel(cancel)),
+        (Err(e), _) | (_, Err(e)) => {
+            signal.abort();
+            return setup_failed(&e, &term);
+        }
+    };
+    say!("parity: running the selected scenarios against `{left}` and `{right}` at once");
+    // Both runs' notices on stderr, each saying which environment it is from.
+    let (mut ln, mut rn) = (
+        NoticeReporter::new(std::io::stderr()).with_prefix(format!("`{left}`: ")),
+        NoticeReporter::new(std::io::stderr()).with_prefix(format!("`{right}`: ")),
+    );
+    let (mut lf, mut rf) = tokio::join!(ls.run(&mut ln), rs.run(&mut rn));
+    signal.abort();
+    let report = parity::compare_runs(&lf.result, &rf.result, &rules);
+    parity::attach(&mut lf.result, &report);
+    parity::attach(&mut rf.result, &report);
+    for finished in [&mut lf, &mut rf] {
+        match finished.write_reports() {
             Ok(paths) => {
                 for p in paths {
                     say!("report: {}", p.display());
@@ -120,20 +130,23 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
             }
             Err(e) => {
                 eprintln!("error: {}", super::error_chain(&e));
-                return exit::FAILURES;
+                return exit::code(Ending::ReportsFailed);
             }
         }
     }
-    let code = finish(&report, &a.report_dir, a.verbose, &term);
-    if lr.interrupted || rr.interrupted {
-        exit::INTERRUPTED
-    } else {
-        code
+    let written = finish(&report, &a.report_dir, a.verbose, &term);
+    let interrupted = lf.result.interrupted || rf.result.interrupted;
+    match written {
+        Ok(()) => exit::code(Ending::Parity {
+            differ: !report.clean(),
+            interrupted,
+        }),
+        Err(code) => code,
     }
 }
-
-/// Writes the parity reports and the console summary; the exit code says whether they differ.
-fn finish(report: &ParityReport, dir: &Path, verbose: bool, term: &TermContext) -> i32 {
+/// Writes the parity reports and the console summary; the exit code when the reports could
+/// not be written.
+fn finish(report: &ParityReport, dir: &Path, verbose: bool, term: &TermContext) -> Result<(), i32> {
     match parity::write_parity_reports(report, dir) {
         Ok(files) => {
             for p in files.paths {
@@ -142,17 +155,13 @@ fn finish(report: &ParityReport, dir: &Path, verbose: bool, term: &TermContext) 
         }
         Err(e) => {
             eprintln!("error: {}", super::error_chain(&e));
-            return exit::FAILURES;
+            return Err(exit::code(Ending::ReportsFailed));
         }
     }
     let mut out = std::io::stdout();
     // A closed stdout must not change the verdict.
     let _ = parity::write_console(report, &mut out, term.color, verbose);
-    if report.clean() {
-        exit::SUCCESS
-    } else {
-        exit::FAILURES
-    }
+    Ok(())
 }
 
 fn read_run(path: &Path) -> Result<RunResult, String> {
@@ -182,7 +191,14 @@ pub fn report_parity(
     // The config is optional here: saved runs can be compared anywhere.
     let wanted = config.is_some() || Path::new("conform.yaml").exists();
     let rules = if wanted {
-        load_config(config).and_then(|c| rules_of(&c, &l.environment.name, &r.environment.name))
+        load_config(&config_source(config))
+            .map_err(|e| match e {
+                crate::session::SetupError::NoConfig { .. } => {
+                    format!("{e} (pass --config FILE or set CONFORM_CONFIG)")
+                }
+                _ => super::error_chain(&e),
+            })
+            .and_then(|c| rules_of(&c, &l.environment.name, &r.environment.name))
     } else {
         Ok(ParityRules::default())
     };
@@ -194,5 +210,11 @@ pub fn report_parity(
         }
     };
     let report = parity::compare_runs(&l, &r, &rules);
-    finish(&report, out, verbose, &term)
+    match finish(&report, out, verbose, &term) {
+        Ok(()) => exit::code(Ending::Parity {
+            differ: !report.clean(),
+            interrupted: false,
+        }),
+        Err(code) => code,
+    }
 }

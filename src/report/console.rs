@@ -1,16 +1,16 @@
-//! The console reporter: follows the event stream, one line per finished scenario (above a
-//! progress bar when stderr is interactive), then every failure in detail and a summary.
+//! The console reporter: follows the event stream, one line per finished scenario (above the
+//! progress bar, when one is drawn: [`ConsoleReporter::with_progress`]), then every failure in
+//! detail and a summary.
 use super::escape::{fmt_ms, terminal_safe};
 use super::evidence::{error_message, failure_message, phase_name, render_problem, skip_reason};
 use super::paint::Painter;
-use super::progress::Progress;
+use super::progress::ProgressHandle;
 use super::run_wide::run_wide_line;
 use super::term::TermContext;
 use crate::results::{Outcome, RateLimitCounts, RunResult, ScenarioResult, VerdictKind};
 use crate::run::{EventSink, RunEvent};
 use colored::Color;
 use indexmap::IndexMap;
-use indicatif::ProgressDrawTarget;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -19,14 +19,12 @@ pub struct ConsoleReporter<W: Write + Send> {
     ctx: TermContext,
     verbose: bool,
     paint: Painter,
-    progress: Option<Progress>,
-    progress_target: Option<ProgressDrawTarget>,
+    progress: Option<ProgressHandle>,
     error: Option<io::Error>,
 }
 
 impl<W: Write + Send> ConsoleReporter<W> {
-    /// `out` receives the scenario lines, the failure details and the summary. When
-    /// `ctx.interactive`, a progress bar is drawn on stderr.
+    /// `out` receives the scenario lines, the failure details and the summary.
     pub fn new(out: W, ctx: TermContext, verbose: bool) -> Self {
         ConsoleReporter {
             out,
@@ -34,15 +32,20 @@ impl<W: Write + Send> ConsoleReporter<W> {
             verbose,
             paint: Painter::new(ctx.color),
             progress: None,
-            progress_target: None,
             error: None,
         }
     }
 
-    /// Draws the progress bar on `target` instead of stderr (tests use a hidden target).
-    pub fn with_progress_target(mut self, target: ProgressDrawTarget) -> Self {
-        self.progress_target = Some(target);
+    /// Writes each line with `progress`'s bar cleared, so lines appear above it (the
+    /// [`ProgressReporter`](super::ProgressReporter) is a sink of its own, before this one).
+    pub fn with_progress(mut self, progress: ProgressHandle) -> Self {
+        self.progress = Some(progress);
         self
+    }
+
+    /// The terminal context this reporter was built with.
+    pub fn term(&self) -> TermContext {
+        self.ctx
     }
 
     /// The first write error, if any: `on_event` cannot return one.
@@ -149,9 +152,6 @@ impl<W: Write + Send> ConsoleReporter<W> {
     }
 
     fn finish(&mut self, result: &RunResult) {
-        if let Some(p) = self.progress.take() {
-            p.clear();
-        }
         let p = self.paint;
         let mut text = String::new();
         let problems: Vec<&ScenarioResult> = result
@@ -359,13 +359,6 @@ impl<W: Write + Send> EventSink for ConsoleReporter<W> {
     fn on_event(&mut self, event: &RunEvent<'_>) {
         match event {
             RunEvent::RunStarted { environment, total } => {
-                if self.ctx.interactive {
-                    let target = self
-                        .progress_target
-                        .take()
-                        .unwrap_or_else(ProgressDrawTarget::stderr);
-                    self.progress = Some(Progress::new(*total, target, self.ctx.color));
-                }
                 let line = format!(
                     "{} {} scenario{} against {} ({})\n",
                     self.paint.bold("conform:"),
@@ -376,13 +369,11 @@ impl<W: Write + Send> EventSink for ConsoleReporter<W> {
                 );
                 self.emit(&line);
             }
-            RunEvent::ScenarioStarted { .. } => {}
+            // Notices go to the notice reporter (stderr), not between the result lines.
+            RunEvent::ScenarioStarted { .. } | RunEvent::Notice { .. } => {}
             RunEvent::ScenarioFinished { result } => {
                 let line = self.scenario_line(result);
                 self.emit(&line);
-                if let Some(p) = &mut self.progress {
-                    p.finished(matches!(result.outcome, Outcome::Failed | Outcome::Errored));
-                }
             }
             RunEvent::RunFinished { result } => self.finish(result),
         }

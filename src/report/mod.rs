@@ -1,4 +1,5 @@
-//! Stage 5: consumers of run results. The console reporter follows the [`RunEvent`] stream;
+//! Stage 5: consumers of run results. The console, progress and notice reporters follow the
+//! [`RunEvent`] stream (each an `EventSink`; `run::FanOut` combines them);
 //! the file reporters (JUnit XML, `results.json`, the HTML certification report, TAP, the
 //! GitHub summary) are built from the final [`RunResult`].
 //! Every reporter writes to an injected writer so tests capture output in a buffer.
@@ -16,6 +17,7 @@ mod json;
 mod junit;
 mod kind;
 mod merge;
+mod notices;
 mod paint;
 mod progress;
 mod run_wide;
@@ -37,6 +39,8 @@ pub use json::{read_json, write_json};
 pub use junit::write_junit;
 pub use kind::ReporterKind;
 pub use merge::merge_results;
+pub use notices::NoticeReporter;
+pub use progress::{ProgressHandle, ProgressReporter};
 pub use run_wide::run_wide_line;
 pub use set::{verify_set, Manifest, ReportDirLock, SetError, LOCK_NAME, MANIFEST_NAME};
 pub use tap::write_tap;

@@ -1,6 +1,6 @@
 //! The scheduler: scenarios concurrently up to `jobs`, steps in order within each, events to
 //! the sink as they happen, results in plan order.
-use super::event::{EventSink, RunEvent};
+use super::event::{EventSink, NoticeLevel, RunEvent};
 use super::plan::PlannedScenario;
 use crate::results::*;
 
@@ -9,19 +9,23 @@ use super::target::Target;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 /// Run-wide verdicts added once every scenario has finished, before `RunFinished`.
 pub type PostRun = Arc<dyn Fn(&mut RunResult) + Send + Sync>;
 
-#[derive(Clone)]
+/// Notices raised while scenarios run (a wait for a rate limit), passed on to the sink as
+/// [`RunEvent::Notice`] by the scheduler, which alone holds the sink.
+pub type NoticeReceiver = mpsc::UnboundedReceiver<(NoticeLevel, String)>;
+
 pub struct RunOptions {
     pub jobs: usize,
     pub fail_fast: bool,
     /// Becomes `true` on Ctrl-C / SIGTERM: nothing new starts.
     pub cancel: Option<watch::Receiver<bool>>,
     pub post: Option<PostRun>,
+    pub notices: Option<NoticeReceiver>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -40,7 +44,19 @@ impl Default for RunOptions {
             fail_fast: false,
             cancel: None,
             post: None,
+            notices: None,
         }
+    }
+}
+
+/// The next notice, or never when there is no channel (or it is closed).
+async fn next_notice(rx: &mut Option<NoticeReceiver>) -> Option<(NoticeLevel, String)> {
+    match rx {
+        Some(rx) => match rx.recv().await {
+            Some(n) => Some(n),
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
     }
 }
 
@@ -48,7 +64,7 @@ pub async fn execute(
     plan: Vec<PlannedScenario>,
     target: Arc<Target>,
     environment: EnvironmentInfo,
-    opts: RunOptions,
+    mut opts: RunOptions,
     sink: &mut dyn EventSink,
 ) -> RunResult {
     let started_at = now_rfc3339();
@@ -149,10 +165,22 @@ pub async fn execute(
                 }
                 Some(Err(e)) => {
                     // Panics are caught in the task; this is a task that was cancelled.
-                    eprintln!("internal error in a scenario task: {e}");
+                    let message = format!("internal error in a scenario task: {e}");
+                    sink.on_event(&RunEvent::Notice { level: NoticeLevel::Warning, message: &message });
                 }
                 None => {}
             },
+            Some((level, message)) = next_notice(&mut opts.notices) => {
+                sink.on_event(&RunEvent::Notice { level, message: &message });
+            }
+        }
+    }
+    if let Some(rx) = &mut opts.notices {
+        while let Ok((level, message)) = rx.try_recv() {
+            sink.on_event(&RunEvent::Notice {
+                level,
+                message: &message,
+            });
         }
     }
     // Every scenario has its result: skipped and not-run ones from the loop, started ones from

@@ -132,9 +132,28 @@ fn fail_fast_starts_nothing_after_a_failure() {
         "scenarios/ff.yaml",
         "scenarios:\n  - name: fails\n    steps:\n      - request: {method: GET, path: /status/500}\n        expect: {status: 200}\n  - name: later 1\n    steps: [{request: {method: GET, path: /order}}]\n  - name: later 2\n    steps: [{request: {method: GET, path: /order}}]\n",
     );
-    let out = p.run(&["run", "--jobs", "1", "--fail-fast"]);
-    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    let r = p.results();
+    // Through the library: the results, and the exit code they map to.
+    let (result, events) = p.session(|o| {
+        o.jobs = Some(1);
+        o.fail_fast = true;
+    });
+    let finished = events.assert_well_formed();
+    assert_eq!(finished.len(), 3, "{:?}", events.0);
+    assert_eq!(
+        conform::cli::exit::code(conform::cli::exit::Ending::Ran(&result)),
+        1
+    );
+    let started = events
+        .0
+        .iter()
+        .filter(|e| matches!(e, Seen::Started(_)))
+        .count();
+    assert_eq!(
+        started, 1,
+        "nothing starts after the failure: {:?}",
+        events.0
+    );
+    let r = serde_json::to_value(&result).expect("results as JSON");
     let outcomes: Vec<&str> = r["scenarios"]
         .as_array()
         .expect("scenarios")

@@ -29,9 +29,16 @@ fn a_waiting_scenario_does_not_block_the_next_one() {
         expect: {status: 200}
 "#,
     );
-    let out = p.run(&["run", "--jobs", "1"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let r = p.results();
+    // Through the library: only the results and the event order matter here.
+    let (result, events) = p.session(|o| o.jobs = Some(1));
+    assert!(result.success(), "{:?}", events.0);
+    let finished = events.assert_well_formed();
+    assert_eq!(
+        finished,
+        ["w.yaml::quick", "w.yaml::waits"].map(|id| format!("scenarios/{id}")),
+        "with one job slot, the quick scenario finishes while the other waits"
+    );
+    let r = serde_json::to_value(&result).expect("results as JSON");
     let waits = &r["scenarios"][0];
     let quick = &r["scenarios"][1];
     let waits_end =

@@ -27,9 +27,10 @@ fn pacing_spaces_requests_and_opt_out_is_exempt() {
         expect: {status: 200}
 "#,
     );
-    let out = p.run(&["run", "--jobs", "1"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let r = p.results();
+    // Through the library: only the results matter here.
+    let (result, events) = p.session(|o| o.jobs = Some(1));
+    assert!(result.success(), "{:?}", events.0);
+    let r = serde_json::to_value(&result).expect("results as JSON");
     let waited = |i: usize| {
         r["scenarios"][i]["steps"][0]["waited_ms"]
             .as_f64()

@@ -1,5 +1,7 @@
-//! Shared helpers for end-to-end tests: a small local HTTP server with known answers, and a
-//! builder that runs the real `conform` binary in a temporary project folder.
+//! Shared helpers for end-to-end tests: a small local HTTP server with known answers, a
+//! builder that runs the real `conform` binary in a temporary project folder, and the same
+//! project run through the library's entry point (`Project::session`) with a sink that keeps
+//! every event.
 #![allow(dead_code)]
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -228,6 +230,128 @@ impl Project {
 
     pub fn results(&self) -> serde_json::Value {
         serde_json::from_str(&self.read("reports/results.json")).expect("results.json")
+    }
+
+    /// Runs this project's suite through the library, without the binary: `Session::prepare`
+    /// (no embedded sandbox, no report files) → `run` with a [`Capture`] sink. `edit` sets
+    /// further options (jobs, environment, selection, ...).
+    pub fn session(
+        &self,
+        edit: impl FnOnce(&mut conform::session::SessionOptions),
+    ) -> (conform::results::RunResult, Capture) {
+        let mut options = conform::session::SessionOptions {
+            config: conform::session::ConfigSource::Path(self.dir.path().join("conform.yaml")),
+            ..Default::default()
+        };
+        edit(&mut options);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let session = conform::session::Session::prepare(options, None)
+                .await
+                .unwrap_or_else(|e| panic!("prepare: {e}"));
+            let mut capture = Capture::default();
+            let finished = session.run(&mut capture).await;
+            (finished.result, capture)
+        })
+    }
+}
+
+/// One run event, owned (what a test asserts on).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seen {
+    RunStarted {
+        env: String,
+        base_url: String,
+        total: usize,
+    },
+    Started(String),
+    Finished(String, conform::results::Outcome),
+    RunFinished {
+        total: usize,
+        passed: usize,
+    },
+    Notice(conform::run::NoticeLevel, String),
+}
+
+/// A sink that keeps every event it is given, in order.
+#[derive(Debug, Default)]
+pub struct Capture(pub Vec<Seen>);
+
+impl conform::run::EventSink for Capture {
+    fn on_event(&mut self, event: &conform::run::RunEvent<'_>) {
+        use conform::run::RunEvent;
+        self.0.push(match event {
+            RunEvent::RunStarted { environment, total } => Seen::RunStarted {
+                env: environment.name.clone(),
+                base_url: environment.base_url.clone(),
+                total: *total,
+            },
+            RunEvent::ScenarioStarted { id, .. } => Seen::Started(id.to_string()),
+            RunEvent::ScenarioFinished { result } => {
+                Seen::Finished(result.id.clone(), result.outcome)
+            }
+            RunEvent::RunFinished { result } => Seen::RunFinished {
+                total: result.summary.total,
+                passed: result.summary.passed,
+            },
+            RunEvent::Notice { level, message } => Seen::Notice(*level, message.to_string()),
+        });
+    }
+}
+
+impl Capture {
+    /// The run's events without notices.
+    pub fn run_events(&self) -> Vec<&Seen> {
+        self.0
+            .iter()
+            .filter(|e| !matches!(e, Seen::Notice(..)))
+            .collect()
+    }
+
+    /// Checks the shape every run's stream has: `RunStarted` first, `RunFinished` last, each
+    /// scenario finished exactly once and a started one finished after it started. Returns the
+    /// finished ids in the order they finished.
+    pub fn assert_well_formed(&self) -> Vec<String> {
+        let events = self.run_events();
+        let Some(Seen::RunStarted { total, .. }) = events.first() else {
+            panic!("the first event is RunStarted: {events:?}")
+        };
+        let Some(Seen::RunFinished {
+            total: summary_total,
+            ..
+        }) = events.last()
+        else {
+            panic!("the last event is RunFinished: {events:?}")
+        };
+        let mut finished = Vec::new();
+        let mut started = Vec::new();
+        for e in &events[1..events.len() - 1] {
+            match e {
+                Seen::Started(id) => {
+                    assert!(!finished.contains(id), "{id} started after it finished");
+                    started.push(id.clone());
+                }
+                Seen::Finished(id, _) => {
+                    assert!(!finished.contains(id), "{id} finished twice");
+                    finished.push(id.clone());
+                }
+                other => panic!("unexpected event inside the run: {other:?}"),
+            }
+        }
+        assert_eq!(
+            finished.len(),
+            *total,
+            "every planned scenario finishes once"
+        );
+        assert!(
+            started.iter().all(|id| finished.contains(id)),
+            "every started scenario finished"
+        );
+        assert!(*summary_total >= *total);
+        finished
     }
 }
 

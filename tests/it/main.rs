@@ -32,6 +32,7 @@ mod report_formats;
 mod report_html;
 mod report_junitparser;
 mod schemas;
+mod session;
 mod suite_clean;
 mod suite_faults;
 mod suite_support;

@@ -35,7 +35,12 @@ const LAYERS: &[(&str, u8, &str)] = &[
         6,
         "two runs' results compared: environment parity",
     ),
-    ("cli", 7, "clap types, the command line"),
+    (
+        "session",
+        7,
+        "the library's entry point: options → prepared run → events and reports",
+    ),
+    ("cli", 8, "clap types, the command line"),
 ];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;

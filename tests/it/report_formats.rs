@@ -640,16 +640,21 @@ fn console_interactive_keeps_lines_above_the_bar() {
         interactive: true,
         ci: false,
     };
-    let mut rep = ConsoleReporter::new(Vec::new(), ctx, true)
-        .with_progress_target(indicatif::ProgressDrawTarget::hidden());
-    rep.on_event(&RunEvent::RunStarted {
-        environment: &r.environment,
-        total: r.scenarios.len(),
-    });
-    for sc in &r.scenarios {
-        rep.on_event(&RunEvent::ScenarioFinished { result: sc });
+    // The bar is a reporter of its own; the console writes its lines with the bar cleared.
+    let progress =
+        conform::report::ProgressReporter::new(indicatif::ProgressDrawTarget::hidden(), false);
+    let mut rep = ConsoleReporter::new(Vec::new(), ctx, true).with_progress(progress.handle());
+    {
+        let mut sinks = conform::run::FanOut::new().with(progress).with(&mut rep);
+        sinks.on_event(&RunEvent::RunStarted {
+            environment: &r.environment,
+            total: r.scenarios.len(),
+        });
+        for sc in &r.scenarios {
+            sinks.on_event(&RunEvent::ScenarioFinished { result: sc });
+        }
+        sinks.on_event(&RunEvent::RunFinished { result: &r });
     }
-    rep.on_event(&RunEvent::RunFinished { result: &r });
     let out = String::from_utf8(rep.into_inner()).unwrap();
     assert!(out.contains("conform: 6 scenarios against staging (http://127.0.0.1:4010)"));
     assert!(out.contains("PASS  orders/create.yaml::create an order"));

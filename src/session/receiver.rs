@@ -1,9 +1,9 @@
-//! The webhook receiver of `conform run`: started from the environment's settings, and what it
+//! The webhook receiver of a session: started from the environment's settings, and what it
 //! saw reported after the run.
 use crate::config::{Environment, Secret, ValueLookup};
 use crate::run::Target;
 
-pub(super) async fn start_receiver(
+pub(crate) async fn start_receiver(
     env: &Environment,
     lookup: &ValueLookup,
 ) -> Result<crate::webhook::Receiver, String> {
@@ -39,7 +39,7 @@ pub(super) async fn start_receiver(
 
 /// Text from the target (or holding what it sent) made fit for a terminal line: secrets
 /// replaced, control characters escaped, length bounded.
-pub(super) fn for_terminal(target: &Target, s: &str) -> String {
+pub(crate) fn for_terminal(target: &Target, s: &str) -> String {
     crate::source::escape::one_line(
         &target.redact_text(s),
         crate::source::escape::MAX_WARNING_CHARS,
@@ -47,11 +47,11 @@ pub(super) fn for_terminal(target: &Target, s: &str) -> String {
 }
 
 /// What the webhook receiver saw, into `results.json` (`webhook_receiver`), and a
-/// warning when it rejected or dropped deliveries.
-pub(super) fn report_receiver(
+/// warning (returned) when it rejected or dropped deliveries.
+pub(crate) fn report_receiver(
     stats: &crate::webhook::InboxStats,
     result: &mut crate::results::RunResult,
-) {
+) -> Option<String> {
     result.webhook_receiver = Some(stats.clone());
     let rejected = stats.rejected_total();
     if rejected > 0 || stats.valid_dropped > 0 {
@@ -60,12 +60,13 @@ pub(super) fn report_receiver(
             .iter()
             .map(|(verdict, n)| format!("{verdict}: {n}"))
             .collect();
-        eprintln!(
-            "warning: the webhook receiver got {} deliveries: {rejected} rejected ({}), {} of them kept as samples; {} valid deliveries dropped over the retention limit",
+        return Some(format!(
+            "the webhook receiver got {} deliveries: {rejected} rejected ({}), {} of them kept as samples; {} valid deliveries dropped over the retention limit",
             stats.received,
             if by.is_empty() { "none".to_string() } else { by.join(", ") },
             stats.rejected_kept,
             stats.valid_dropped
-        );
+        ));
     }
+    None
 }
