@@ -18,5 +18,5 @@ pub use delivery::{to_record, Delivery, Verdict};
 pub use error::WebhookError;
 pub use inbox::{Arrival, Inbox, InboxLimits, InboxStats, Matcher};
 pub use listen::{listen, ListenOptions};
-pub use receiver::{Receiver, ReceiverConfig};
+pub use receiver::{Receiver, ReceiverConfig, SecretPending, SECRET_WAIT};
 pub use scheme::{sign_seed, sign_standard, verify_seed, verify_standard, Scheme};

@@ -94,10 +94,28 @@ impl std::fmt::Debug for Receiver {
     }
 }
 
+/// How long a delivery whose signature matches no known secret waits for a subscription in
+/// progress ([`Receiver::expect_secret`]) before it is judged with the secrets known then.
+pub const SECRET_WAIT: Duration = Duration::from_secs(10);
+
+/// A subscription whose secret is not known yet; see [`Receiver::expect_secret`].
+#[must_use = "the receiver waits for the secret while the guard lives"]
+pub struct SecretPending {
+    pending: watch::Sender<usize>,
+}
+
+impl Drop for SecretPending {
+    fn drop(&mut self) {
+        self.pending.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
 /// What the request handler needs.
 pub(crate) struct AppState {
     inbox: Inbox,
     secrets: RwLock<Vec<Secret>>,
+    /// Subscriptions being created whose secret is not known yet ([`Receiver::expect_secret`]).
+    pending_secrets: watch::Sender<usize>,
     scheme: Scheme,
     tolerance: Duration,
     max_body: usize,
@@ -137,6 +155,7 @@ impl Receiver {
         let state = Arc::new(AppState {
             inbox: Inbox::with_limits(cfg.limits),
             secrets: RwLock::new(Vec::new()),
+            pending_secrets: watch::Sender::new(0),
             scheme: cfg.scheme,
             tolerance: cfg.tolerance,
             max_body: cfg.max_body,
@@ -188,6 +207,20 @@ impl Receiver {
             .unwrap_or_else(|e| e.into_inner());
         if !secrets.contains(&secret) {
             secrets.push(secret);
+        }
+    }
+
+    /// Says that a subscription is being created whose secret the receiver learns only from
+    /// the target's answer ([`Receiver::add_secret`]). The target may deliver with that secret
+    /// before the answer arrives (to this subscription, or to every subscription sharing the
+    /// receiver's URL): while a guard lives, a delivery whose signature matches no known secret
+    /// is held, for at most [`SECRET_WAIT`], and judged again once every guard is dropped,
+    /// instead of being refused as a bad signature. Drop the guard after `add_secret` (or
+    /// when the subscription failed).
+    pub fn expect_secret(&self) -> SecretPending {
+        self.inner.state.pending_secrets.send_modify(|n| *n += 1);
+        SecretPending {
+            pending: self.inner.state.pending_secrets.clone(),
         }
     }
 
@@ -369,7 +402,7 @@ async fn receive(State(st): State<Arc<AppState>>, req: Request) -> Response {
         .map(str::to_owned)
         .or_else(|| body_str("event_id"));
     let event_type = body_str("event_type").or_else(|| body_str("type"));
-    let verdict = match &body {
+    let judge = |body: &Option<Bytes>| match body {
         None => Verdict::TooLarge,
         Some(body) => st.judge(
             &parts.headers,
@@ -378,6 +411,13 @@ async fn receive(State(st): State<Arc<AppState>>, req: Request) -> Response {
             received_at.unix_timestamp(),
         ),
     };
+    let mut verdict = judge(&body);
+    if verdict == Verdict::BadSignature && *st.pending_secrets.borrow() > 0 {
+        // A subscription's secret may be on its way: judge again once it is known.
+        let mut pending = st.pending_secrets.subscribe();
+        let _ = tokio::time::timeout(SECRET_WAIT, pending.wait_for(|n| *n == 0)).await;
+        verdict = judge(&body);
+    }
     let mut delivery = Delivery {
         received_at,
         headers,

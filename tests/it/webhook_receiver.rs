@@ -103,6 +103,52 @@ async fn any_registered_secret_verifies_and_public_url_is_reported() {
     r.shutdown().await;
 }
 
+/// A target may deliver with a new subscription's secret before the answer naming that secret
+/// reaches conform (and to every subscription sharing the receiver's URL): while the secret is
+/// expected, such a delivery is held and judged once it is known, not refused as forged.
+#[tokio::test]
+async fn a_delivery_racing_its_subscription_answer_is_judged_with_the_new_secret() {
+    let r = receiver(ReceiverConfig::default()).await;
+    let client = reqwest::Client::new();
+    let url = r.local_url();
+    // Without a subscription in progress, an unknown secret is refused at once.
+    assert_eq!(
+        deliver(&client, &url, "early", event("early"), "not-yet-known", now()).await,
+        401
+    );
+    let pending = r.expect_secret();
+    let sent = tokio::spawn({
+        let (client, url) = (client.clone(), url.clone());
+        async move { deliver(&client, &url, "raced", event("raced"), "not-yet-known", now()).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!sent.is_finished(), "the delivery was judged before the secret was known");
+    r.add_secret(Secret::new("not-yet-known"));
+    drop(pending);
+    assert_eq!(sent.await.expect("delivery task"), 200);
+    // A forgery is still refused once the subscription is done (the wait is only for secrets
+    // on their way).
+    let pending = r.expect_secret();
+    let forged = tokio::spawn({
+        let (client, url) = (client.clone(), url.clone());
+        async move { deliver(&client, &url, "forged", event("forged"), "forger", now()).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(pending);
+    assert_eq!(forged.await.expect("delivery task"), 401);
+    let verdicts: Vec<(String, Verdict)> = r
+        .inbox()
+        .snapshot()
+        .iter()
+        .map(|d| (d.event_id.clone().unwrap_or_default(), d.verdict))
+        .collect();
+    assert!(
+        verdicts.contains(&("raced".to_string(), Verdict::Valid)),
+        "{verdicts:?}"
+    );
+    r.shutdown().await;
+}
+
 #[tokio::test]
 async fn invalid_deliveries_get_their_verdict_and_status() {
     let r = receiver(ReceiverConfig::default()).await;

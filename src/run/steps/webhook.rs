@@ -15,6 +15,8 @@ impl ScenarioRun<'_> {
         res: &mut StepResult,
     ) -> Result<(), StepError> {
         let receiver = self.receiver()?;
+        // Deliveries signed with the new secret may arrive before the answer that names it.
+        let _pending = receiver.expect_secret();
         let url = receiver.url();
         let body = serde_json::json!({ "url": url.as_str(), "events": sub.value.events });
         let (ex, resp) = self
