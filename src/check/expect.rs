@@ -1,10 +1,15 @@
 //! Expectations → [`CheckOutcome`]s with evidence. A broken expectation is a failed check, never
-//! a panic or an error: "the target broke the contract" is data.
-use super::jsonpath::Query;
+//! a panic or an error: "the target broke the contract" is data. What conform could not judge
+//! (an unreadable schema, a template that does not render) is an errored check.
+use super::json::{brief, json_subset, value_as_text};
+use super::ops::{check_body_path, NOT_JSON};
 use crate::results::CheckOutcome;
-use crate::scenario::model::{Check, Expect, Spanned};
+use crate::scenario::check::Pattern;
+use crate::scenario::expectation::{typed_expect, ExpectCheck, HeaderOp, SchemaRef};
+use crate::scenario::model::{Expect, Spanned};
 use crate::source::SourceLocation;
 use serde_json::Value;
+use serde_saphyr::Location;
 use std::path::Path;
 use std::time::Duration;
 
@@ -43,6 +48,15 @@ impl CheckContext<'_> {
     pub fn loc<T>(&self, s: &Spanned<T>) -> Option<SourceLocation> {
         location(self.file, s)
     }
+
+    /// A place in the scenario file (`None` for an unknown one).
+    pub fn at(&self, l: Location) -> Option<SourceLocation> {
+        (l.line() > 0).then(|| SourceLocation {
+            file: self.file.to_string(),
+            line: l.line(),
+            column: l.column(),
+        })
+    }
 }
 
 pub fn location<T>(file: &str, s: &Spanned<T>) -> Option<SourceLocation> {
@@ -54,32 +68,11 @@ pub fn location<T>(file: &str, s: &Spanned<T>) -> Option<SourceLocation> {
     })
 }
 
-fn outcome(
-    passed: bool,
-    check: String,
-    expected: String,
-    actual: String,
-    location: Option<SourceLocation>,
-) -> CheckOutcome {
-    CheckOutcome {
-        passed,
-        check,
-        expected,
-        actual,
-        location,
-        detail: None,
-    }
-}
-
-/// Short, single-line rendering of a JSON value for messages.
-pub fn brief(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 200 {
-        let cut: String = s.chars().take(200).collect();
-        format!("{cut}…")
-    } else {
-        s
-    }
+/// Why a response body could not be read as JSON, as precisely as the response tells.
+fn not_json(resp: &ResponseView<'_>) -> String {
+    resp.json_problem
+        .clone()
+        .unwrap_or_else(|| NOT_JSON.to_string())
 }
 
 /// Every check of `expect` against one response.
@@ -88,544 +81,184 @@ pub fn check_expect(
     resp: &ResponseView<'_>,
     ctx: &CheckContext<'_>,
 ) -> Vec<CheckOutcome> {
+    let typed = match typed_expect(expect) {
+        Ok(t) => t,
+        Err(p) => {
+            let at = p.0.first().and_then(|(l, _)| ctx.at(*l));
+            return vec![CheckOutcome::errored(
+                "expect",
+                "a valid `expect`",
+                p.to_string(),
+                at,
+            )];
+        }
+    };
     let mut out = Vec::new();
-    if let Some(status) = &expect.status {
-        out.push(outcome(
-            status.value.matches(resp.status),
-            "status".into(),
-            status.value.to_string(),
-            resp.status.to_string(),
-            ctx.loc(status),
-        ));
-    }
-    for (name, he) in &expect.headers {
-        let actual = resp.header(name);
-        let h = &he.value;
-        let label = format!("header {name}");
-        let shown = actual.map_or_else(|| "(absent)".to_string(), |v| format!("{v:?}"));
-        if let Some(p) = h.present {
-            out.push(outcome(
-                actual.is_some() == p,
-                label.clone(),
-                if p { "present" } else { "absent" }.into(),
-                shown.clone(),
-                ctx.loc(he),
-            ));
-        }
-        if let Some(true) = h.absent {
-            out.push(outcome(
-                actual.is_none(),
-                label.clone(),
-                "absent".into(),
-                shown.clone(),
-                ctx.loc(he),
-            ));
-        }
-        if let Some(eq) = &h.equals {
-            match (ctx.render)(&Value::String(eq.clone())) {
-                Ok(want) => {
-                    let want = value_as_text(&want);
-                    out.push(outcome(
-                        actual == Some(want.as_str()),
-                        label.clone(),
-                        format!("equals {want:?}"),
-                        shown.clone(),
-                        ctx.loc(he),
-                    ));
-                }
-                Err(e) => out.push(render_error(&label, e, ctx.loc(he))),
+    for check in &typed.checks {
+        match check {
+            ExpectCheck::Status { want, at } => out.push(CheckOutcome::judged(
+                want.matches(resp.status),
+                "status",
+                want.to_string(),
+                resp.status.to_string(),
+                ctx.at(*at),
+            )),
+            ExpectCheck::Header { name, ops, at } => {
+                out.extend(
+                    ops.iter()
+                        .map(|op| header(name, op, resp, ctx.at(*at), ctx)),
+                );
             }
-        }
-        if let Some(re) = &h.matches {
-            match regex::Regex::new(re) {
-                Ok(rx) => out.push(outcome(
-                    actual.is_some_and(|a| rx.is_match(a)),
-                    label.clone(),
-                    format!("matches /{re}/"),
-                    shown.clone(),
-                    ctx.loc(he),
-                )),
-                Err(e) => out.push(render_error(
-                    &label,
-                    format!("invalid regex: {e}"),
-                    ctx.loc(he),
-                )),
-            }
-        }
-    }
-    for c in &expect.body {
-        let Some(path) = &c.value.path else { continue };
-        out.extend(check_body_path(
-            resp.json.ok_or_else(|| not_json(resp)),
-            path,
-            c,
-            ctx,
-        ));
-    }
-    if let Some(subset) = &expect.json {
-        match (ctx.render)(&subset.value) {
-            Ok(want) => {
-                let res = match resp.json {
-                    Some(actual) => json_subset(&want, actual, ""),
-                    None => Err(not_json(resp)),
-                };
-                out.push(outcome(
-                    res.is_ok(),
-                    "body json subset".into(),
-                    brief(&want),
-                    res.err().unwrap_or_else(|| "matches".into()),
-                    ctx.loc(subset),
+            ExpectCheck::Body(c) => {
+                out.extend(check_body_path(
+                    resp.json.ok_or_else(|| not_json(resp)),
+                    c,
+                    ctx,
                 ));
             }
-            Err(e) => out.push(render_error("body json subset", e, ctx.loc(subset))),
+            ExpectCheck::JsonSubset { want, at } => {
+                let loc = ctx.at(*at);
+                let check = "body json subset";
+                match (ctx.render)(want) {
+                    Ok(want) => {
+                        let res = match resp.json {
+                            Some(actual) => json_subset(&want, actual, ""),
+                            None => Err(not_json(resp)),
+                        };
+                        out.push(CheckOutcome::judged(
+                            res.is_ok(),
+                            check,
+                            brief(&want),
+                            res.err().unwrap_or_else(|| "matches".into()),
+                            loc,
+                        ));
+                    }
+                    Err(e) => out.push(render_error(check, e, loc)),
+                }
+            }
+            ExpectCheck::Schema { schema, at } => out.push(check_schema(
+                schema,
+                resp.json.ok_or_else(|| not_json(resp)),
+                ctx,
+                ctx.at(*at),
+            )),
+            ExpectCheck::Latency { max, at } => out.push(CheckOutcome::judged(
+                resp.latency <= *max,
+                "latency",
+                format!("<= {}", humantime::format_duration(*max)),
+                format!("{} ms", resp.latency.as_millis()),
+                ctx.at(*at),
+            )),
         }
     }
-    if let Some(schema) = &expect.schema {
-        out.push(check_schema_file(
-            &schema.value,
-            resp.json.ok_or_else(|| not_json(resp)),
-            ctx,
-            ctx.loc(schema),
-        ));
-    }
-    if let Some(lat) = &expect.latency {
-        out.push(outcome(
-            resp.latency <= lat.value.0,
-            "latency".into(),
-            format!("<= {}", humantime::format_duration(lat.value.0)),
-            format!("{} ms", resp.latency.as_millis()),
-            ctx.loc(lat),
-        ));
-    }
     out
+}
+
+fn header(
+    name: &str,
+    op: &HeaderOp,
+    resp: &ResponseView<'_>,
+    loc: Option<SourceLocation>,
+    ctx: &CheckContext<'_>,
+) -> CheckOutcome {
+    let actual = resp.header(name);
+    let label = format!("header {name}");
+    let shown = actual.map_or_else(|| "(absent)".to_string(), |v| format!("{v:?}"));
+    match op {
+        HeaderOp::Present(p) => CheckOutcome::judged(
+            actual.is_some() == *p,
+            label,
+            if *p { "present" } else { "absent" },
+            shown,
+            loc,
+        ),
+        HeaderOp::Absent => CheckOutcome::judged(actual.is_none(), label, "absent", shown, loc),
+        HeaderOp::Equals(eq) => match (ctx.render)(&Value::String(eq.clone())) {
+            Ok(want) => {
+                let want = value_as_text(&want);
+                CheckOutcome::judged(
+                    actual == Some(want.as_str()),
+                    label,
+                    format!("equals {want:?}"),
+                    shown,
+                    loc,
+                )
+            }
+            Err(e) => render_error(&label, e, loc),
+        },
+        HeaderOp::Matches(p) => {
+            let rendered;
+            let rx = match p {
+                Pattern::Compiled(rx) => rx,
+                Pattern::Template(t) => {
+                    let compiled = (ctx.render)(&Value::String(t.clone()))
+                        .map(|v| value_as_text(&v))
+                        .and_then(|text| crate::scenario::check::compile_regex(&text));
+                    match compiled {
+                        Ok(rx) => {
+                            rendered = rx;
+                            &rendered
+                        }
+                        Err(e) => return CheckOutcome::errored(label, "a regex", e, loc),
+                    }
+                }
+            };
+            CheckOutcome::judged(
+                actual.is_some_and(|a| rx.is_match(a)),
+                label,
+                format!("matches /{}/", rx.as_str()),
+                shown,
+                loc,
+            )
+        }
+    }
 }
 
 fn render_error(check: &str, e: String, location: Option<SourceLocation>) -> CheckOutcome {
-    CheckOutcome {
-        passed: false,
-        check: check.to_string(),
-        expected: "a value".into(),
-        actual: format!("template error: {e}"),
-        location,
-        detail: None,
-    }
+    CheckOutcome::errored(check, "a value", format!("template error: {e}"), location)
 }
 
-fn value_as_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Checks on what a JSONPath selects (RFC 9535): a singular query (`$.a[0].b`) gives the node
-/// or "missing"; any other query gives the list of its nodes, also when it matched one or none.
-pub fn check_path(
-    json: Option<&Value>,
-    path: &Spanned<String>,
-    c: &Spanned<Check>,
-    ctx: &CheckContext<'_>,
-) -> Vec<CheckOutcome> {
-    check_body_path(json.ok_or_else(|| NOT_JSON.to_string()), path, c, ctx)
-}
-
-const NOT_JSON: &str = "the body is not JSON";
-
-/// Why a response body could not be read as JSON, as precisely as the response tells.
-fn not_json(resp: &ResponseView<'_>) -> String {
-    resp.json_problem
-        .clone()
-        .unwrap_or_else(|| NOT_JSON.to_string())
-}
-
-/// Like [`check_path`], with the reason the body is not JSON when it is not.
-pub fn check_body_path(
-    json: Result<&Value, String>,
-    path: &Spanned<String>,
-    c: &Spanned<Check>,
-    ctx: &CheckContext<'_>,
-) -> Vec<CheckOutcome> {
-    let label = format!("body {}", path.value);
-    let parsed = match Query::parse(&path.value) {
-        Ok(p) => p,
-        Err(e) => {
-            return vec![outcome(
-                false,
-                label,
-                "a valid JSONPath".into(),
-                format!("invalid JSONPath: {e}"),
-                ctx.loc(path),
-            )]
-        }
-    };
-    let json = match json {
-        Ok(j) => j,
-        Err(why) => return vec![outcome(false, label, "a JSON body".into(), why, ctx.loc(c))],
-    };
-    let selected = parsed.select(json);
-    check_selected(
-        &label,
-        selected.value().as_ref(),
-        Some(selected.count()),
-        c,
-        ctx,
-    )
-}
-
-/// Applies every operator of `c` to `actual` (`None`: the value does not exist).
-pub fn check_ops(
-    label: &str,
-    actual: Option<&Value>,
-    c: &Spanned<Check>,
-    ctx: &CheckContext<'_>,
-) -> Vec<CheckOutcome> {
-    check_selected(label, actual, None, c, ctx)
-}
-
-/// Applies every operator of `c` to `actual`. `nodes` is how many nodes a JSONPath selected
-/// (`None` for a `value` check): with it, `exists` and `count` speak of the nodes.
-fn check_selected(
-    label: &str,
-    actual: Option<&Value>,
-    nodes: Option<usize>,
-    c: &Spanned<Check>,
-    ctx: &CheckContext<'_>,
-) -> Vec<CheckOutcome> {
-    let ops = &c.value;
-    let mut out = Vec::new();
-    let shown = actual.map_or_else(|| "(missing)".to_string(), brief);
-    let mut op = |name: &str,
-                  operand: &Option<Box<Spanned<Value>>>,
-                  f: &dyn Fn(&Value, &Value) -> Result<bool, String>| {
-        let Some(operand) = operand else { return };
-        let check = format!("{label} {name}");
-        let want = match (ctx.render)(&operand.value) {
-            Ok(v) => v,
-            Err(e) => return out.push(render_error(&check, e, ctx.loc(operand))),
-        };
-        let (passed, actual_text) = match actual {
-            None => (false, shown.clone()),
-            Some(a) => match f(a, &want) {
-                Ok(p) => (p, shown.clone()),
-                Err(why) => (false, format!("{shown} ({why})")),
-            },
-        };
-        out.push(outcome(
-            passed,
-            check,
-            format!("{name} {}", brief(&want)),
-            actual_text,
-            ctx.loc(operand),
-        ));
-    };
-    op("equals", &ops.equals, &|a, w| Ok(json_eq(a, w)));
-    op("not_equals", &ops.not_equals, &|a, w| Ok(!json_eq(a, w)));
-    op("length", &ops.length, &|a, w| {
-        let n = length(a).ok_or("has no length")?;
-        Ok(w.as_u64() == Some(n as u64))
-    });
-    op("contains", &ops.contains, &|a, w| match a {
-        Value::String(s) => Ok(s.contains(&value_as_text(w))),
-        Value::Array(items) => Ok(items.iter().any(|i| json_eq(i, w))),
-        Value::Object(m) => Ok(m.contains_key(&value_as_text(w))),
-        _ => Err("not a string, array or object".into()),
-    });
-    op("lt", &ops.lt, &|a, w| compare(a, w).map(|o| o.is_lt()));
-    op("lte", &ops.lte, &|a, w| compare(a, w).map(|o| o.is_le()));
-    op("gt", &ops.gt, &|a, w| compare(a, w).map(|o| o.is_gt()));
-    op("gte", &ops.gte, &|a, w| compare(a, w).map(|o| o.is_ge()));
-    if let Some(re) = &ops.matches {
-        let check = format!("{label} matches");
-        match (ctx.render)(&Value::String(re.value.clone())).map(|v| value_as_text(&v)) {
-            Err(e) => out.push(render_error(&check, e, ctx.loc(re))),
-            Ok(pattern) => match regex::Regex::new(&pattern) {
-                Err(e) => out.push(render_error(
-                    &check,
-                    format!("invalid regex: {e}"),
-                    ctx.loc(re),
-                )),
-                Ok(rx) => {
-                    let passed = matches!(actual, Some(Value::String(s)) if rx.is_match(s));
-                    out.push(outcome(
-                        passed,
-                        check,
-                        format!("matches /{pattern}/"),
-                        shown.clone(),
-                        ctx.loc(re),
-                    ));
-                }
-            },
-        }
-    }
-    if let Some(ex) = &ops.exists {
-        let exists = nodes.map_or(actual.is_some(), |n| n > 0);
-        out.push(outcome(
-            exists == ex.value,
-            format!("{label} exists"),
-            if ex.value { "exists" } else { "does not exist" }.into(),
-            shown.clone(),
-            ctx.loc(ex),
-        ));
-    }
-    if let Some(t) = &ops.type_ {
-        let actual_type = actual.map(type_name).unwrap_or("missing");
-        let passed = actual.is_some_and(|a| type_matches(a, &t.value));
-        out.push(outcome(
-            passed,
-            format!("{label} type"),
-            t.value.clone(),
-            actual_type.to_string(),
-            ctx.loc(t),
-        ));
-    }
-    if let Some(n) = &ops.count {
-        out.push(count_check(label, nodes, n, ctx));
-    }
-    for (name, nested) in [("all", &ops.all), ("any", &ops.any)] {
-        if let Some(nested) = nested {
-            out.push(each_check(label, name, actual, nested, ctx));
-        }
-    }
-    out
-}
-
-fn count_check(
-    label: &str,
-    nodes: Option<usize>,
-    n: &Spanned<Value>,
-    ctx: &CheckContext<'_>,
-) -> CheckOutcome {
-    let check = format!("{label} count");
-    let want = match (ctx.render)(&n.value) {
-        Ok(v) => v,
-        Err(e) => return render_error(&check, e, ctx.loc(n)),
-    };
-    let (passed, actual) = match nodes {
-        Some(got) => (want.as_u64() == Some(got as u64), got.to_string()),
-        None => (
-            false,
-            "not a JSONPath: `count` counts selected nodes".into(),
-        ),
-    };
-    outcome(
-        passed,
-        check,
-        format!("count {}", brief(&want)),
-        actual,
-        ctx.loc(n),
-    )
-}
-
-/// `all` / `any`: the nested operators on every element of the list.
-fn each_check(
-    label: &str,
-    name: &str,
-    actual: Option<&Value>,
-    nested: &Spanned<Check>,
-    ctx: &CheckContext<'_>,
-) -> CheckOutcome {
-    let check = format!("{label} {name}");
-    let expected = format!("{name} elements pass {}", operator_names(&nested.value));
-    let items = match actual {
-        Some(Value::Array(items)) => items,
-        other => {
-            let shown = other.map_or_else(|| "(missing)".to_string(), brief);
-            return outcome(
-                false,
-                check,
-                expected,
-                format!("{shown} (not a list)"),
-                ctx.loc(nested),
-            );
-        }
-    };
-    let verdicts: Vec<(usize, Vec<CheckOutcome>)> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let each = check_ops(&format!("{label}[{i}]"), Some(item), nested, ctx);
-            (i, each)
-        })
-        .collect();
-    let passes = |v: &Vec<CheckOutcome>| v.iter().all(|o| o.passed);
-    let (passed, actual_text) = if name == "all" {
-        match verdicts.iter().find(|(_, v)| !passes(v)) {
-            None => (true, format!("{} of {} pass", items.len(), items.len())),
-            Some((i, v)) => {
-                let why = v.iter().find(|o| !o.passed).map_or_else(String::new, |o| {
-                    format!(": {} is {}, expected {}", o.check, o.actual, o.expected)
-                });
-                (false, format!("element {i} fails{why}"))
-            }
-        }
-    } else {
-        let n = verdicts.iter().filter(|(_, v)| passes(v)).count();
-        (n > 0, format!("{n} of {} pass", items.len()))
-    };
-    outcome(passed, check, expected, actual_text, ctx.loc(nested))
-}
-
-/// `equals, gt` — the operators a check uses, for messages.
-pub fn operator_names(c: &Check) -> String {
-    let names: Vec<&str> = [
-        ("equals", c.equals.is_some()),
-        ("not_equals", c.not_equals.is_some()),
-        ("matches", c.matches.is_some()),
-        ("exists", c.exists.is_some()),
-        ("type", c.type_.is_some()),
-        ("length", c.length.is_some()),
-        ("contains", c.contains.is_some()),
-        ("lt", c.lt.is_some()),
-        ("lte", c.lte.is_some()),
-        ("gt", c.gt.is_some()),
-        ("gte", c.gte.is_some()),
-        ("count", c.count.is_some()),
-        ("all", c.all.is_some()),
-        ("any", c.any.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(n, on)| on.then_some(n))
-    .collect();
-    names.join(", ")
-}
-
-/// JSON equality where numbers compare by value (`1` equals `1.0`).
-pub fn json_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-fn length(v: &Value) -> Option<usize> {
-    match v {
-        Value::String(s) => Some(s.chars().count()),
-        Value::Array(a) => Some(a.len()),
-        Value::Object(o) => Some(o.len()),
-        _ => None,
-    }
-}
-
-fn compare(a: &Value, w: &Value) -> Result<std::cmp::Ordering, String> {
-    match (a, w) {
-        (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (
-                x.as_f64().unwrap_or(f64::NAN),
-                y.as_f64().unwrap_or(f64::NAN),
-            );
-            x.partial_cmp(&y)
-                .ok_or_else(|| "not comparable".to_string())
-        }
-        (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
-        _ => Err(format!(
-            "cannot compare {} with {}",
-            type_name(a),
-            type_name(w)
-        )),
-    }
-}
-
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-fn type_matches(v: &Value, want: &str) -> bool {
-    match want {
-        "number" => v.is_number(),
-        "integer" => v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0),
-        other => type_name(v) == other,
-    }
-}
-
-/// `expected` is a subset of `actual`: objects need every expected key (recursively), arrays
-/// the same length with element-wise subsets, scalars equality. The error names the JSON
-/// pointer of the first difference.
-pub fn json_subset(expected: &Value, actual: &Value, pointer: &str) -> Result<(), String> {
-    let here = if pointer.is_empty() { "/" } else { pointer };
-    match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => {
-            for (k, ev) in e {
-                let p = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
-                match a.get(k) {
-                    Some(av) => json_subset(ev, av, &p)?,
-                    None => return Err(format!("{p}: missing")),
-                }
-            }
-            Ok(())
-        }
-        (Value::Array(e), Value::Array(a)) => {
-            if e.len() != a.len() {
-                return Err(format!(
-                    "{here}: {} elements, expected {}",
-                    a.len(),
-                    e.len()
-                ));
-            }
-            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
-                json_subset(ev, av, &format!("{pointer}/{i}"))?;
-            }
-            Ok(())
-        }
-        _ if json_eq(expected, actual) => Ok(()),
-        _ => Err(format!(
-            "{here}: {} (expected {})",
-            brief(actual),
-            brief(expected)
-        )),
-    }
-}
-
-fn check_schema_file(
-    rel: &str,
+fn check_schema(
+    schema: &SchemaRef,
     json: Result<&Value, String>,
     ctx: &CheckContext<'_>,
     location: Option<SourceLocation>,
 ) -> CheckOutcome {
-    let check = format!("body schema {rel}");
-    if let Some(pointer) = rel.strip_prefix('#') {
-        // A schema of the contract itself: the single source, never copied by hand.
-        let Some(contract) = ctx.contract else {
-            return render_error(
-                &check,
-                "a `#/...` schema needs `contract:` in conform.yaml".into(),
-                location,
-            );
-        };
-        let json = match json {
-            Ok(j) => j,
-            Err(why) => return outcome(false, check, "a JSON body".into(), why, location),
-        };
-        return match contract.schema_violations(pointer, json) {
-            Err(e) => render_error(&check, e, location),
-            Ok(v) => outcome(
-                v.is_empty(),
-                check,
-                "valid".into(),
-                if v.is_empty() {
-                    "valid".into()
-                } else {
-                    v.into_iter().take(5).collect::<Vec<_>>().join("; ")
-                },
-                location,
-            ),
-        };
-    }
+    let check = format!("body schema {}", schema.as_written());
+    let rel = match schema {
+        SchemaRef::Contract(pointer) => {
+            // A schema of the contract itself: the single source, never copied by hand.
+            let Some(contract) = ctx.contract else {
+                return CheckOutcome::errored(
+                    check,
+                    "valid",
+                    "a `#/...` schema needs `contract:` in conform.yaml",
+                    location,
+                );
+            };
+            let json = match json {
+                Ok(j) => j,
+                Err(why) => {
+                    return CheckOutcome::judged(false, check, "a JSON body", why, location)
+                }
+            };
+            return match contract.schema_violations(pointer, json) {
+                Err(e) => CheckOutcome::errored(check, "valid", e, location),
+                Ok(v) => CheckOutcome::judged(
+                    v.is_empty(),
+                    check,
+                    "valid",
+                    if v.is_empty() {
+                        "valid".into()
+                    } else {
+                        v.into_iter().take(5).collect::<Vec<_>>().join("; ")
+                    },
+                    location,
+                ),
+            };
+        }
+        SchemaRef::File(rel) => rel,
+    };
     let path = ctx.fixtures_dir.join(rel);
     let schema: Value =
         match crate::source::input::read_text(&path, crate::source::input::MAX_TEXT_FILE)
@@ -634,8 +267,9 @@ fn check_schema_file(
         {
             Ok(s) => s,
             Err(e) => {
-                return render_error(
-                    &check,
+                return CheckOutcome::errored(
+                    check,
+                    "valid",
                     format!("cannot read schema {}: {e}", path.display()),
                     location,
                 )
@@ -643,11 +277,12 @@ fn check_schema_file(
         };
     let json = match json {
         Ok(j) => j,
-        Err(why) => return outcome(false, check, "a JSON body".into(), why, location),
+        Err(why) => return CheckOutcome::judged(false, check, "a JSON body", why, location),
     };
     match jsonschema::validator_for(&schema) {
-        Err(e) => render_error(
-            &check,
+        Err(e) => CheckOutcome::errored(
+            check,
+            "valid",
             format!("invalid schema {}: {e}", path.display()),
             location,
         ),
@@ -657,10 +292,10 @@ fn check_schema_file(
                 .map(|e| format!("{}: {e}", e.instance_path()))
                 .take(5)
                 .collect();
-            outcome(
+            CheckOutcome::judged(
                 errors.is_empty(),
                 check,
-                "valid".into(),
+                "valid",
                 if errors.is_empty() {
                     "valid".into()
                 } else {
@@ -675,6 +310,9 @@ fn check_schema_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check_path;
+    use crate::results::{CheckStatus, Outcome};
+    use crate::scenario::model::Check;
     use serde_json::json;
 
     fn ctx() -> CheckContext<'static> {
@@ -721,10 +359,9 @@ mod tests {
         ];
         for (yaml, want) in cases {
             let c = check(yaml);
-            let path = c.value.path.clone().expect("path");
-            let got = check_path(Some(&body), &path, &c, &ctx());
+            let got = check_path(Some(&body), &c, &ctx());
             assert_eq!(got.len(), 1, "{yaml}");
-            assert_eq!(got[0].passed, want, "{yaml}: {:?}", got[0]);
+            assert_eq!(got[0].passed(), want, "{yaml}: {:?}", got[0]);
         }
     }
 
@@ -777,10 +414,9 @@ mod tests {
         ];
         for (yaml, want) in cases {
             let c = check(yaml);
-            let path = c.value.path.clone().expect("path");
-            let got = check_path(Some(&body), &path, &c, &ctx());
+            let got = check_path(Some(&body), &c, &ctx());
             assert_eq!(got.len(), 1, "{yaml}");
-            assert_eq!(got[0].passed, want, "{yaml}: {:?}", got[0]);
+            assert_eq!(got[0].passed(), want, "{yaml}: {:?}", got[0]);
         }
     }
 
@@ -788,8 +424,7 @@ mod tests {
     fn all_names_the_failing_element() {
         let body = json!({"items": [{"quantity": 2}, {"quantity": 0}]});
         let c = check("path: \"$.items[*].quantity\"\nall: {gt: 0}");
-        let path = c.value.path.clone().expect("path");
-        let got = check_path(Some(&body), &path, &c, &ctx());
+        let got = check_path(Some(&body), &c, &ctx());
         assert_eq!(got[0].check, "body $.items[*].quantity all");
         assert!(
             got[0]
@@ -797,20 +432,6 @@ mod tests {
                 .starts_with("element 1 fails: body $.items[*].quantity[1] gt is 0"),
             "{:?}",
             got[0]
-        );
-    }
-
-    #[test]
-    fn subset_names_the_pointer() {
-        let actual = json!({"a": {"b": [1, {"c": 2}]}, "x": 1});
-        assert!(json_subset(&json!({"a": {"b": [1, {"c": 2}]}}), &actual, "").is_ok());
-        assert_eq!(
-            json_subset(&json!({"a": {"b": [1, {"c": 3}]}}), &actual, "").unwrap_err(),
-            "/a/b/1/c: 2 (expected 3)"
-        );
-        assert_eq!(
-            json_subset(&json!({"y": 1}), &actual, "").unwrap_err(),
-            "/y: missing"
         );
     }
 
@@ -828,8 +449,103 @@ mod tests {
         };
         let got = check_expect(&e, &view, &ctx());
         assert_eq!(
-            got.iter().map(|c| c.passed).collect::<Vec<_>>(),
+            got.iter().map(|c| c.passed()).collect::<Vec<_>>(),
             vec![true, true, false]
+        );
+    }
+
+    fn view<'a>(headers: &'a [(String, String)], json: Option<&'a Value>) -> ResponseView<'a> {
+        ResponseView {
+            status: 200,
+            headers,
+            body: "",
+            json,
+            latency: Duration::from_millis(3),
+            json_problem: None,
+        }
+    }
+
+    /// conform could not read the schema: the check is errored (not failed), and so is the
+    /// step it belongs to.
+    #[test]
+    fn an_unreadable_schema_is_an_errored_check() {
+        let e: Expect = serde_saphyr::from_str(
+            "status: 200
+schema: no/such.schema.json
+",
+        )
+        .expect("yaml");
+        let body = json!({"a": 1});
+        let got = check_expect(&e, &view(&[], Some(&body)), &ctx());
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert_eq!(got[0].status, CheckStatus::Passed);
+        assert_eq!(got[1].status, CheckStatus::Errored, "{:?}", got[1]);
+        assert!(
+            got[1].actual.starts_with("cannot read schema "),
+            "{:?}",
+            got[1]
+        );
+        assert_eq!(got[1].location.as_ref().map(|l| l.line), Some(2));
+        assert_eq!(CheckOutcome::worst(&got).outcome(), Outcome::Errored);
+        // A body that breaks a readable schema is a failure, not an error.
+        let dir = std::env::temp_dir().join(format!("conform-expect-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("s.json"), r#"{"type": "string"}"#).expect("write");
+        let ctx = CheckContext {
+            fixtures_dir: &dir,
+            ..ctx()
+        };
+        let e: Expect = serde_saphyr::from_str(
+            "schema: s.json
+",
+        )
+        .expect("yaml");
+        let got = check_expect(&e, &view(&[], Some(&body)), &ctx);
+        assert_eq!(got[0].status, CheckStatus::Failed, "{:?}", got[0]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn operands_that_do_not_render_are_errored() {
+        static BAD: fn(&Value) -> Result<Value, String> = |v| match v {
+            Value::String(s) if s.contains("{{") => Err(format!("undefined variable in {s}")),
+            other => Ok(other.clone()),
+        };
+        let ctx = CheckContext {
+            render: &BAD,
+            ..ctx()
+        };
+        let body = json!({"id": "x", "items": [1]});
+        for yaml in [
+            "path: $.id
+equals: '{{ nope }}'",
+            "path: $.id
+matches: '{{ nope }}'",
+            "path: \"$[?@.id == '{{ nope }}']\"\nexists: true",
+            "path: $.items\nall: {equals: '{{ nope }}'}",
+        ] {
+            let c: Spanned<Check> = serde_saphyr::from_str(yaml).expect("yaml");
+            let got = check_path(Some(&body), &c, &ctx);
+            assert_eq!(got.len(), 1, "{yaml}");
+            assert!(got[0].is_errored(), "{yaml}: {:?}", got[0]);
+        }
+        // A templated regex that is invalid once rendered cannot be judged either.
+        static TO_BRACKET: fn(&Value) -> Result<Value, String> = |_| Ok(json!("["));
+        let ctx = CheckContext {
+            render: &TO_BRACKET,
+            ..ctx
+        };
+        let c: Spanned<Check> = serde_saphyr::from_str(
+            "path: $.id
+matches: '{{ re }}'",
+        )
+        .expect("yaml");
+        let got = check_path(Some(&body), &c, &ctx);
+        assert!(got[0].is_errored(), "{:?}", got[0]);
+        assert!(
+            got[0].actual.starts_with("invalid regex `[`"),
+            "{:?}",
+            got[0]
         );
     }
 }

@@ -20,7 +20,7 @@ pub struct ContractVerdict {
 impl ContractVerdict {
     /// Every check passed.
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.passed)
+        self.checks.iter().all(|c| c.passed())
     }
 }
 
@@ -32,7 +32,7 @@ fn outcome(
     detail: Option<String>,
 ) -> CheckOutcome {
     CheckOutcome {
-        passed,
+        status: crate::results::CheckStatus::judged(passed),
         check: check.to_string(),
         expected: expected.into(),
         actual: actual.into(),

@@ -141,7 +141,7 @@ impl<W: Write + Send> ConsoleReporter<W> {
                     let _ = writeln!(
                         line,
                         "          {} {}  {}",
-                        if c.passed { "ok" } else { "x " },
+                        if c.passed() { "ok" } else { "x " },
                         terminal_safe(&c.check),
                         p.dim(&terminal_safe(&c.expected))
                     );

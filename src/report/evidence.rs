@@ -22,7 +22,7 @@ pub(crate) fn failed_checks(
 ) -> impl Iterator<Item = (&StepResult, &CheckOutcome)> {
     sc.steps
         .iter()
-        .flat_map(|s| s.checks.iter().filter(|c| !c.passed).map(move |c| (s, c)))
+        .flat_map(|s| s.checks.iter().filter(|c| !c.passed()).map(move |c| (s, c)))
 }
 
 /// `status: expected 201, actual 500` for the first failed check; else the reason.
@@ -258,7 +258,7 @@ pub(crate) fn render_problem(out: &mut String, sc: &ScenarioResult, p: &Painter,
     let bad: Vec<&StepResult> = if bad.is_empty() {
         sc.steps
             .iter()
-            .filter(|s| s.checks.iter().any(|c| !c.passed) || s.error.is_some())
+            .filter(|s| s.checks.iter().any(|c| !c.passed()) || s.error.is_some())
             .collect()
     } else {
         bad
@@ -289,7 +289,7 @@ pub(crate) fn render_problem(out: &mut String, sc: &ScenarioResult, p: &Painter,
             p.fg(outcome_color(step.outcome), step.outcome.as_str()),
             p.dim(&format!("at {}", step.location))
         );
-        for c in step.checks.iter().filter(|c| !c.passed) {
+        for c in step.checks.iter().filter(|c| !c.passed()) {
             render_failed_check(out, step, c, 4, p);
         }
         // How long the step kept trying is part of why it failed (JUnit has the whole log).
@@ -368,7 +368,7 @@ pub(crate) fn step_log(sc: &ScenarioResult) -> String {
                 .as_ref()
                 .map(|l| format!(" at {l}"))
                 .unwrap_or_default();
-            let line = if c.passed {
+            let line = if c.passed() {
                 format!(
                     "  ok   {}: {}{at}",
                     c.check,

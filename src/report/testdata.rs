@@ -40,7 +40,7 @@ pub(crate) fn exchange(method: &str, url: &str, status: Option<u16>, body: &str)
 
 pub(crate) fn check(passed: bool, what: &str, expected: &str, actual: &str) -> CheckOutcome {
     CheckOutcome {
-        passed,
+        status: crate::results::CheckStatus::judged(passed),
         check: what.into(),
         expected: expected.into(),
         actual: actual.into(),

@@ -18,7 +18,7 @@ pub use latency::{
     fmt_ms, latency_report, nearest_rank, HistogramBucket, LatencyReport, LatencyStats,
     OperationLatency, Sla, SlaVerdict, BUCKETS_MS, NO_OPERATION,
 };
-pub use outcome::{CheckOutcome, Outcome};
+pub use outcome::{CheckOutcome, CheckStatus, Outcome};
 pub use record::{Exchange, RecordedRequest, RecordedResponse, WebhookRecord};
 pub use run_result::{
     AuthStats, EnvironmentInfo, Phase, RateLimitCounts, RunResult, ScenarioResult, StepResult,

@@ -190,7 +190,7 @@ pub async fn execute(
     let mut scenarios: Vec<ScenarioResult> = results.into_iter().flatten().collect();
     if lost > 0 {
         let check = CheckOutcome {
-            passed: false,
+            status: crate::results::CheckStatus::Failed,
             check: "scenario results".into(),
             expected: format!("{total} results"),
             actual: format!("{} results", total - lost),

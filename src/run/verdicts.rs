@@ -16,10 +16,10 @@ pub(crate) fn synthetic(
     description: &str,
     checks: Vec<CheckOutcome>,
 ) -> ScenarioResult {
-    let passed = checks.iter().all(|c| c.passed);
+    let passed = checks.iter().all(|c| c.passed());
     let reason = checks
         .iter()
-        .find(|c| !c.passed)
+        .find(|c| !c.passed())
         .map(|c| format!("{}: expected {}, got {}", c.check, c.expected, c.actual));
     let location = SourceLocation {
         file: "conform.yaml".into(),

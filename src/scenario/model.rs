@@ -236,6 +236,10 @@ pub struct Expect {
     #[serde(default)]
     #[schemars(with = "Option<DurationValue>")]
     pub latency: Option<Box<Spanned<DurationValue>>>,
+    /// The typed form, compiled once (see [`super::expectation::typed_expect`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub typed: super::expectation::Compiled,
 }
 
 /// One check: on a JSONPath of a body (`path`, in `expect.body` and webhook `where`), or on a
@@ -301,6 +305,10 @@ pub struct Check {
     #[serde(default)]
     #[schemars(with = "Option<Box<Check>>")]
     pub any: Option<Box<Spanned<Check>>>,
+    /// The typed form, compiled once (see [`super::check::typed_check`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub typed: super::check::Compiled,
 }
 
 /// `status: 201`, `status: [200, 201]`, `status: 4xx`.

@@ -108,7 +108,7 @@ impl Sb {
 fn failures(v: &ContractVerdict) -> Vec<String> {
     v.checks
         .iter()
-        .filter(|c| !c.passed)
+        .filter(|c| !c.passed())
         .map(|c| {
             format!(
                 "{}: expected {}, got {} ({})",
@@ -279,7 +279,7 @@ async fn every_answer_of_the_correct_sandbox_conforms() {
     for e in &events {
         let t = e["event_type"].as_str().unwrap_or_default();
         let checks = c.check_webhook(t, e);
-        assert!(checks.iter().all(|c| c.passed), "{t}: {checks:#?}");
+        assert!(checks.iter().all(|c| c.passed()), "{t}: {checks:#?}");
     }
     sb.running.shutdown().await;
 }
@@ -307,7 +307,7 @@ async fn sandbox_faults_are_caught_with_pointer_value_and_rule() {
         .iter()
         .find(|c| c.check == "contract body")
         .unwrap();
-    assert!(!body.passed);
+    assert!(!body.passed());
     let detail = body.detail.as_deref().unwrap();
     let json = o.json();
     let id = json["order_id"].as_str().unwrap();
@@ -333,7 +333,7 @@ async fn sandbox_faults_are_caught_with_pointer_value_and_rule() {
         .iter()
         .find(|c| c.check == "contract headers")
         .unwrap();
-    assert!(!headers.passed);
+    assert!(!headers.passed());
     assert!(
         headers.actual.contains("X-API-Version: missing (required)"),
         "{}",

@@ -62,7 +62,7 @@ fn check(
     at: Option<SourceLocation>,
 ) -> CheckOutcome {
     CheckOutcome {
-        passed,
+        status: conform::results::CheckStatus::judged(passed),
         check: what.into(),
         expected: expected.into(),
         actual: actual.into(),

@@ -59,7 +59,7 @@ fn scenario(file: &str, name: &str, outcome: Outcome, reason: Option<&str>) -> S
             duration_ms: 5.0,
             error: None,
             checks: vec![CheckOutcome {
-                passed: false,
+                status: conform::results::CheckStatus::Failed,
                 check: "status".into(),
                 expected: "422".into(),
                 actual: "500".into(),

@@ -106,7 +106,7 @@ pub(super) fn scenario_view(
         .flat_map(|st| {
             st.checks
                 .iter()
-                .filter(|c| !c.passed)
+                .filter(|c| !c.passed())
                 .map(move |c| check_view(st, c))
         })
         .collect();
@@ -173,7 +173,7 @@ pub(super) fn reason(result: &RunResult, sc: &ScenarioResult) -> Option<String> 
 
 fn check_view(st: &StepResult, c: &crate::results::CheckOutcome) -> CheckView {
     CheckView {
-        passed: c.passed,
+        passed: c.passed(),
         step: txt(&st.name),
         check: txt(&c.check),
         expected: txt(&c.expected),

@@ -16,16 +16,7 @@ impl ScenarioRun<'_> {
             contract: self.target.contract.as_deref(),
         };
         for c in checks {
-            let Some(value) = &c.value.value else {
-                continue;
-            };
-            let label = format!("assert {}", check::brief(&value.value));
-            match self.render(&value.value) {
-                Ok(v) => res
-                    .checks
-                    .extend(check::check_ops(&label, Some(&v), c, &ctx)),
-                Err(e) => return Err(format!("{}: {e}", self.loc(value))),
-            }
+            res.checks.extend(check::check_assert(c, &ctx));
         }
         Ok(())
     }

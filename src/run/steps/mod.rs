@@ -18,6 +18,7 @@ use crate::results::*;
 use crate::run::http::{self, PreparedRequest, RawResponse};
 use crate::run::plan::PlannedScenario;
 use crate::run::target::Target;
+use crate::scenario::check::{typed_check, CheckMode, TypedCheck};
 use crate::scenario::model::*;
 use crate::scenario::{Action, Sending};
 use crate::source::SourceLocation;
@@ -194,7 +195,7 @@ pub async fn run_scenario(
             let first = s.error.clone().or_else(|| {
                 s.checks
                     .iter()
-                    .find(|c| !c.passed)
+                    .find(|c| !c.passed())
                     .map(|c| format!("{}: expected {}, got {}", c.check, c.expected, c.actual))
             });
             format!("step `{}`: {}", s.name, first.unwrap_or_default())
@@ -281,7 +282,7 @@ impl<'a> ScenarioRun<'a> {
                             step.exchanges.push(ex);
                             if !(200..300).contains(&resp.status) && resp.status != 404 {
                                 step.checks.push(CheckOutcome {
-                                    passed: false,
+                                    status: crate::results::CheckStatus::Failed,
                                     check: "status".into(),
                                     expected: "2xx".into(),
                                     actual: resp.status.to_string(),
@@ -399,12 +400,11 @@ impl<'a> ScenarioRun<'a> {
         if let Err(e) = r {
             res.error = Some(e);
         }
+        // A check conform could not judge errors the step, as a step error does.
         res.outcome = if res.error.is_some() {
             Outcome::Errored
-        } else if res.checks.iter().any(|c| !c.passed) {
-            Outcome::Failed
         } else {
-            Outcome::Passed
+            CheckOutcome::worst(&res.checks).outcome()
         };
         res.duration_ms = ms(t0.elapsed());
         let go_on = res.outcome == Outcome::Passed;

@@ -91,7 +91,7 @@ impl ScenarioRun<'_> {
                     for c in self
                         .evaluate(Some(each), &resp)
                         .into_iter()
-                        .filter(|c| !c.passed)
+                        .filter(|c| !c.passed())
                     {
                         let key = format!("{}|{}", c.check, c.expected);
                         each_failures.entry(key).or_insert((c, 0)).1 += 1;
@@ -99,7 +99,7 @@ impl ScenarioRun<'_> {
                 }
                 if let Some(until) = &rep.value.until {
                     if satisfied.is_none()
-                        && self.evaluate(Some(until), &resp).iter().all(|c| c.passed)
+                        && self.evaluate(Some(until), &resp).iter().all(|c| c.passed())
                     {
                         res.log.push(format!("`until` held at attempt {sent}"));
                         satisfied = Some(resp.clone());
@@ -117,7 +117,7 @@ impl ScenarioRun<'_> {
         match (&rep.value.until, satisfied) {
             (Some(until), None) => {
                 res.checks.push(CheckOutcome {
-                    passed: false,
+                    status: crate::results::CheckStatus::Failed,
                     check: "repeat until".into(),
                     expected: format!("a response satisfying `until` within {times} attempts"),
                     actual: last.as_ref().map_or_else(
@@ -166,8 +166,10 @@ impl ScenarioRun<'_> {
                 .exchange(req, step.expect.as_deref(), timeout, res)
                 .await?;
             let checks = self.evaluate(step.expect.as_deref(), &resp);
-            let passed = checks.iter().all(|c| c.passed);
-            if passed || started.elapsed() + interval > limit {
+            let passed = checks.iter().all(|c| c.passed());
+            // A check that cannot be judged will not be judged on the next attempt either.
+            let errored = checks.iter().any(CheckOutcome::is_errored);
+            if passed || errored || started.elapsed() + interval > limit {
                 if !passed {
                     res.log
                         .push(format!("polling gave up after {} attempts", res.attempts));

@@ -274,7 +274,7 @@ impl ScenarioRun<'_> {
                 return;
             }
             res.checks.push(CheckOutcome {
-                passed: false,
+                status: crate::results::CheckStatus::Failed,
                 check,
                 expected: "only properties the contract documents (strict)".into(),
                 actual: format!("undocumented {}", names.join(", ")),
@@ -495,7 +495,7 @@ impl ScenarioRun<'_> {
                     self.vars.insert(name.clone(), v);
                 }
                 Err(why) => res.checks.push(CheckOutcome {
-                    passed: false,
+                    status: crate::results::CheckStatus::Failed,
                     check: format!("capture {name}"),
                     expected: describe_capture(&cap.value),
                     actual: why,

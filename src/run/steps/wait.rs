@@ -17,7 +17,7 @@ impl ScenarioRun<'_> {
                 match header {
                     None => {
                         res.checks.push(CheckOutcome {
-                            passed: false,
+                            status: crate::results::CheckStatus::Failed,
                             check: "wait retry_after".into(),
                             expected: "a Retry-After header on the previous response".into(),
                             actual: "(absent)".into(),
@@ -30,7 +30,7 @@ impl ScenarioRun<'_> {
                         Some(d) => d,
                         None => {
                             res.checks.push(CheckOutcome {
-                                passed: false,
+                                status: crate::results::CheckStatus::Failed,
                                 check: "wait retry_after".into(),
                                 expected: "Retry-After as seconds or an HTTP date".into(),
                                 actual: format!("{v:?}"),

@@ -26,7 +26,7 @@ impl ScenarioRun<'_> {
         res.attempts += 1;
         if resp.status != 201 {
             res.checks.push(CheckOutcome {
-                passed: false,
+                status: crate::results::CheckStatus::Failed,
                 check: "subscribe webhooks status".into(),
                 expected: "201".into(),
                 actual: resp.status.to_string(),
@@ -46,7 +46,7 @@ impl ScenarioRun<'_> {
             .map(str::to_string);
         let (Some(id), Some(secret)) = (id, secret) else {
             res.checks.push(CheckOutcome {
-                passed: false,
+                status: crate::results::CheckStatus::Failed,
                 check: "subscribe webhooks body".into(),
                 expected: "`webhook_id` and `secret`".into(),
                 actual: check::brief(&json),
@@ -73,48 +73,28 @@ impl ScenarioRun<'_> {
         Ok(())
     }
 
-    /// Renders every operand of `where` checks now, so matching needs no variables later.
+    /// Every `where` check typed, its templates rendered now, so matching needs no
+    /// variables later.
     pub(super) fn rendered_checks(
         &self,
         checks: &[Spanned<Check>],
-    ) -> Result<Vec<Spanned<Check>>, StepError> {
-        let mut out = Vec::new();
+    ) -> Result<Vec<TypedCheck>, StepError> {
+        let render = |v: &Value| self.render(v);
+        let mut out = Vec::with_capacity(checks.len());
         for c in checks {
-            let mut c = c.clone();
-            self.render_check(&mut c.value)?;
-            out.push(c);
+            let typed =
+                typed_check(c, CheckMode::Path).map_err(|p| format!("{}: {p}", self.loc(c)))?;
+            let rendered = typed.rendered(&render).map_err(|(at, e)| {
+                let at = SourceLocation {
+                    file: self.file().to_string(),
+                    line: at.line(),
+                    column: at.column(),
+                };
+                format!("{at}: {e}")
+            })?;
+            out.push(rendered);
         }
         Ok(out)
-    }
-
-    pub(super) fn render_check(&self, ops: &mut Check) -> Result<(), StepError> {
-        for v in [
-            &mut ops.equals,
-            &mut ops.not_equals,
-            &mut ops.length,
-            &mut ops.contains,
-            &mut ops.lt,
-            &mut ops.lte,
-            &mut ops.gt,
-            &mut ops.gte,
-            &mut ops.count,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            v.value = self
-                .render(&v.value)
-                .map_err(|e| format!("{}: {e}", self.loc(v)))?;
-        }
-        if let Some(m) = &mut ops.matches {
-            m.value = self
-                .render_str(&m.value)
-                .map_err(|e| format!("{}: {e}", self.loc(m)))?;
-        }
-        for nested in [&mut ops.all, &mut ops.any].into_iter().flatten() {
-            self.render_check(&mut nested.value)?;
-        }
-        Ok(())
     }
 
     pub(super) async fn expect_webhook(
@@ -199,7 +179,7 @@ impl ScenarioRun<'_> {
                 for mut c in contract
                     .check_webhook(kind, json)
                     .into_iter()
-                    .filter(|c| !c.passed)
+                    .filter(|c| !c.passed())
                 {
                     c.check = format!("contract webhook {kind} {}", c.check);
                     res.checks.push(c);
@@ -215,7 +195,7 @@ impl ScenarioRun<'_> {
         let distinct = distinct_ids(&seen);
         let mut push = |passed: bool, check: &str, expected: String, actual: String| {
             res.checks.push(CheckOutcome {
-                passed,
+                status: crate::results::CheckStatus::judged(passed),
                 check: check.into(),
                 expected,
                 actual,
@@ -335,7 +315,7 @@ impl ScenarioRun<'_> {
                         self.vars.insert(name.clone(), v);
                     }
                     None => res.checks.push(CheckOutcome {
-                        passed: false,
+                        status: crate::results::CheckStatus::Failed,
                         check: format!("capture {name}"),
                         expected: describe_capture(&cap.value),
                         actual: "nothing matched in the delivery".into(),
@@ -373,15 +353,12 @@ impl ScenarioRun<'_> {
 
 type Matcher = Arc<dyn Fn(&Delivery) -> bool + Send + Sync>;
 
-pub(super) fn delivery_matcher(
-    event: String,
-    checks: Vec<Spanned<Check>>,
-    file: String,
-) -> Matcher {
+pub(super) fn delivery_matcher(event: String, checks: Vec<TypedCheck>, file: String) -> Matcher {
     Arc::new(move |d: &Delivery| {
         if d.event_type.as_deref() != Some(event.as_str()) {
             return false;
         }
+        // Rendered already: the operands are values, nothing is left to render.
         let identity = |v: &Value| Ok::<Value, String>(v.clone());
         let ctx = CheckContext {
             file: &file,
@@ -389,11 +366,14 @@ pub(super) fn delivery_matcher(
             fixtures_dir: std::path::Path::new("."),
             contract: None,
         };
-        checks.iter().all(|c| match &c.value.path {
-            Some(p) => check::check_path(d.json.as_ref(), p, c, &ctx)
+        checks.iter().all(|c| {
+            let json = d
+                .json
+                .as_ref()
+                .ok_or_else(|| "the payload is not JSON".to_string());
+            check::check_body_path(json, c, &ctx)
                 .iter()
-                .all(|o| o.passed),
-            None => true,
+                .all(|o| o.passed())
         })
     })
 }
