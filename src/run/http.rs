@@ -100,20 +100,64 @@ fn host_port(url: &url::Url) -> String {
 }
 
 /// Why no response could be checked. Always names the target and the cause.
-pub fn describe_error(e: &reqwest::Error, url: &url::Url, timeout: Duration) -> String {
+/// Why an exchange did not complete, by kind; the text says it for a person (the host, the
+/// plain cause, how far it got).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    /// No connection: refused, reset, DNS.
+    #[error("{0}")]
+    Connect(String),
+    /// The TLS handshake failed (certificate, plain HTTP on a TLS port, ...).
+    #[error("{0}")]
+    Tls(String),
+    /// No complete answer within the request's timeout.
+    #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
+    Redirect(String),
+    /// The response body could not be read to its end.
+    #[error("{0}")]
+    Body(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl HttpError {
+    /// The same kind, with more said after the text.
+    fn and(self, more: &str) -> HttpError {
+        match self {
+            HttpError::Connect(s) => HttpError::Connect(s + more),
+            HttpError::Tls(s) => HttpError::Tls(s + more),
+            HttpError::Timeout(s) => HttpError::Timeout(s + more),
+            HttpError::Redirect(s) => HttpError::Redirect(s + more),
+            HttpError::Body(s) => HttpError::Body(s + more),
+            HttpError::Other(s) => HttpError::Other(s + more),
+        }
+    }
+}
+
+pub fn describe_error(e: &reqwest::Error, url: &url::Url, timeout: Duration) -> HttpError {
     let host = host_port(url);
     let cause = root_cause(e, url);
+    let tls = cause.starts_with(TLS_FAILED);
     if e.is_connect() {
         if e.is_timeout() {
-            return format!("failed to connect to {host}: timed out (connect timeout)");
+            return HttpError::Timeout(format!(
+                "failed to connect to {host}: timed out (connect timeout)"
+            ));
         }
-        return format!("failed to connect to {host}: {cause}");
+        let text = format!("failed to connect to {host}: {cause}");
+        return if tls {
+            HttpError::Tls(text)
+        } else {
+            HttpError::Connect(text)
+        };
     }
     if e.is_timeout() {
-        return format!(
+        return HttpError::Timeout(format!(
             "request to {host} timed out after {}",
             humantime::format_duration(timeout)
-        );
+        ));
     }
     if e.is_redirect() {
         let last = e.url().map_or_else(|| url.to_string(), ToString::to_string);
@@ -122,15 +166,24 @@ pub fn describe_error(e: &reqwest::Error, url: &url::Url, timeout: Duration) -> 
         } else {
             ""
         };
-        return format!(
+        return HttpError::Redirect(format!(
             "too many redirects from {url}: gave up after {MAX_REDIRECTS}, the last to {last}{looped}"
-        );
+        ));
     }
     if e.is_body() || e.is_decode() {
-        return format!("failed to read the response body from {host}: {cause}");
+        return HttpError::Body(format!(
+            "failed to read the response body from {host}: {cause}"
+        ));
     }
-    format!("request to {host} failed: {cause}")
+    let text = format!("request to {host} failed: {cause}");
+    if tls {
+        HttpError::Tls(text)
+    } else {
+        HttpError::Other(text)
+    }
 }
+
+const TLS_FAILED: &str = "TLS handshake failed";
 
 /// The deepest cause in `e`'s chain that can be said in plain words, else the whole chain
 /// without the wrappers' generic words.
@@ -219,7 +272,7 @@ fn tls_cause(e: &rustls::Error, url: &url::Url) -> String {
         }
         _ => "TLS error".into(),
     };
-    format!("TLS handshake failed: {what} ({e})")
+    format!("{TLS_FAILED}: {what} ({e})")
 }
 
 /// How far an exchange got, to say what was missing when its time ran out.
@@ -236,7 +289,7 @@ pub async fn send(
     client: &reqwest::Client,
     req: &PreparedRequest,
     cap: u64,
-) -> Result<RawResponse, String> {
+) -> Result<RawResponse, HttpError> {
     let mut builder = client.request(req.method.clone(), req.url.clone());
     for (k, v) in &req.headers {
         builder = builder.header(k, v);
@@ -274,11 +327,8 @@ pub async fn send(
                 let of = progress
                     .content_length
                     .map_or(String::new(), |n| format!(" of {n}"));
-                format!(
-                    "{} after {}{of} bytes",
-                    describe_error(&e, &req.url, req.timeout),
-                    progress.received
-                )
+                describe_error(&e, &req.url, req.timeout)
+                    .and(&format!(" after {}{of} bytes", progress.received))
             })?;
             progress.received += chunk.len();
             let room = cap.saturating_sub(body.len());
@@ -304,7 +354,7 @@ pub async fn send(
         Ok(r) => r,
         Err(_) => {
             let after = humantime::format_duration(req.timeout);
-            Err(match progress.status {
+            Err(HttpError::Timeout(match progress.status {
                 None => format!("timed out after {after} waiting for a response from {host}"),
                 Some(status) => {
                     let of = progress
@@ -315,7 +365,7 @@ pub async fn send(
                         progress.received
                     )
                 }
-            })
+            }))
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct PlannedScenario {
     pub location: SourceLocation,
     /// Set when the scenario will not run, with the reason.
     pub skip: Option<String>,
+    /// The file's text (shared by its scenarios), for showing run errors at their line.
+    pub source: Option<Arc<str>>,
 }
 
 /// Selection from the command line.
@@ -209,6 +211,7 @@ pub fn plan(files: Vec<PlanFile>, sel: &Selection, target: &TargetTraits) -> Vec
                     column,
                 },
                 skip,
+                source: doc.source.clone(),
             });
         }
     }

@@ -24,7 +24,9 @@ async fn call(
             req.headers.push((k, v.expose().to_string()));
         }
     }
-    let resp = http::send(&target.http, &req, target.env.max_body_bytes).await?;
+    let resp = http::send(&target.http, &req, target.env.max_body_bytes)
+        .await
+        .map_err(|e| e.to_string())?;
     if let Some(json) = resp.json() {
         target.redactor.learn_from_json(json);
     }

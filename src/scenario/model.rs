@@ -37,6 +37,10 @@ pub struct ScenarioFileDoc {
     pub vars: IndexMap<String, Spanned<Value>>,
     #[schemars(with = "Vec<Scenario>")]
     pub scenarios: Vec<Spanned<Scenario>>,
+    /// The file's text, for showing a run error at its line (set by the loader).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub source: Option<std::sync::Arc<str>>,
 }
 
 impl ScenarioFileDoc {

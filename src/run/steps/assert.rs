@@ -6,9 +6,9 @@ impl ScenarioRun<'_> {
         &self,
         checks: &[Spanned<Check>],
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let file = self.file().to_string();
-        let render = |v: &Value| self.render(v);
+        let render = self.check_render();
         let ctx = CheckContext {
             file: &file,
             render: &render,

@@ -7,14 +7,14 @@ impl ScenarioRun<'_> {
         members: &[Spanned<Step>],
         timeout: Option<Duration>,
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let mut prepared = Vec::new();
         let mut selectors = Vec::new();
         for m in members {
             let Some(req) = &m.value.request else {
-                return Err(format!(
-                    "{}: every member of a group needs a `request`",
-                    self.loc(m)
+                return Err(RunError::invalid(
+                    "every member of a group needs a `request`",
+                    self.loc(m),
                 ));
             };
             let sel = self.selector(&req.value)?;
@@ -61,13 +61,17 @@ impl ScenarioRun<'_> {
                     }
                     self.last = Some(resp);
                 }
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(RunError::http(
+                    format!("send {} {}", p.method, p.url),
+                    self.loc(m),
+                    e,
+                )),
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.join("; "))
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(RunError::Group(errors)),
         }
     }
 }

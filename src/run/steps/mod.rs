@@ -15,13 +15,15 @@ use crate::check::{self, CheckContext, ResponseView};
 use crate::config::UnknownProperties;
 use crate::contract::Undocumented;
 use crate::results::*;
-use crate::run::http::{self, PreparedRequest, RawResponse};
+use crate::run::error::{Cause, RunError};
+use crate::run::http::{self, HttpError, PreparedRequest, RawResponse};
 use crate::run::plan::PlannedScenario;
 use crate::run::target::Target;
 use crate::scenario::check::{typed_check, CheckMode, TypedCheck};
 use crate::scenario::model::*;
 use crate::scenario::{Action, Sending};
 use crate::source::SourceLocation;
+use crate::template::TemplateError;
 use crate::webhook::Delivery;
 use bytes::Bytes;
 use serde_json::{Map, Value};
@@ -52,9 +54,6 @@ pub fn now_rfc3339() -> String {
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
-
-/// Why a step could not be checked (as opposed to a failed check).
-type StepError = String;
 
 /// The scenario's place among the `--jobs` running at once. It is given back while the
 /// scenario only waits (a `wait`, a webhook, `Retry-After`, a polling interval), so a waiting
@@ -109,6 +108,10 @@ struct ScenarioRun<'a> {
     contract_on: bool,
     /// When the scenario's time is up: rate-limit holds and `Retry-After` waits stop here.
     deadline: Instant,
+    /// Where the running step is written (errors without a more precise place point here).
+    step_at: SourceLocation,
+    /// Each step error on one line, by the step's index (the scenario's reason quotes it).
+    error_lines: BTreeMap<usize, String>,
 }
 
 /// Runs one planned scenario to its result (never panics on target or input problems).
@@ -136,6 +139,8 @@ pub async fn run_scenario(
         slot,
         contract_on: true,
         deadline: Instant::now() + deadline,
+        step_at: planned.location.clone(),
+        error_lines: BTreeMap::new(),
     };
     let mut outcome = Outcome::Passed;
     let mut reason = None;
@@ -156,7 +161,7 @@ pub async fn run_scenario(
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 outcome = Outcome::Errored;
-                reason = Some(e);
+                reason = Some(e.one_line());
             }
             Err(_) => {
                 outcome = Outcome::Errored;
@@ -191,15 +196,24 @@ pub async fn run_scenario(
         outcome = outcome.worst(s.outcome);
     }
     if reason.is_none() && outcome != Outcome::Passed {
-        reason = run.steps.iter().find(|s| s.outcome == outcome).map(|s| {
-            let first = s.error.clone().or_else(|| {
-                s.checks
-                    .iter()
-                    .find(|c| !c.passed())
-                    .map(|c| format!("{}: expected {}, got {}", c.check, c.expected, c.actual))
+        let error_lines = &run.error_lines;
+        reason = run
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.outcome == outcome)
+            .map(|(i, s)| {
+                let first = error_lines
+                    .get(&i)
+                    .cloned()
+                    .or_else(|| s.error.clone())
+                    .or_else(|| {
+                        s.checks.iter().find(|c| !c.passed()).map(|c| {
+                            format!("{}: expected {}, got {}", c.check, c.expected, c.actual)
+                        })
+                    });
+                format!("step `{}`: {}", s.name, first.unwrap_or_default())
             });
-            format!("step `{}`: {}", s.name, first.unwrap_or_default())
-        });
     }
     run.steps.shrink_to_fit();
     ScenarioResult {
@@ -247,7 +261,7 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
-    async fn main_phase(&mut self, sc: &Scenario) -> Result<(), String> {
+    async fn main_phase(&mut self, sc: &Scenario) -> Result<(), RunError> {
         self.init_vars(sc)?;
         for step in &sc.setup {
             if !self.run_step(step, Phase::Setup).await {
@@ -293,7 +307,8 @@ impl<'a> ScenarioRun<'a> {
                             }
                         }
                         Err(e) => {
-                            step.error = Some(e);
+                            self.error_lines.insert(self.steps.len(), e.one_line());
+                            step.error = Some(e.render(self.planned.source.as_ref()));
                             step.outcome = Outcome::Errored;
                         }
                     }
@@ -322,7 +337,7 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
-    fn init_vars(&mut self, sc: &Scenario) -> Result<(), String> {
+    fn init_vars(&mut self, sc: &Scenario) -> Result<(), RunError> {
         let t = self.target;
         self.vars.insert(
             "base_url".into(),
@@ -347,7 +362,7 @@ impl<'a> ScenarioRun<'a> {
             let rendered = t
                 .templates
                 .render_value(&v.value, &self.vars)
-                .map_err(|e| format!("{}: variable `{k}`: {e}", self.loc(v)))?;
+                .map_err(|e| RunError::template(format!("variable `{k}`"), self.loc(v), e))?;
             self.vars.insert(k.clone(), rendered);
         }
         for (k, v) in &t.cli_vars {
@@ -356,18 +371,28 @@ impl<'a> ScenarioRun<'a> {
         Ok(())
     }
 
-    fn render(&self, v: &Value) -> Result<Value, String> {
-        self.target
-            .templates
-            .render_value(v, &self.vars)
-            .map_err(|e| e.to_string())
+    fn render(&self, v: &Value) -> Result<Value, TemplateError> {
+        self.target.templates.render_value(v, &self.vars)
     }
 
-    fn render_str(&self, s: &str) -> Result<String, String> {
-        self.target
-            .templates
-            .render_str(s, &self.vars)
-            .map_err(|e| e.to_string())
+    fn render_str(&self, s: &str) -> Result<String, TemplateError> {
+        self.target.templates.render_str(s, &self.vars)
+    }
+
+    /// Renders `v` (written at `at`); the error names `what` was rendered.
+    fn render_at<T>(&self, v: &Value, what: &str, at: &Spanned<T>) -> Result<Value, RunError> {
+        self.render(v)
+            .map_err(|e| RunError::template(what, self.loc(at), e))
+    }
+
+    fn render_str_at<T>(&self, s: &str, what: &str, at: &Spanned<T>) -> Result<String, RunError> {
+        self.render_str(s)
+            .map_err(|e| RunError::template(what, self.loc(at), e))
+    }
+
+    /// A template renderer for checks (their errors become errored checks).
+    fn check_render(&self) -> impl Fn(&Value) -> Result<Value, String> + Sync + '_ {
+        |v: &Value| self.render(v).map_err(|e| e.to_string())
     }
 
     fn finish_step(&mut self, mut step: StepResult) {
@@ -396,9 +421,11 @@ impl<'a> ScenarioRun<'a> {
             ..self.synthetic_step(name, phase)
         };
         self.contract_on = step.contract.as_ref().is_none_or(|c| c.value);
+        self.step_at = res.location.clone();
         let r = self.dispatch(step, &mut res).await;
         if let Err(e) = r {
-            res.error = Some(e);
+            self.error_lines.insert(self.steps.len(), e.one_line());
+            res.error = Some(e.render(self.planned.source.as_ref()));
         }
         // A check conform could not judge errors the step, as a step error does.
         res.outcome = if res.error.is_some() {
@@ -412,12 +439,15 @@ impl<'a> ScenarioRun<'a> {
         go_on
     }
 
-    async fn dispatch(&mut self, step: &Step, res: &mut StepResult) -> Result<(), StepError> {
+    async fn dispatch(&mut self, step: &Step, res: &mut StepResult) -> Result<(), RunError> {
         let timeout = step.timeout.as_ref().map(|t| t.value.0);
         let Some(action) = step.action() else {
-            return Err(format!(
-                "the step does nothing (it needs one of {})",
-                Action::KEYS.join(", ")
+            return Err(RunError::invalid(
+                format!(
+                    "the step does nothing (it needs one of {})",
+                    Action::KEYS.join(", ")
+                ),
+                self.step_at.clone(),
             ));
         };
         match action {

@@ -4,20 +4,18 @@ use super::*;
 
 impl ScenarioRun<'_> {
     /// `repeat.times`, rendered when it is a template.
-    pub(super) fn repeat_times(&self, rep: &Spanned<Repeat>) -> Result<u32, StepError> {
+    pub(super) fn repeat_times(&self, rep: &Spanned<Repeat>) -> Result<u32, RunError> {
         /// More than any rate limit a contract would make a scenario drive through.
         const MAX_TIMES: u32 = 100_000;
         match &rep.value.times.value {
             RepeatTimes::Count(n) => Ok(*n),
             RepeatTimes::Template(t) => {
-                let text = self
-                    .render_str(t)
-                    .map_err(|e| format!("{}: repeat.times: {e}", self.loc(&rep.value.times)))?;
+                let text = self.render_str_at(t, "repeat.times", &rep.value.times)?;
                 match text.trim().parse::<u32>() {
                     Ok(n) if (1..=MAX_TIMES).contains(&n) => Ok(n),
-                    _ => Err(format!(
-                        "{}: repeat.times `{t}` gave `{text}`, not a whole number from 1 to {MAX_TIMES}",
-                        self.loc(&rep.value.times)
+                    _ => Err(RunError::invalid(
+                        format!("repeat.times `{t}` gave `{text}`, not a whole number from 1 to {MAX_TIMES}"),
+                        self.loc(&rep.value.times),
                     )),
                 }
             }
@@ -31,7 +29,7 @@ impl ScenarioRun<'_> {
         rep: &Spanned<Repeat>,
         timeout: Option<Duration>,
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let sel = self.selector(&req.value)?;
         let times = self.repeat_times(rep)?;
         let asks_for_429 = [
@@ -85,7 +83,13 @@ impl ScenarioRun<'_> {
                 keep_exchange(res, ex);
                 let resp = match r {
                     Ok(resp) => resp,
-                    Err(e) => return Err(format!("attempt {sent} of {times}: {e}")),
+                    Err(e) => {
+                        return Err(RunError::http(
+                            format!("send attempt {sent} of {times}"),
+                            self.step_at.clone(),
+                            e,
+                        ))
+                    }
                 };
                 if let Some(each) = &rep.value.each {
                     for c in self
@@ -153,7 +157,7 @@ impl ScenarioRun<'_> {
         poll: &Spanned<Poll>,
         timeout: Option<Duration>,
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let limit = poll.value.timeout.value.0;
         let interval = poll
             .value

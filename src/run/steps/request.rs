@@ -3,13 +3,13 @@
 use super::*;
 
 impl ScenarioRun<'_> {
-    pub(super) fn selector(&self, req: &Request) -> Result<AuthSelector, StepError> {
+    pub(super) fn selector(&self, req: &Request) -> Result<AuthSelector, RunError> {
         match &req.auth {
             None => Ok(AuthSelector::Default),
-            Some(a) => a
-                .value
-                .parse::<AuthSelector>()
-                .map_err(|e| format!("{}: {e}", self.loc(a))),
+            Some(a) => a.value.parse::<AuthSelector>().map_err(|e| RunError::Auth {
+                at: self.loc(a),
+                source: e.into(),
+            }),
         }
     }
 
@@ -18,27 +18,24 @@ impl ScenarioRun<'_> {
         &self,
         spanned: &Spanned<Request>,
         timeout: Option<Duration>,
-    ) -> Result<PreparedRequest, StepError> {
+    ) -> Result<PreparedRequest, RunError> {
         let req = &spanned.value;
-        let at = |s: &dyn Fn() -> SourceLocation, e: String| format!("{}: {e}", s());
         let method_text = req.method.value.to_ascii_uppercase();
         let method = reqwest::Method::from_bytes(method_text.as_bytes()).map_err(|_| {
-            at(
-                &|| self.loc(&req.method),
+            RunError::invalid(
                 format!("invalid HTTP method `{}`", req.method.value),
+                self.loc(&req.method),
             )
         })?;
-        let path = self
-            .render_str(&req.path.value)
-            .map_err(|e| at(&|| self.loc(&req.path), e))?;
+        let path = self.render_str_at(&req.path.value, "the request path", &req.path)?;
         let mut url = self
             .target
             .url_for(&path)
-            .map_err(|e| at(&|| self.loc(&req.path), e))?;
+            .map_err(|e| RunError::http("build the request URL", self.loc(&req.path), e))?;
         if !req.query.is_empty() {
             let mut pairs = Vec::new();
             for (k, v) in &req.query {
-                let rendered = self.render(&v.value).map_err(|e| at(&|| self.loc(v), e))?;
+                let rendered = self.render_at(&v.value, &format!("query parameter `{k}`"), v)?;
                 match rendered {
                     Value::Array(items) => {
                         pairs.extend(items.iter().map(|i| (k.clone(), scalar_text(i))))
@@ -53,29 +50,29 @@ impl ScenarioRun<'_> {
         let mut body = None;
         let mut content_type = None;
         if let Some(j) = &req.json {
-            let mut v = self.render(&j.value).map_err(|e| at(&|| self.loc(j), e))?;
+            let mut v = self.render_at(&j.value, "the JSON body", j)?;
             if let Some(p) = &req.patch {
-                let patch = self.render(&p.value).map_err(|e| at(&|| self.loc(p), e))?;
+                let patch = self.render_at(&p.value, "the patch", p)?;
                 json_patch::merge(&mut v, &patch);
             }
             body = Some(Bytes::from(v.to_string()));
             content_type = Some("application/json");
         } else if let Some(f) = &req.fixture {
-            let name = self
-                .render_str(&f.value)
-                .map_err(|e| at(&|| self.loc(f), e))?;
+            let name = self.render_str_at(&f.value, "the fixture name", f)?;
             let path = self.target.fixtures_dir.join(&name);
+            let fixture = |source: Cause| RunError::Fixture {
+                name: name.clone(),
+                at: self.loc(f),
+                source,
+            };
             let text = crate::source::input::read_text(&path, crate::source::input::MAX_TEXT_FILE)
-                .map_err(|e| at(&|| self.loc(f), format!("fixture: {e}")))?;
+                .map_err(|e| fixture(e.into()))?;
             let raw: Value = serde_json::from_str(&text).map_err(|e| {
-                at(
-                    &|| self.loc(f),
-                    format!("fixture {} is not valid JSON: {e}", path.display()),
-                )
+                fixture(format!("{} is not valid JSON: {e}", path.display()).into())
             })?;
-            let mut v = self.render(&raw).map_err(|e| at(&|| self.loc(f), e))?;
+            let mut v = self.render_at(&raw, &format!("fixture `{name}`"), f)?;
             if let Some(p) = &req.patch {
-                let patch = self.render(&p.value).map_err(|e| at(&|| self.loc(p), e))?;
+                let patch = self.render_at(&p.value, "the patch", p)?;
                 json_patch::merge(&mut v, &patch);
             }
             body = Some(Bytes::from(v.to_string()));
@@ -83,7 +80,7 @@ impl ScenarioRun<'_> {
         } else if let Some(form) = &req.form {
             let mut pairs = Vec::new();
             for (k, v) in form.iter() {
-                let rendered = self.render(&v.value).map_err(|e| at(&|| self.loc(v), e))?;
+                let rendered = self.render_at(&v.value, &format!("form field `{k}`"), v)?;
                 pairs.push((k.clone(), scalar_text(&rendered)));
             }
             let encoded = url::form_urlencoded::Serializer::new(String::new())
@@ -92,9 +89,7 @@ impl ScenarioRun<'_> {
             body = Some(Bytes::from(encoded));
             content_type = Some("application/x-www-form-urlencoded");
         } else if let Some(b) = &req.body {
-            let text = self
-                .render_str(&b.value)
-                .map_err(|e| at(&|| self.loc(b), e))?;
+            let text = self.render_str_at(&b.value, "the body", b)?;
             body = Some(Bytes::from(text));
         }
         let sets = |name: &str| req.headers.keys().any(|k| k.eq_ignore_ascii_case(name));
@@ -104,9 +99,7 @@ impl ScenarioRun<'_> {
         for (k, v) in &req.headers {
             headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
             if let Some(template) = &v.value {
-                let value = self
-                    .render_str(template)
-                    .map_err(|e| at(&|| self.loc(v), e))?;
+                let value = self.render_str_at(template, &format!("header `{k}`"), v)?;
                 headers.push((k.clone(), value));
             }
         }
@@ -122,17 +115,24 @@ impl ScenarioRun<'_> {
     pub(super) async fn auth_headers(
         &self,
         sel: &AuthSelector,
-    ) -> Result<Vec<(String, String)>, StepError> {
+    ) -> Result<Vec<(String, String)>, RunError> {
         let Some(auth) = &self.target.auth else {
             return match sel {
                 AuthSelector::Default | AuthSelector::None => Ok(Vec::new()),
-                other => Err(format!(
-                    "auth `{other:?}` requested but environment `{}` configures no auth",
-                    self.target.env.name
-                )),
+                other => Err(RunError::Auth {
+                    at: self.step_at.clone(),
+                    source: format!(
+                        "auth `{other:?}` requested but environment `{}` configures no auth",
+                        self.target.env.name
+                    )
+                    .into(),
+                }),
             };
         };
-        let pairs = auth.headers_for(sel).await.map_err(|e| e.to_string())?;
+        let pairs = auth.headers_for(sel).await.map_err(|e| RunError::Auth {
+            at: self.step_at.clone(),
+            source: e.into(),
+        })?;
         for (_, secret) in &pairs {
             self.target.redactor.add(secret.clone());
         }
@@ -149,7 +149,7 @@ impl ScenarioRun<'_> {
         sel: &AuthSelector,
         retry_429: bool,
         res: &mut StepResult,
-    ) -> Result<RawResponse, StepError> {
+    ) -> Result<RawResponse, RunError> {
         let mut attempt = prepared.clone();
         attempt.headers.extend(self.auth_headers(sel).await?);
         let mut resp = self.send_one(&attempt, sel, res).await?;
@@ -200,7 +200,14 @@ impl ScenarioRun<'_> {
         }
         if resp.status == 401 {
             if let Some(auth) = &self.target.auth {
-                if auth.on_unauthorized(sel).await.map_err(|e| e.to_string())? {
+                let refreshed = auth
+                    .on_unauthorized(sel)
+                    .await
+                    .map_err(|e| RunError::Auth {
+                        at: self.step_at.clone(),
+                        source: e.into(),
+                    })?;
+                if refreshed {
                     res.log
                         .push("401: token refreshed, request retried once".into());
                     let mut retry = prepared.clone();
@@ -322,7 +329,7 @@ impl ScenarioRun<'_> {
         &self,
         req: &PreparedRequest,
         sent_at: String,
-        result: &Result<RawResponse, String>,
+        result: &Result<RawResponse, HttpError>,
         res: &mut StepResult,
     ) -> Exchange {
         let t = self.target;
@@ -337,7 +344,7 @@ impl ScenarioRun<'_> {
             Err(e) => Exchange {
                 request,
                 response: None,
-                error: Some(e.clone()),
+                error: Some(e.to_string()),
                 operation: None,
             },
         }
@@ -348,7 +355,7 @@ impl ScenarioRun<'_> {
         req: &PreparedRequest,
         sel: &AuthSelector,
         res: &mut StepResult,
-    ) -> Result<RawResponse, StepError> {
+    ) -> Result<RawResponse, RunError> {
         self.pace(1, res).await;
         let gate = self.hold_for_rate_limit(req, sel, res).await;
         let sent_at = now_rfc3339();
@@ -362,7 +369,16 @@ impl ScenarioRun<'_> {
         }
         let ex = self.exchange_record(req, sent_at, &result, res);
         keep_exchange(res, ex);
-        result
+        result.map_err(|e| self.http_error(req, e))
+    }
+
+    /// A failed exchange as a run error at the running step.
+    pub(super) fn http_error(&self, req: &PreparedRequest, e: HttpError) -> RunError {
+        RunError::http(
+            format!("send {} {}", req.method, req.url),
+            self.step_at.clone(),
+            e,
+        )
     }
 
     /// The bucket `req` draws from; when the scenario does not opt out of pacing, first
@@ -405,7 +421,7 @@ impl ScenarioRun<'_> {
     pub(super) fn learn_rate_limit(
         &self,
         (key, acquired): (crate::run::ratelimit::BucketKey, bool),
-        result: &Result<RawResponse, String>,
+        result: &Result<RawResponse, HttpError>,
     ) {
         let reading = result
             .as_ref()
@@ -421,7 +437,7 @@ impl ScenarioRun<'_> {
         expect: Option<&Spanned<Expect>>,
         timeout: Option<Duration>,
         res: &mut StepResult,
-    ) -> Result<RawResponse, StepError> {
+    ) -> Result<RawResponse, RunError> {
         let sel = self.selector(&req.value)?;
         let prepared = self.prepare(req, timeout)?;
         let expects_429 = expect
@@ -452,7 +468,7 @@ impl ScenarioRun<'_> {
                 None
             },
         };
-        let render = |v: &Value| self.render(v);
+        let render = self.check_render();
         let file = self.file().to_string();
         let ctx = CheckContext {
             file: &file,
@@ -512,15 +528,22 @@ impl ScenarioRun<'_> {
         method: reqwest::Method,
         path: &str,
         json: Option<Value>,
-    ) -> Result<(Exchange, RawResponse), StepError> {
+    ) -> Result<(Exchange, RawResponse), RunError> {
         let prepared = self
             .target
-            .housekeeping_request(method, path, json.as_ref())?;
+            .housekeeping_request(method, path, json.as_ref())
+            .map_err(|e| RunError::http("build the request URL", self.step_at.clone(), e))?;
         let mut scratch = self.synthetic_step(String::new(), Phase::Teardown);
         let resp = self
             .send_recorded(&prepared, &AuthSelector::Default, true, &mut scratch)
             .await?;
-        let ex = scratch.exchanges.pop().ok_or("no exchange recorded")?;
+        let ex = scratch.exchanges.pop().ok_or_else(|| {
+            RunError::http(
+                format!("send {} {}", prepared.method, prepared.url),
+                self.step_at.clone(),
+                "no exchange recorded",
+            )
+        })?;
         Ok((ex, resp))
     }
 }

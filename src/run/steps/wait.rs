@@ -6,7 +6,7 @@ impl ScenarioRun<'_> {
         &mut self,
         w: &Spanned<Wait>,
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let d = match &w.value {
             Wait::For(d) => *d,
             Wait::RetryAfter => {

@@ -3,9 +3,16 @@ use super::request::{describe_capture, first_node};
 use super::*;
 
 impl ScenarioRun<'_> {
-    pub(super) fn receiver(&self) -> Result<&crate::webhook::Receiver, StepError> {
+    pub(super) fn receiver(&self) -> Result<&crate::webhook::Receiver, RunError> {
         self.target.receiver.as_ref().ok_or_else(|| {
-            format!("no webhook receiver runs for environment `{}` (it needs the `webhooks` capability)", self.target.env.name)
+            RunError::webhook(
+                "reach the webhook receiver",
+                self.step_at.clone(),
+                format!(
+                    "no webhook receiver runs for environment `{}` (it needs the `webhooks` capability)",
+                    self.target.env.name
+                ),
+            )
         })
     }
 
@@ -13,7 +20,7 @@ impl ScenarioRun<'_> {
         &mut self,
         sub: &Spanned<WebhookSubscribe>,
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let receiver = self.receiver()?;
         // Deliveries signed with the new secret may arrive before the answer that names it.
         let _pending = receiver.expect_secret();
@@ -78,19 +85,19 @@ impl ScenarioRun<'_> {
     pub(super) fn rendered_checks(
         &self,
         checks: &[Spanned<Check>],
-    ) -> Result<Vec<TypedCheck>, StepError> {
-        let render = |v: &Value| self.render(v);
+    ) -> Result<Vec<TypedCheck>, RunError> {
+        let render = self.check_render();
         let mut out = Vec::with_capacity(checks.len());
         for c in checks {
-            let typed =
-                typed_check(c, CheckMode::Path).map_err(|p| format!("{}: {p}", self.loc(c)))?;
+            let typed = typed_check(c, CheckMode::Path)
+                .map_err(|p| RunError::invalid(p.to_string(), self.loc(c)))?;
             let rendered = typed.rendered(&render).map_err(|(at, e)| {
                 let at = SourceLocation {
                     file: self.file().to_string(),
                     line: at.line(),
                     column: at.column(),
                 };
-                format!("{at}: {e}")
+                RunError::invalid(format!("failed to render a `where` check: {e}"), at)
             })?;
             out.push(rendered);
         }
@@ -101,10 +108,10 @@ impl ScenarioRun<'_> {
         &mut self,
         exp: &Spanned<WebhookExpect>,
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let receiver = self.receiver()?;
         let e = &exp.value;
-        let event = self.render_str(&e.event.value)?;
+        let event = self.render_str_at(&e.event.value, "the webhook event", &e.event)?;
         let checks = self.rendered_checks(&e.where_)?;
         let within = e
             .within
@@ -113,9 +120,7 @@ impl ScenarioRun<'_> {
         let scale = match &e.schedule_scale {
             None => 1.0,
             Some(v) => {
-                let rendered = self
-                    .render(&v.value)
-                    .map_err(|err| format!("{}: {err}", self.loc(v)))?;
+                let rendered = self.render_at(&v.value, "schedule_scale", v)?;
                 let n = match &rendered {
                     Value::Number(n) => n.as_f64(),
                     Value::String(t) => t.trim().parse::<f64>().ok(),
@@ -124,10 +129,12 @@ impl ScenarioRun<'_> {
                 match n {
                     Some(f) if f.is_finite() && f >= 0.0 => f,
                     _ => {
-                        return Err(format!(
-                            "{}: schedule_scale must be a non-negative number, got {}",
+                        return Err(RunError::invalid(
+                            format!(
+                                "schedule_scale must be a non-negative number, got {}",
+                                check::brief(&rendered)
+                            ),
                             self.loc(v),
-                            check::brief(&rendered)
                         ))
                     }
                 }
@@ -332,10 +339,10 @@ impl ScenarioRun<'_> {
         &mut self,
         reply: &Spanned<WebhookReply>,
         res: &mut StepResult,
-    ) -> Result<(), StepError> {
+    ) -> Result<(), RunError> {
         let receiver = self.receiver()?;
         let r = &reply.value;
-        let event = self.render_str(&r.event.value)?;
+        let event = self.render_str_at(&r.event.value, "the webhook event", &r.event)?;
         let checks = self.rendered_checks(&r.where_)?;
         let matcher = delivery_matcher(event.clone(), checks, self.file().to_string());
         let status = r.status.unwrap_or(500);

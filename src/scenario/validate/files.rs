@@ -77,9 +77,10 @@ fn load_one(path: &Path, ctx: &ValidationContext) -> (Option<LoadedFile>, Vec<Di
             }
         };
     let (doc, mut diags) = parse_file(&file, &source);
-    let Some(doc) = doc else {
+    let Some(mut doc) = doc else {
         return (None, diags);
     };
+    doc.source = Some(Arc::clone(&source));
     let (more, needs) = validate_doc_with_needs(&file, &source, &doc, ctx);
     diags.extend(more);
     let loaded = LoadedFile {
