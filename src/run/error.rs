@@ -2,14 +2,14 @@
 //! the place in the scenario it failed at. A run error is not a failure (the target did not
 //! break the contract: conform could not check); it errors the step and its scenario.
 //!
-//! It is shown like the loader's diagnostics, with the cause chain under it:
+//! It is shown like the loader's diagnostics, the cause chain on the first line (which
+//! one-line views — the console's summary, JUnit's `message`, annotations — show alone):
 //!
 //! ```text
-//! scenarios/orders.yaml:12:15: error: failed to render the request path
+//! scenarios/orders.yaml:12:15: error: failed to render the request path: undefined variable `ordr_id`
 //!    |
 //! 12 |         path: "/orders/{{ ordr_id }}"
 //!    |               ^
-//!    = cause: failed to render template `/orders/{{ ordr_id }}`: undefined variable `ordr_id`
 //! ```
 use crate::source::{render_diagnostics, Diagnostic, SourceLocation};
 use crate::template::TemplateError;
@@ -133,33 +133,37 @@ impl RunError {
         out
     }
 
+    /// The message and its causes: `failed to X: cause: cause`. A template error repeats
+    /// its template, which the place already shows: only its cause is kept.
+    pub fn chain(&self) -> String {
+        let mut parts = vec![self.to_string()];
+        match self {
+            RunError::Template { source, .. } => parts.push(source.cause()),
+            _ => parts.extend(self.causes()),
+        }
+        parts.join(": ")
+    }
+
     /// One line: `file:line:column: message: cause: cause`.
     pub fn one_line(&self) -> String {
         if let RunError::Group(errors) = self {
             let each: Vec<String> = errors.iter().map(RunError::one_line).collect();
             return each.join("; ");
         }
-        let mut parts = vec![self.to_string()];
-        parts.extend(self.causes());
-        format!("{}: {}", self.at(), parts.join(": "))
+        format!("{}: {}", self.at(), self.chain())
     }
 
-    /// Like a diagnostic of the loader: the place and the message, the source line with a
-    /// caret under the column (when `source` has it), then each cause. No colour: the text
-    /// goes into results and reports as well.
+    /// Like a diagnostic of the loader: the place, the message and its causes, then the
+    /// source line with a caret under the column (when `source` has it). No colour: the
+    /// text goes into results and reports as well.
     pub fn render(&self, source: Option<&Arc<str>>) -> String {
         if let RunError::Group(errors) = self {
             return errors.iter().map(|e| e.render(source)).collect();
         }
         let at = self.at();
-        let d = Diagnostic::error(at.clone(), self.to_string());
+        let d = Diagnostic::error(at.clone(), self.chain());
         let lookup = |f: &str| source.filter(|_| f == at.file).cloned();
-        let mut out = render_diagnostics(std::slice::from_ref(&d), &lookup, false);
-        let gutter = " ".repeat(at.line.to_string().len().max(1));
-        for cause in self.causes() {
-            out.push_str(&format!("{gutter} = cause: {cause}\n"));
-        }
-        out
+        render_diagnostics(std::slice::from_ref(&d), &lookup, false)
     }
 }
 
@@ -196,23 +200,33 @@ mod tests {
         let src: Arc<str> = Arc::from(SRC);
         assert_eq!(
             e.render(Some(&src)),
-            "scenarios/orders.yaml:6:17: error: failed to render the request path\n\
+            "scenarios/orders.yaml:6:17: error: failed to render the request path: undefined variable `ordr_id`\n\
              \x20 |\n\
              6 |           path: \"/orders/{{ ordr_id }}\"\n\
-             \x20 |                 ^\n\
-             \x20 = cause: failed to render template `/orders/{{ ordr_id }}`: undefined variable `ordr_id`\n"
+             \x20 |                 ^\n"
         );
         assert_eq!(
             e.one_line(),
-            "scenarios/orders.yaml:6:17: failed to render the request path: failed to render template `/orders/{{ ordr_id }}`: undefined variable `ordr_id`"
+            "scenarios/orders.yaml:6:17: failed to render the request path: undefined variable `ordr_id`"
         );
         // Without the source: the place, the message and the causes still.
         assert_eq!(
-            e.render(None).lines().collect::<Vec<_>>(),
-            [
-                "scenarios/orders.yaml:6:17: error: failed to render the request path",
-                "  = cause: failed to render template `/orders/{{ ordr_id }}`: undefined variable `ordr_id`",
-            ]
+            e.render(None),
+            "scenarios/orders.yaml:6:17: error: failed to render the request path: undefined variable `ordr_id`\n"
+        );
+        // The cause keeps its own chain.
+        let io = std::io::Error::other(TemplateError::Render {
+            template: "t".into(),
+            cause: "deep".into(),
+        });
+        let e = RunError::Fixture {
+            name: "a.json".into(),
+            at: at(4, 9),
+            source: io.into(),
+        };
+        assert_eq!(
+            e.one_line(),
+            "scenarios/orders.yaml:4:9: failed to read fixture `a.json`: failed to render template `t`: deep"
         );
     }
 

@@ -372,6 +372,107 @@ fn errors_are_not_failures_and_every_report_is_written() {
     }
 }
 
+/// What conform could not judge is an error, never a failure: a schema file that is not a
+/// schema gives an errored check, step and scenario; a template that cannot render at run time
+/// is a run error shown at its line with a caret and its cause.
+#[test]
+fn uncheckable_expectations_and_run_errors_are_errors() {
+    let server = start_server();
+    let p = Project::new(&server.url());
+    p.file(
+        "scenarios/errors.yaml",
+        r#"scenarios:
+  - name: schema that is not a schema
+    steps:
+      - request: {method: GET, path: /order}
+        expect:
+          status: 200
+          schema: not-a.schema.json
+  - name: teardown uses a capture that never happened
+    steps:
+      - request: {method: GET, path: /order}
+        capture: {missing: $.no_such_field}
+    teardown:
+      - request: {method: GET, path: "/status/{{ missing }}"}
+"#,
+    );
+    p.file("fixtures/not-a.schema.json", r#"{"type": 12}"#);
+    let out = p.run(&["run"]);
+    assert_eq!(
+        out.code, 1,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    let r = p.results();
+    let schema = &r["scenarios"][0];
+    assert_eq!(schema["outcome"], "errored", "{schema:#}");
+    let step = &schema["steps"][0];
+    assert_eq!(step["outcome"], "errored", "{step:#}");
+    assert!(step["error"].is_null(), "the step ran: {step:#}");
+    let checks = step["checks"].as_array().expect("checks");
+    let status = checks
+        .iter()
+        .find(|c| c["check"] == "status")
+        .expect("status");
+    assert_eq!(
+        (&status["outcome"], &status["passed"]),
+        (&Value::from("passed"), &Value::from(true))
+    );
+    let bad = checks
+        .iter()
+        .find(|c| c["check"] == "body schema not-a.schema.json")
+        .expect("schema check");
+    assert_eq!(bad["outcome"], "errored", "{bad:#}");
+    assert_eq!(bad["passed"], false, "{bad:#}");
+    assert!(
+        bad["actual"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("invalid schema "),
+        "{bad:#}"
+    );
+
+    let td = &r["scenarios"][1];
+    assert_eq!(td["outcome"], "errored", "{td:#}");
+    let teardown = &td["steps"][1];
+    assert_eq!(teardown["phase"], "teardown");
+    assert_eq!(teardown["outcome"], "errored");
+    let error = teardown["error"].as_str().unwrap_or("");
+    let lines: Vec<&str> = error.lines().collect();
+    assert_eq!(lines.len(), 4, "{error}");
+    assert!(
+        lines[0].starts_with("scenarios/errors.yaml:13:")
+            && lines[0].ends_with(
+                ": error: failed to render the request path: undefined variable `missing`"
+            ),
+        "{error}"
+    );
+    assert_eq!(
+        lines[2], "13 |       - request: {method: GET, path: \"/status/{{ missing }}\"}",
+        "{error}"
+    );
+    assert!(lines[3].trim_end().ends_with('^'), "{error}");
+    let caret = lines[3].find('^').unwrap_or(0);
+    assert!(
+        lines[2][caret..].starts_with('"'),
+        "the caret points at the path: {error}"
+    );
+    // The scenario's reason quotes it on one line.
+    let reason = td["reason"].as_str().unwrap_or("");
+    assert!(!reason.contains('\n'), "{reason}");
+    // The console shows the same picture.
+    assert!(
+        out.stdout
+            .contains("failed to render the request path: undefined variable `missing`")
+            && out.stdout.contains("path: \"/status/{{ missing }}\""),
+        "{}",
+        out.stdout
+    );
+    let xml = p.read("reports/junit.xml");
+    assert!(!xml.contains("<failure message=\"body schema"), "{xml}");
+    assert!(xml.contains("<error"), "{xml}");
+}
+
 #[test]
 fn broken_files_exit_2_with_located_diagnostics_and_nothing_runs() {
     let server = start_server();
