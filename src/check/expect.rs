@@ -8,6 +8,7 @@ use crate::scenario::check::Pattern;
 use crate::scenario::expectation::{typed_expect, ExpectCheck, HeaderOp, SchemaRef};
 use crate::scenario::model::{Expect, Spanned};
 use crate::source::SourceLocation;
+use crate::template::TemplateError;
 use serde_json::Value;
 use serde_saphyr::Location;
 use std::path::Path;
@@ -38,7 +39,7 @@ impl ResponseView<'_> {
 /// rendered (templates), and where schema files live.
 pub struct CheckContext<'a> {
     pub file: &'a str,
-    pub render: &'a (dyn Fn(&Value) -> Result<Value, String> + Sync),
+    pub render: &'a (dyn Fn(&Value) -> Result<Value, TemplateError> + Sync),
     pub fixtures_dir: &'a Path,
     /// The contract, for `schema: "#/components/schemas/X"` references into it.
     pub contract: Option<&'a crate::contract::Contract>,
@@ -192,6 +193,7 @@ fn header(
                 Pattern::Compiled(rx) => rx,
                 Pattern::Template(t) => {
                     let compiled = (ctx.render)(&Value::String(t.clone()))
+                        .map_err(|e| format!("template error: {e}"))
                         .map(|v| value_as_text(&v))
                         .and_then(|text| crate::scenario::check::compile_regex(&text));
                     match compiled {
@@ -214,7 +216,7 @@ fn header(
     }
 }
 
-fn render_error(check: &str, e: String, location: Option<SourceLocation>) -> CheckOutcome {
+fn render_error(check: &str, e: TemplateError, location: Option<SourceLocation>) -> CheckOutcome {
     CheckOutcome::errored(check, "a value", format!("template error: {e}"), location)
 }
 
@@ -316,7 +318,7 @@ mod tests {
     use serde_json::json;
 
     fn ctx() -> CheckContext<'static> {
-        static R: fn(&Value) -> Result<Value, String> = |v| Ok(v.clone());
+        static R: fn(&Value) -> Result<Value, TemplateError> = |v| Ok(v.clone());
         CheckContext {
             file: "t.yaml",
             render: &R,
@@ -507,8 +509,11 @@ schema: no/such.schema.json
 
     #[test]
     fn operands_that_do_not_render_are_errored() {
-        static BAD: fn(&Value) -> Result<Value, String> = |v| match v {
-            Value::String(s) if s.contains("{{") => Err(format!("undefined variable in {s}")),
+        static BAD: fn(&Value) -> Result<Value, TemplateError> = |v| match v {
+            Value::String(s) if s.contains("{{") => Err(TemplateError::Undefined {
+                template: s.clone(),
+                name: "nope".into(),
+            }),
             other => Ok(other.clone()),
         };
         let ctx = CheckContext {
@@ -530,7 +535,7 @@ matches: '{{ nope }}'",
             assert!(got[0].is_errored(), "{yaml}: {:?}", got[0]);
         }
         // A templated regex that is invalid once rendered cannot be judged either.
-        static TO_BRACKET: fn(&Value) -> Result<Value, String> = |_| Ok(json!("["));
+        static TO_BRACKET: fn(&Value) -> Result<Value, TemplateError> = |_| Ok(json!("["));
         let ctx = CheckContext {
             render: &TO_BRACKET,
             ..ctx

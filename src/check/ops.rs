@@ -86,6 +86,7 @@ pub fn check_body_path(
         PathQuery::Compiled(q) => q,
         PathQuery::Template => {
             let parsed = (ctx.render)(&Value::String(text.clone()))
+                .map_err(|e| format!("template error: {e}"))
                 .map(|v| value_as_text(&v))
                 .and_then(|t| Query::parse(&t).map_err(|e| format!("invalid JSONPath `{t}`: {e}")));
             match parsed {
@@ -190,6 +191,7 @@ fn evaluate(seen: &Seen<'_>, op: &Op, at: Location, ctx: &CheckContext<'_>) -> C
                 Pattern::Compiled(rx) => rx,
                 Pattern::Template(t) => {
                     let compiled = (ctx.render)(&Value::String(t.clone()))
+                        .map_err(|e| format!("template error: {e}"))
                         .map(|v| value_as_text(&v))
                         .and_then(|text| crate::scenario::check::compile_regex(&text));
                     match compiled {
@@ -258,7 +260,7 @@ fn evaluate(seen: &Seen<'_>, op: &Op, at: Location, ctx: &CheckContext<'_>) -> C
 
 fn render_error(
     check: String,
-    e: String,
+    e: crate::template::TemplateError,
     loc: Option<crate::source::SourceLocation>,
 ) -> CheckOutcome {
     CheckOutcome::errored(check, "a value", format!("template error: {e}"), loc)

@@ -60,13 +60,6 @@ pub enum RunError {
         #[source]
         source: Cause,
     },
-    /// The contract could not be consulted.
-    #[error("failed to check the contract")]
-    Contract {
-        at: SourceLocation,
-        #[source]
-        source: Cause,
-    },
     /// The step cannot run as written (what validation lets through only when it is
     /// bypassed, or what only shows once rendered: `repeat.times` that is not a number).
     #[error("{message}")]
@@ -116,7 +109,6 @@ impl RunError {
             | RunError::Http { at, .. }
             | RunError::Auth { at, .. }
             | RunError::Webhook { at, .. }
-            | RunError::Contract { at, .. }
             | RunError::Invalid { at, .. } => at,
             RunError::Group(errors) => errors.first().map_or(&UNKNOWN, RunError::at),
         }

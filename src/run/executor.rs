@@ -4,8 +4,8 @@ use super::event::{EventSink, NoticeLevel, RunEvent};
 use super::plan::PlannedScenario;
 use crate::results::*;
 
+use super::context::RunContext;
 use super::steps::{not_running, now_rfc3339, run_scenario};
-use super::target::Target;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -62,7 +62,7 @@ async fn next_notice(rx: &mut Option<NoticeReceiver>) -> Option<(NoticeLevel, St
 
 pub async fn execute(
     plan: Vec<PlannedScenario>,
-    target: Arc<Target>,
+    target: Arc<RunContext>,
     environment: EnvironmentInfo,
     mut opts: RunOptions,
     sink: &mut dyn EventSink,

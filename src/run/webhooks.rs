@@ -1,7 +1,7 @@
 //! The run's webhook subscription: the receiver's URL registered with the target once, its
 //! secret captured for verification, deleted at the end.
+use super::context::RunContext;
 use super::http;
-use super::target::Target;
 use crate::auth::AuthSelector;
 use crate::config::Secret;
 use crate::webhook::Receiver;
@@ -9,12 +9,14 @@ use crate::webhook::Receiver;
 pub const EVENTS: [&str; 3] = ["order.created", "order.updated", "order.cancelled"];
 
 async fn call(
-    target: &Target,
+    target: &RunContext,
     method: reqwest::Method,
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Result<http::RawResponse, String> {
-    let mut req = target.housekeeping_request(method, path, body.as_ref())?;
+    let mut req = target
+        .housekeeping_request(method, path, body.as_ref())
+        .map_err(|e| format!("{e}: {}", e.source))?;
     if let Some(a) = &target.auth {
         for (k, v) in a
             .headers_for(&AuthSelector::Default)
@@ -34,7 +36,7 @@ async fn call(
 }
 
 /// Registers the receiver for every event; returns the subscription id.
-pub async fn subscribe(target: &Target, receiver: &Receiver) -> Result<String, String> {
+pub async fn subscribe(target: &RunContext, receiver: &Receiver) -> Result<String, String> {
     // Deliveries signed with the new secret may arrive before the answer that names it.
     let _pending = receiver.expect_secret();
     let body = serde_json::json!({ "url": receiver.url().as_str(), "events": EVENTS });
@@ -73,7 +75,7 @@ pub async fn subscribe(target: &Target, receiver: &Receiver) -> Result<String, S
     Ok(id.to_string())
 }
 
-pub async fn unsubscribe(target: &Target, id: &str) -> Result<(), String> {
+pub async fn unsubscribe(target: &RunContext, id: &str) -> Result<(), String> {
     let resp = call(
         target,
         reqwest::Method::DELETE,

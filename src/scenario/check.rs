@@ -7,7 +7,7 @@
 use super::jsonpath::Query;
 use super::model::{Check, Spanned};
 use crate::source::yaml::did_you_mean;
-use crate::template::has_markup;
+use crate::template::{has_markup, TemplateError};
 use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Location;
@@ -67,14 +67,23 @@ pub enum Subject {
     Element,
 }
 
-/// Renders a template operand; the error says why.
-pub type Render<'a> = dyn Fn(&Value) -> Result<Value, String> + 'a;
+/// Renders a template operand.
+pub type Render<'a> = dyn Fn(&Value) -> Result<Value, TemplateError> + 'a;
+
+/// Why [`TypedCheck::rendered`] failed.
+#[derive(Debug)]
+pub enum RenderFailure {
+    Template(TemplateError),
+    /// The rendered JSONPath or regex is not valid.
+    Invalid(String),
+}
 
 impl TypedCheck {
     /// This check with every template rendered now — operands, templated regexes and paths
     /// (then compiled) — so it can be evaluated later without the variables (webhook
     /// matchers). The error is where the template is written and why it failed.
-    pub fn rendered(&self, render: &Render<'_>) -> Result<TypedCheck, (Location, String)> {
+    pub fn rendered(&self, render: &Render<'_>) -> Result<TypedCheck, (Location, RenderFailure)> {
+        use RenderFailure::{Invalid, Template};
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -84,12 +93,16 @@ impl TypedCheck {
                 let query = match query {
                     PathQuery::Compiled(q) => PathQuery::Compiled(q.clone()),
                     PathQuery::Template => {
-                        let r = render(&Value::String(t.clone())).map_err(|e| (*at, e))?;
-                        match json_path(&text(&r)).map_err(|e| (*at, e))? {
+                        let r =
+                            render(&Value::String(t.clone())).map_err(|e| (*at, Template(e)))?;
+                        match json_path(&text(&r)).map_err(|e| (*at, Invalid(e)))? {
                             PathQuery::Template => {
                                 return Err((
                                     *at,
-                                    format!("`{}` is still a template once rendered", text(&r)),
+                                    Invalid(format!(
+                                        "`{}` is still a template once rendered",
+                                        text(&r)
+                                    )),
                                 ))
                             }
                             compiled => compiled,
@@ -103,7 +116,7 @@ impl TypedCheck {
                 }
             }
             Subject::Value { template, at } => Subject::Value {
-                template: render(template).map_err(|e| (*at, e))?,
+                template: render(template).map_err(|e| (*at, Template(e)))?,
                 at: *at,
             },
             Subject::Element => Subject::Element,
@@ -111,7 +124,7 @@ impl TypedCheck {
         let mut ops = Vec::with_capacity(self.ops.len());
         for o in &self.ops {
             let at = o.at;
-            let value = |v: &Value| render(v).map_err(|e| (at, e));
+            let value = |v: &Value| render(v).map_err(|e| (at, Template(e)));
             let op = match &o.op {
                 Op::Equals(v) => Op::Equals(value(v)?),
                 Op::NotEquals(v) => Op::NotEquals(value(v)?),
@@ -126,7 +139,7 @@ impl TypedCheck {
                 Op::Matches(Pattern::Template(t)) => {
                     let r = value(&Value::String(t.clone()))?;
                     Op::Matches(Pattern::Compiled(
-                        compile_regex(&text(&r)).map_err(|e| (at, e))?,
+                        compile_regex(&text(&r)).map_err(|e| (at, Invalid(e)))?,
                     ))
                 }
                 Op::Exists(b) => Op::Exists(*b),
@@ -610,7 +623,7 @@ mod tests {
     fn rendering_fills_every_template_and_compiles_it() {
         let c = check("path: \"$[?@.id == '{{ id }}']\"\nequals: ['{{ id }}']\nmatches: '^{{ id }}$'\nall: {contains: '{{ id }}'}\n");
         let typed = compile(&c, CheckMode::Path).expect("valid");
-        let render = |v: &Value| -> Result<Value, String> {
+        let render = |v: &Value| -> Result<Value, TemplateError> {
             Ok(match v {
                 Value::String(s) => Value::String(s.replace("{{ id }}", "A-1")),
                 Value::Array(a) => Value::Array(
@@ -636,9 +649,17 @@ mod tests {
         assert!(
             matches!(&r.ops[2].op, Op::All(inner) if matches!(&inner.ops[0].op, Op::Contains(v) if v == "A-1"))
         );
-        let failing =
-            |_: &Value| -> Result<Value, String> { Err("undefined variable `id`".into()) };
+        let failing = |_: &Value| -> Result<Value, TemplateError> {
+            Err(TemplateError::Undefined {
+                template: "{{ id }}".into(),
+                name: "id".into(),
+            })
+        };
         let (at, why) = typed.rendered(&failing).expect_err("fails");
-        assert_eq!((at.line(), why.as_str()), (1, "undefined variable `id`"));
+        assert!(
+            at.line() == 1
+                && matches!(&why, RenderFailure::Template(e) if e.cause() == "undefined variable `id`"),
+            "{why:?}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use crate::report::{ReportDirLock, ReportError, ReportOptions, ReporterKind};
 use crate::results::{EnvironmentInfo, RunResult};
 use crate::run::ratelimit::{HoldObserver, RateLimits};
 use crate::run::verdicts::CoverageGate;
-use crate::run::{EventSink, NoticeLevel, PlannedScenario, RunEvent, RunOptions, Target};
+use crate::run::{EventSink, NoticeLevel, PlannedScenario, RunContext, RunEvent, RunOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 /// One run against one environment: [`Session::prepare`] → [`Session::run`] →
 /// [`FinishedRun::write_reports`].
 pub struct Session {
-    target: Arc<Target>,
+    target: Arc<RunContext>,
     plan: Vec<PlannedScenario>,
     info: EnvironmentInfo,
     contract: Option<Arc<crate::contract::Contract>>,
@@ -256,9 +256,9 @@ impl Session {
         let fixtures_dir = env.fixtures_dir.clone();
         let pacer = env
             .pacing
-            .and_then(|p| crate::run::target::Pacer::new(p.rps, p.burst.unwrap_or(p.rps)));
+            .and_then(|p| crate::run::context::Pacer::new(p.rps, p.burst.unwrap_or(p.rps)));
         let (notice_tx, notices) = mpsc::unbounded_channel();
-        let target = Arc::new(Target {
+        let target = Arc::new(RunContext {
             env,
             base_url,
             http,

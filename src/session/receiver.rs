@@ -1,7 +1,7 @@
 //! The webhook receiver of a session: started from the environment's settings, and what it
 //! saw reported after the run.
 use crate::config::{Environment, Secret, ValueLookup};
-use crate::run::Target;
+use crate::run::RunContext;
 
 pub(crate) async fn start_receiver(
     env: &Environment,
@@ -39,7 +39,7 @@ pub(crate) async fn start_receiver(
 
 /// Text from the target (or holding what it sent) made fit for a terminal line: secrets
 /// replaced, control characters escaped, length bounded.
-pub(crate) fn for_terminal(target: &Target, s: &str) -> String {
+pub(crate) fn for_terminal(target: &RunContext, s: &str) -> String {
     crate::source::escape::one_line(
         &target.redact_text(s),
         crate::source::escape::MAX_WARNING_CHARS,

@@ -15,11 +15,11 @@ use crate::check::{self, CheckContext, ResponseView};
 use crate::config::UnknownProperties;
 use crate::contract::Undocumented;
 use crate::results::*;
+use crate::run::context::RunContext;
 use crate::run::error::{Cause, RunError};
 use crate::run::http::{self, HttpError, PreparedRequest, RawResponse};
 use crate::run::plan::PlannedScenario;
-use crate::run::target::Target;
-use crate::scenario::check::{typed_check, CheckMode, TypedCheck};
+use crate::scenario::check::{typed_check, CheckMode, RenderFailure, TypedCheck};
 use crate::scenario::model::*;
 use crate::scenario::{Action, Sending};
 use crate::source::SourceLocation;
@@ -96,7 +96,7 @@ enum Cleanup {
 }
 
 struct ScenarioRun<'a> {
-    target: &'a Target,
+    target: &'a RunContext,
     planned: &'a PlannedScenario,
     vars: Map<String, Value>,
     last: Option<RawResponse>,
@@ -116,7 +116,7 @@ struct ScenarioRun<'a> {
 
 /// Runs one planned scenario to its result (never panics on target or input problems).
 pub async fn run_scenario(
-    target: Arc<Target>,
+    target: Arc<RunContext>,
     planned: &PlannedScenario,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
     slot: &JobSlot,
@@ -391,8 +391,8 @@ impl<'a> ScenarioRun<'a> {
     }
 
     /// A template renderer for checks (their errors become errored checks).
-    fn check_render(&self) -> impl Fn(&Value) -> Result<Value, String> + Sync + '_ {
-        |v: &Value| self.render(v).map_err(|e| e.to_string())
+    fn check_render(&self) -> impl Fn(&Value) -> Result<Value, TemplateError> + Sync + '_ {
+        |v: &Value| self.render(v)
     }
 
     fn finish_step(&mut self, mut step: StepResult) {

@@ -91,13 +91,18 @@ impl ScenarioRun<'_> {
         for c in checks {
             let typed = typed_check(c, CheckMode::Path)
                 .map_err(|p| RunError::invalid(p.to_string(), self.loc(c)))?;
-            let rendered = typed.rendered(&render).map_err(|(at, e)| {
+            let rendered = typed.rendered(&render).map_err(|(at, why)| {
                 let at = SourceLocation {
                     file: self.file().to_string(),
                     line: at.line(),
                     column: at.column(),
                 };
-                RunError::invalid(format!("failed to render a `where` check: {e}"), at)
+                match why {
+                    RenderFailure::Template(e) => RunError::template("a `where` check", at, e),
+                    RenderFailure::Invalid(m) => {
+                        RunError::invalid(format!("a `where` check once rendered: {m}"), at)
+                    }
+                }
             })?;
             out.push(rendered);
         }
@@ -366,7 +371,7 @@ pub(super) fn delivery_matcher(event: String, checks: Vec<TypedCheck>, file: Str
             return false;
         }
         // Rendered already: the operands are values, nothing is left to render.
-        let identity = |v: &Value| Ok::<Value, String>(v.clone());
+        let identity = |v: &Value| Ok::<Value, TemplateError>(v.clone());
         let ctx = CheckContext {
             file: &file,
             render: &identity,

@@ -1,4 +1,5 @@
-//! Everything a run needs about its target, shared by all concurrent scenarios.
+//! The run's context: everything a run needs about its target (environment, HTTP client,
+//! auth, receiver, templates, contract, pacing), shared by all concurrent scenarios.
 use crate::auth::{AuthManager, Redactor};
 use crate::config::Environment;
 use crate::contract::Contract;
@@ -9,7 +10,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use url::Url;
 
-pub struct Target {
+/// A path that gives no valid URL (below the base URL, or as an absolute URL).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid URL for path `{path}`")]
+pub struct UrlError {
+    pub path: String,
+    #[source]
+    pub source: url::ParseError,
+}
+
+pub struct RunContext {
     pub env: Environment,
     pub base_url: Url,
     /// One pooled client per environment.
@@ -54,16 +64,19 @@ impl Pacer {
 /// so a server that could answer XML or HTML answers JSON, and its errors stay acceptable.
 pub const DEFAULT_ACCEPT: &str = "application/json, application/problem+json";
 
-impl Target {
+impl RunContext {
     /// The URL for a scenario path: absolute URLs as written, others below the base URL.
-    pub fn url_for(&self, path: &str) -> Result<Url, String> {
+    pub fn url_for(&self, path: &str) -> Result<Url, UrlError> {
+        let invalid = |source| UrlError {
+            path: path.to_string(),
+            source,
+        };
         if path.starts_with("http://") || path.starts_with("https://") {
-            return Url::parse(path).map_err(|e| format!("invalid URL `{path}`: {e}"));
+            return Url::parse(path).map_err(invalid);
         }
         let base = self.base_url.as_str().trim_end_matches('/');
         let sep = if path.starts_with('/') { "" } else { "/" };
-        Url::parse(&format!("{base}{sep}{path}"))
-            .map_err(|e| format!("invalid URL for path `{path}`: {e}"))
+        Url::parse(&format!("{base}{sep}{path}")).map_err(invalid)
     }
 
     /// The headers every request starts from: conform's defaults (`Accept: application/json,
@@ -100,7 +113,7 @@ impl Target {
         method: reqwest::Method,
         path: &str,
         json: Option<&serde_json::Value>,
-    ) -> Result<super::http::PreparedRequest, String> {
+    ) -> Result<super::http::PreparedRequest, UrlError> {
         let mut headers = self.default_headers();
         if json.is_some() {
             headers.push(("Content-Type".into(), "application/json".into()));
