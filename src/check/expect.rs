@@ -195,7 +195,9 @@ fn header(
                     let compiled = (ctx.render)(&Value::String(t.clone()))
                         .map_err(|e| format!("template error: {e}"))
                         .map(|v| value_as_text(&v))
-                        .and_then(|text| crate::scenario::check::compile_regex(&text));
+                        .and_then(|text| {
+                            crate::scenario::check::compile_regex(&text).map_err(|e| e.to_string())
+                        });
                     match compiled {
                         Ok(rx) => {
                             rendered = rx;

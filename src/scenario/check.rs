@@ -95,7 +95,7 @@ impl TypedCheck {
                     PathQuery::Template => {
                         let r =
                             render(&Value::String(t.clone())).map_err(|e| (*at, Template(e)))?;
-                        match json_path(&text(&r)).map_err(|e| (*at, Invalid(e)))? {
+                        match json_path(&text(&r)).map_err(|e| (*at, Invalid(e.to_string())))? {
                             PathQuery::Template => {
                                 return Err((
                                     *at,
@@ -139,7 +139,7 @@ impl TypedCheck {
                 Op::Matches(Pattern::Template(t)) => {
                     let r = value(&Value::String(t.clone()))?;
                     Op::Matches(Pattern::Compiled(
-                        compile_regex(&text(&r)).map_err(|e| (at, Invalid(e)))?,
+                        compile_regex(&text(&r)).map_err(|e| (at, Invalid(e.to_string())))?,
                     ))
                 }
                 Op::Exists(b) => Op::Exists(*b),
@@ -228,7 +228,7 @@ pub enum Pattern {
 
 impl Pattern {
     /// Compiles `text` unless it is a template.
-    pub fn new(text: &str) -> Result<Pattern, String> {
+    pub fn new(text: &str) -> Result<Pattern, CompileError> {
         if has_markup(text) {
             Ok(Pattern::Template(text.to_string()))
         } else {
@@ -278,6 +278,15 @@ impl JsonType {
             JsonType::Null => "null",
         }
     }
+}
+
+/// A regex or a JSONPath that does not compile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    #[error("invalid regex `{pattern}`: {cause}")]
+    Regex { pattern: String, cause: String },
+    #[error("invalid JSONPath `{path}`: {cause}")]
+    JsonPath { path: String, cause: String },
 }
 
 /// Why a check could not be typed: every problem, each where it is written.
@@ -370,7 +379,7 @@ fn compile_into(
                     let query = match json_path(&p.value) {
                         Ok(q) => q,
                         Err(m) => {
-                            problem(p.referenced, m);
+                            problem(p.referenced, m.to_string());
                             PathQuery::Template
                         }
                     };
@@ -425,7 +434,7 @@ fn compile_into(
     if let Some(m) = &ch.matches {
         match Pattern::new(&m.value) {
             Ok(p) => push(Op::Matches(p), m.referenced),
-            Err(e) => problems.push((m.referenced, e)),
+            Err(e) => problems.push((m.referenced, e.to_string())),
         }
     }
     if let Some(e) = &ch.exists {
@@ -476,31 +485,34 @@ fn compile_into(
     TypedCheck { subject, ops, at }
 }
 
-/// Parses a JSONPath, or leaves a templated one for when it is rendered; the error is the
-/// message a diagnostic shows.
-pub fn json_path(path: &str) -> Result<PathQuery, String> {
+/// Parses a JSONPath, or leaves a templated one for when it is rendered.
+pub fn json_path(path: &str) -> Result<PathQuery, CompileError> {
     if has_markup(path) {
         return Ok(PathQuery::Template);
     }
     Query::parse(path).map(PathQuery::Compiled).map_err(|e| {
-        if path.trim_start().starts_with('$') {
-            let e = e.to_string();
-            format!(
-                "invalid JSONPath `{path}`: {}",
-                e.lines().next().unwrap_or("").trim()
-            )
+        let cause = if path.trim_start().starts_with('$') {
+            e.to_string()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
         } else {
             format!(
-                "invalid JSONPath `{path}`: a path starts with `$` (the root), e.g. `$.{}`",
+                "a path starts with `$` (the root), e.g. `$.{}`",
                 path.trim_start().trim_start_matches('.')
             )
+        };
+        CompileError::JsonPath {
+            path: path.to_string(),
+            cause,
         }
     })
 }
 
-/// Compiles a regex; the error is the message a diagnostic shows (the regex crate's last
-/// line, without its `error: ` prefix).
-pub fn compile_regex(re: &str) -> Result<Regex, String> {
+/// Compiles a regex; the cause is the regex crate's last line, without its `error: ` prefix.
+pub fn compile_regex(re: &str) -> Result<Regex, CompileError> {
     Regex::new(re).map_err(|e| {
         let msg = match e {
             regex::Error::Syntax(s) => s
@@ -511,8 +523,10 @@ pub fn compile_regex(re: &str) -> Result<Regex, String> {
                 .to_string(),
             other => other.to_string(),
         };
-        let msg = msg.strip_prefix("error: ").unwrap_or(&msg).to_string();
-        format!("invalid regex `{re}`: {msg}")
+        CompileError::Regex {
+            pattern: re.to_string(),
+            cause: msg.strip_prefix("error: ").unwrap_or(&msg).to_string(),
+        }
     })
 }
 

@@ -115,7 +115,7 @@ pub fn compile(e: &Expect) -> Result<TypedExpect, CheckProblems> {
         if let Some(m) = &he.matches {
             match Pattern::new(m) {
                 Ok(p) => ops.push(HeaderOp::Matches(p)),
-                Err(e) => problems.push((h.referenced, e)),
+                Err(e) => problems.push((h.referenced, e.to_string())),
             }
         }
         if he.present.is_none()

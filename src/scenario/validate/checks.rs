@@ -165,16 +165,16 @@ impl Validator<'_> {
         if has_markup(path) {
             // Only known once rendered; its templates can still be checked.
             self.template(path, at);
-        } else if let Err(msg) = json_path(path) {
-            self.error(at, msg);
+        } else if let Err(e) = json_path(path) {
+            self.error(at, e.to_string());
         }
     }
 
     pub(super) fn regex(&mut self, re: &str, at: &Location) {
         if has_markup(re) {
             self.template(re, at);
-        } else if let Err(msg) = compile_regex(re) {
-            self.error(at, msg);
+        } else if let Err(e) = compile_regex(re) {
+            self.error(at, e.to_string());
         }
     }
 
