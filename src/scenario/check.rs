@@ -2,7 +2,7 @@
 //! once. The serde [`Check`] mirrors the YAML (a map of optional operands); [`typed_check`]
 //! turns it into a [`TypedCheck`] — JSONPaths parsed, regexes compiled, type names resolved —
 //! and keeps it beside the node, so the validator and the runner share one compilation and
-//! the evaluator (`crate::check`) `match`es [`Op`] exhaustively. Adding an operator is one
+//! the evaluator (the `check` stage) `match`es [`Op`] exhaustively. Adding an operator is one
 //! variant, one arm in [`compile`] and one evaluation arm.
 use super::jsonpath::Query;
 use super::model::{Check, Spanned};

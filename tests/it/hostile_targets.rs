@@ -267,11 +267,26 @@ fn run(project: &Project, want_outcome: &str) -> Outcome {
     o
 }
 
+/// The hostile step's run error, checked to be shown like a diagnostic at the step (line 4 of
+/// the file, that line, a caret); returns what the exchange said (after `failed to send GET
+/// <url>: `).
 fn step_error(o: &Outcome) -> String {
-    o.hostile_step()["error"]
+    let error = o.hostile_step()["error"]
         .as_str()
         .unwrap_or_default()
-        .to_string()
+        .to_string();
+    let lines: Vec<&str> = error.lines().collect();
+    assert_eq!(lines.len(), 4, "{error}");
+    let head = lines[0]
+        .strip_prefix("scenarios/h.yaml:4:")
+        .and_then(|rest| rest.split_once(": error: failed to send GET "))
+        .map(|(_, url_and_cause)| url_and_cause)
+        .unwrap_or_else(|| panic!("{error}"));
+    assert!(lines[2].starts_with("4 |       - request: "), "{error}");
+    assert!(lines[3].trim_end().ends_with('^'), "{error}");
+    head.split_once(": ")
+        .map(|(_url, cause)| cause.to_string())
+        .unwrap_or_else(|| panic!("{error}"))
 }
 
 #[test]
