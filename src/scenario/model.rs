@@ -339,7 +339,30 @@ pub struct HeaderExpect {
 pub struct Capture {
     pub source: CaptureSource,
     pub regex: Option<String>,
+    /// `regex` compiled on first use and kept (not part of what the capture says).
+    pub compiled: CompiledRegex,
 }
+
+/// A regex compiled once, beside the text it was compiled from.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledRegex(std::sync::OnceLock<Result<regex::Regex, super::check::CompileError>>);
+
+impl CompiledRegex {
+    pub fn get(&self, text: &str) -> Result<&regex::Regex, &super::check::CompileError> {
+        self.0
+            .get_or_init(|| super::check::compile_regex(text))
+            .as_ref()
+    }
+}
+
+/// A cache: two captures are equal by what they say.
+impl PartialEq for CompiledRegex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for CompiledRegex {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaptureSource {
@@ -588,6 +611,7 @@ impl<'de> Deserialize<'de> for Capture {
                     Ok(Capture {
                         source: CaptureSource::JsonPath(v.to_string()),
                         regex: None,
+                        compiled: CompiledRegex::default(),
                     })
                 } else {
                     Err(E::custom(format!(
@@ -618,7 +642,11 @@ impl<'de> Deserialize<'de> for Capture {
                 let source = source.ok_or_else(|| {
                     de::Error::custom("a capture needs `path`, `header` or `status`")
                 })?;
-                Ok(Capture { source, regex })
+                Ok(Capture {
+                    source,
+                    regex,
+                    compiled: CompiledRegex::default(),
+                })
             }
         }
         d.deserialize_any(V)

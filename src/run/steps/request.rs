@@ -581,7 +581,7 @@ pub(super) fn capture_value(
     match &c.regex {
         None => Ok(raw),
         Some(re) => {
-            let rx = regex::Regex::new(re).map_err(|e| format!("invalid regex: {e}"))?;
+            let rx = c.compiled.get(re).map_err(ToString::to_string)?;
             let text = scalar_text(&raw);
             let caps = rx
                 .captures(&text)

@@ -3,7 +3,7 @@
 //! keep the typed form for the run; here its problems become diagnostics and its templates
 //! are checked against the variables defined at this point.
 use super::Validator;
-use crate::scenario::check::{compile_regex, json_path, typed_check, CheckMode};
+use crate::scenario::check::{json_path, typed_check, CheckMode};
 use crate::scenario::expectation::typed_expect;
 use crate::scenario::model::*;
 use crate::source::yaml::did_you_mean;
@@ -154,7 +154,12 @@ impl Validator<'_> {
                 CaptureSource::Status => {}
             }
             if let Some(r) = &cap.value.regex {
-                self.regex(r, &cap.referenced);
+                if has_markup(r) {
+                    self.template(r, &cap.referenced);
+                } else if let Err(e) = cap.value.compiled.get(r) {
+                    // Compiled here once; the run reuses it for every response.
+                    self.error(&cap.referenced, e.to_string());
+                }
             }
         }
         // Defined after all of the step's templates were checked.
@@ -166,14 +171,6 @@ impl Validator<'_> {
             // Only known once rendered; its templates can still be checked.
             self.template(path, at);
         } else if let Err(e) = json_path(path) {
-            self.error(at, e.to_string());
-        }
-    }
-
-    pub(super) fn regex(&mut self, re: &str, at: &Location) {
-        if has_markup(re) {
-            self.template(re, at);
-        } else if let Err(e) = compile_regex(re) {
             self.error(at, e.to_string());
         }
     }
