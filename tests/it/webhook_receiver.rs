@@ -113,16 +113,37 @@ async fn a_delivery_racing_its_subscription_answer_is_judged_with_the_new_secret
     let url = r.local_url();
     // Without a subscription in progress, an unknown secret is refused at once.
     assert_eq!(
-        deliver(&client, &url, "early", event("early"), "not-yet-known", now()).await,
+        deliver(
+            &client,
+            &url,
+            "early",
+            event("early"),
+            "not-yet-known",
+            now()
+        )
+        .await,
         401
     );
     let pending = r.expect_secret();
     let sent = tokio::spawn({
         let (client, url) = (client.clone(), url.clone());
-        async move { deliver(&client, &url, "raced", event("raced"), "not-yet-known", now()).await }
+        async move {
+            deliver(
+                &client,
+                &url,
+                "raced",
+                event("raced"),
+                "not-yet-known",
+                now(),
+            )
+            .await
+        }
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!sent.is_finished(), "the delivery was judged before the secret was known");
+    assert!(
+        !sent.is_finished(),
+        "the delivery was judged before the secret was known"
+    );
     r.add_secret(Secret::new("not-yet-known"));
     drop(pending);
     assert_eq!(sent.await.expect("delivery task"), 200);
