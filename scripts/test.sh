@@ -7,4 +7,6 @@ bash scripts/install-validators.sh
 export VALIDATORS_NODE_MODULES="${VALIDATORS_NODE:-/tmp/vnode}/node_modules"
 export VALIDATORS_VENV="${VALIDATORS_VENV:-/tmp/vv}"
 export PATH="$VALIDATORS_VENV/bin:$PATH"
-cargo test --workspace --all-targets
+# Three test threads on 2 cores: the long integration tests mostly wait (on a rate limiter's
+# minute, on webhook retries), so a third thread keeps the CPU busy while they do.
+cargo test --workspace --all-targets -- --test-threads=3
