@@ -10,3 +10,5 @@ export PATH="$VALIDATORS_VENV/bin:$PATH"
 # Three test threads on 2 cores: the long integration tests mostly wait (on a rate limiter's
 # minute, on webhook retries), so a third thread keeps the CPU busy while they do.
 cargo test --workspace --all-targets -- --test-threads=3
+# The examples of docs/library.md (the library's entry point) compile and run as doctests.
+cargo test --workspace --doc

@@ -122,16 +122,8 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
     parity::attach(&mut lf.result, &report);
     parity::attach(&mut rf.result, &report);
     for finished in [&mut lf, &mut rf] {
-        match finished.write_reports() {
-            Ok(paths) => {
-                for p in paths {
-                    say!("report: {}", p.display());
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {}", super::error_chain(&e));
-                return exit::code(Ending::ReportsFailed);
-            }
+        if let Err(code) = super::run::write_reports(finished) {
+            return code;
         }
     }
     let written = finish(&report, &a.report_dir, a.verbose, &term);

@@ -212,16 +212,25 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     let mut finished = session.run(&mut sinks).await;
     drop(sinks);
     signal.abort();
+    if let Err(code) = write_reports(&mut finished) {
+        return code;
+    }
+    exit::code(Ending::Ran(&finished.result))
+}
+
+/// Writes a finished run's report files and lists them; a failure is printed and gives the
+/// exit code.
+pub(super) fn write_reports(finished: &mut crate::session::FinishedRun) -> Result<(), i32> {
     match finished.write_reports() {
         Ok(paths) => {
             for p in paths {
                 say!("report: {}", p.display());
             }
+            Ok(())
         }
         Err(e) => {
             eprintln!("error: {}", super::error_chain(&e));
-            return exit::code(Ending::ReportsFailed);
+            Err(exit::code(Ending::ReportsFailed))
         }
     }
-    exit::code(Ending::Ran(&finished.result))
 }

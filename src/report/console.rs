@@ -383,7 +383,6 @@ impl<W: Write + Send> EventSink for ConsoleReporter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{RunVerdict, VerdictCheck, VerdictOutcome};
 
     fn finished(result: &RunResult) -> String {
         let mut rep = ConsoleReporter::new(Vec::new(), TermContext::plain(), false);
@@ -398,22 +397,14 @@ mod tests {
         r.summary = crate::results::Summary::of(&r.scenarios);
         r.interrupted = false;
         let n = r.summary.total;
-        let mut gate = RunVerdict::new(
-            VerdictKind::Coverage,
-            "contract coverage",
-            "--min-coverage 90".into(),
-            vec![VerdictCheck {
-                check: "contract coverage".into(),
-                expected: "≥ 90.0 %".into(),
-                actual: "50.0 %".into(),
-                outcome: VerdictOutcome::Failed,
-            }],
+        let gate = crate::report::testdata::missed_coverage_gate(
+            "50.0 %",
+            &[
+                "response getOrder 404",
+                "response getOrder 500",
+                "error code CONFLICT",
+            ],
         );
-        gate.not_covered = vec![
-            "response getOrder 404".into(),
-            "response getOrder 500".into(),
-            "error code CONFLICT".into(),
-        ];
         r.verdicts.push(gate);
         let out = finished(&r);
         let summary = format!(

@@ -325,23 +325,12 @@ mod tests {
 
     #[test]
     fn a_missed_verdict_has_a_row_and_an_annotation_and_fails_the_summary() {
-        use crate::results::{RunVerdict, VerdictCheck, VerdictKind, VerdictOutcome};
         let mut r = sample();
         r.interrupted = false;
         r.scenarios.retain(|s| s.outcome == Outcome::Passed);
         r.summary = crate::results::Summary::of(&r.scenarios);
-        let mut gate = RunVerdict::new(
-            VerdictKind::Coverage,
-            "contract coverage",
-            "--min-coverage 90".into(),
-            vec![VerdictCheck {
-                check: "contract coverage".into(),
-                expected: "≥ 90.0 %".into(),
-                actual: "50.0 %".into(),
-                outcome: VerdictOutcome::Failed,
-            }],
-        );
-        gate.not_covered = vec!["response getOrder 404".into()];
+        let gate =
+            crate::report::testdata::missed_coverage_gate("50.0 %", &["response getOrder 404"]);
         r.verdicts.push(gate);
         let out = render(write_github_summary, &r);
         assert!(out.starts_with("## ❌ conform: FAILED\n"), "{out}");

@@ -233,21 +233,12 @@ mod tests {
 
     #[test]
     fn a_missed_verdict_is_a_failure_that_says_what_was_missed() {
-        use crate::results::{VerdictCheck, VerdictKind, VerdictOutcome};
         let mut r = crate::report::testdata::sample();
         let scenarios_before = build(&r).test_suites.len();
-        let mut gate = RunVerdict::new(
-            VerdictKind::Coverage,
-            "contract coverage",
-            "--min-coverage 90".into(),
-            vec![VerdictCheck {
-                check: "contract coverage".into(),
-                expected: "≥ 90.0 %".into(),
-                actual: "49.5 % (47 of 95 documented responses)".into(),
-                outcome: VerdictOutcome::Failed,
-            }],
+        let gate = crate::report::testdata::missed_coverage_gate(
+            "49.5 % (47 of 95 documented responses)",
+            &["response getOrder 404", "error code X"],
         );
-        gate.not_covered = vec!["response getOrder 404".into(), "error code X".into()];
         r.verdicts.push(gate);
         let mut out = Vec::new();
         write_junit(&r, &mut out).unwrap();

@@ -43,18 +43,8 @@ mod tests {
                 outcome: VerdictOutcome::Passed,
             }],
         ));
-        let mut gate = RunVerdict::new(
-            VerdictKind::Coverage,
-            "contract coverage",
-            "--min-coverage 90".into(),
-            vec![VerdictCheck {
-                check: "contract coverage".into(),
-                expected: "≥ 90.0 %".into(),
-                actual: "84.2 %".into(),
-                outcome: VerdictOutcome::Failed,
-            }],
-        );
-        gate.not_covered = vec!["response getOrder 404".into()];
+        let gate =
+            crate::report::testdata::missed_coverage_gate("84.2 %", &["response getOrder 404"]);
         r.verdicts.push(gate);
         assert_eq!(
             run_wide_line(&r).unwrap(),

@@ -211,3 +211,20 @@ pub(crate) fn sample() -> RunResult {
         extensions: BTreeMap::new(),
     }
 }
+
+/// A `--min-coverage 90` verdict that was missed at `actual`, with what was not covered.
+pub(crate) fn missed_coverage_gate(actual: &str, not_covered: &[&str]) -> RunVerdict {
+    let mut gate = RunVerdict::new(
+        VerdictKind::Coverage,
+        "contract coverage",
+        "--min-coverage 90".into(),
+        vec![VerdictCheck {
+            check: "contract coverage".into(),
+            expected: "≥ 90.0 %".into(),
+            actual: actual.into(),
+            outcome: VerdictOutcome::Failed,
+        }],
+    );
+    gate.not_covered = not_covered.iter().map(|s| s.to_string()).collect();
+    gate
+}

@@ -167,38 +167,24 @@ mod tests {
 
     #[test]
     fn run_wide_verdicts_are_not_scenarios() {
-        use crate::results::{RunVerdict, VerdictCheck, VerdictKind, VerdictOutcome};
         let mut r = sample();
         r.scenarios.retain(|s| s.outcome == Outcome::Passed);
         r.interrupted = false;
         r.summary = crate::results::Summary::of(&r.scenarios);
-        let n = r.summary.total;
+        // The sample's one passed scenario, counted as one: no "all 1 scenarios", and the
+        // run-wide verdicts below add nothing to the count.
+        assert_eq!(r.summary.total, 1);
+        let met = "the one scenario met the contract";
         let out = html(&r);
         let note = &out[out.find("class=\"verdict-note").unwrap()..][..200];
-        assert!(
-            out.contains(&format!("all {n} scenarios met the contract")),
-            "{note}"
-        );
+        assert!(out.contains(met), "{note}");
         assert!(out.contains(">PASSED<"));
-        let mut gate = RunVerdict::new(
-            VerdictKind::Coverage,
-            "contract coverage",
-            "--min-coverage 90".into(),
-            vec![VerdictCheck {
-                check: "contract coverage".into(),
-                expected: "≥ 90.0 %".into(),
-                actual: "49.5 %".into(),
-                outcome: VerdictOutcome::Failed,
-            }],
-        );
-        gate.not_covered = vec!["response getOrder 404".into()];
+        let gate =
+            crate::report::testdata::missed_coverage_gate("49.5 %", &["response getOrder 404"]);
         r.verdicts.push(gate);
         let out = html(&r);
         // The scenario count is the same; the missed gate fails the run on its own line.
-        assert!(
-            out.contains(&format!("all {n} scenarios met the contract")),
-            "still {n}"
-        );
+        assert!(out.contains(met), "still one scenario");
         assert!(out.contains(">FAILED<"), "a missed gate fails the run");
         assert!(
             out.contains("contract coverage missed"),

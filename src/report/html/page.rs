@@ -106,7 +106,10 @@ pub(super) fn build(result: &RunResult) -> View {
         ("FAILED", "failed")
     };
     let verdict_note = if s.success() && !result.interrupted {
-        format!("all {} scenarios met the contract", s.total - s.skipped)
+        match s.total - s.skipped {
+            1 => "the one scenario met the contract".to_string(),
+            n => format!("all {n} scenarios met the contract"),
+        }
     } else {
         let mut parts = Vec::new();
         if s.failed > 0 {
