@@ -2,9 +2,8 @@
 //! a panic or an error: "the target broke the contract" is data. What conform could not judge
 //! (an unreadable schema, a template that does not render) is an errored check.
 use super::json::{brief, json_subset, value_as_text};
-use super::ops::{check_body_path, NOT_JSON};
+use super::ops::{check_body_path, pattern_regex, NOT_JSON};
 use crate::results::CheckOutcome;
-use crate::scenario::check::Pattern;
 use crate::scenario::expectation::{typed_expect, ExpectCheck, HeaderOp, SchemaRef};
 use crate::scenario::model::{Expect, Spanned};
 use crate::source::SourceLocation;
@@ -188,24 +187,9 @@ fn header(
             Err(e) => render_error(&label, e, loc),
         },
         HeaderOp::Matches(p) => {
-            let rendered;
-            let rx = match p {
-                Pattern::Compiled(rx) => rx,
-                Pattern::Template(t) => {
-                    let compiled = (ctx.render)(&Value::String(t.clone()))
-                        .map_err(|e| format!("template error: {e}"))
-                        .map(|v| value_as_text(&v))
-                        .and_then(|text| {
-                            crate::scenario::check::compile_regex(&text).map_err(|e| e.to_string())
-                        });
-                    match compiled {
-                        Ok(rx) => {
-                            rendered = rx;
-                            &rendered
-                        }
-                        Err(e) => return CheckOutcome::errored(label, "a regex", e, loc),
-                    }
-                }
+            let rx = match pattern_regex(p, ctx) {
+                Ok(rx) => rx,
+                Err(e) => return CheckOutcome::errored(label, "a regex", e, loc),
             };
             CheckOutcome::judged(
                 actual.is_some_and(|a| rx.is_match(a)),

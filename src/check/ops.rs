@@ -9,8 +9,10 @@ use crate::scenario::check::{
 };
 use crate::scenario::jsonpath::Query;
 use crate::scenario::model::{Check, Spanned};
+use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Location;
+use std::borrow::Cow;
 
 pub(crate) const NOT_JSON: &str = "the body is not JSON";
 
@@ -186,24 +188,9 @@ fn evaluate(seen: &Seen<'_>, op: &Op, at: Location, ctx: &CheckContext<'_>) -> C
             compare(a, w).map(|o| o.is_ge())
         }),
         Op::Matches(p) => {
-            let rendered;
-            let rx = match p {
-                Pattern::Compiled(rx) => rx,
-                Pattern::Template(t) => {
-                    let compiled = (ctx.render)(&Value::String(t.clone()))
-                        .map_err(|e| format!("template error: {e}"))
-                        .map(|v| value_as_text(&v))
-                        .and_then(|text| {
-                            crate::scenario::check::compile_regex(&text).map_err(|e| e.to_string())
-                        });
-                    match compiled {
-                        Ok(rx) => {
-                            rendered = rx;
-                            &rendered
-                        }
-                        Err(e) => return CheckOutcome::errored(check, "a regex", e, loc),
-                    }
-                }
+            let rx = match pattern_regex(p, ctx) {
+                Ok(rx) => rx,
+                Err(e) => return CheckOutcome::errored(check, "a regex", e, loc),
             };
             let passed = matches!(seen.actual, Some(Value::String(s)) if rx.is_match(s));
             CheckOutcome::judged(
@@ -387,5 +374,22 @@ fn type_matches(v: &Value, want: JsonType) -> bool {
             v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0)
         }
         other => type_name(v) == other.name(),
+    }
+}
+
+/// The regex of `p`: the one compiled at validation, or its template rendered and compiled now.
+pub(super) fn pattern_regex<'p>(
+    p: &'p Pattern,
+    ctx: &CheckContext<'_>,
+) -> Result<Cow<'p, Regex>, String> {
+    match p {
+        Pattern::Compiled(rx) => Ok(Cow::Borrowed(rx)),
+        Pattern::Template(t) => (ctx.render)(&Value::String(t.clone()))
+            .map_err(|e| format!("template error: {e}"))
+            .map(|v| value_as_text(&v))
+            .and_then(|text| {
+                crate::scenario::check::compile_regex(&text).map_err(|e| e.to_string())
+            })
+            .map(Cow::Owned),
     }
 }
