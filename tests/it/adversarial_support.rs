@@ -36,8 +36,7 @@ pub struct Hostile {
     pub unsafe_requests: Arc<AtomicUsize>,
     pub subscribe_hits: Arc<AtomicUsize>,
     pub token_hits: Arc<AtomicUsize>,
-    _stop: tokio::sync::oneshot::Sender<()>,
-    _thread: std::thread::JoinHandle<()>,
+    _server: crate::common::OnThread,
 }
 
 impl Hostile {
@@ -119,47 +118,24 @@ pub fn start(subscribe_mode: Subscribe) -> Hostile {
         shared.subscribe_hits.clone(),
         shared.token_hits.clone(),
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let app = Router::new()
-                .route("/echo", any(echo))
-                .route("/hand-out", post(hand_out))
-                .route("/api/v1/webhooks", post(subscribe))
-                .route("/oauth/token", post(token))
-                .route("/read", get(|| async { axum::Json(serde_json::json!({})) }))
-                .route("/api/v1/orders", any(|| async { StatusCode::CREATED }))
-                .layer(axum::middleware::from_fn_with_state(
-                    shared.clone(),
-                    count_unsafe,
-                ))
-                .with_state(shared);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            addr_tx
-                .send(listener.local_addr().expect("addr"))
-                .expect("send");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
-        });
-    });
-    let addr = addr_rx.recv().expect("address");
+    let app = Router::new()
+        .route("/echo", any(echo))
+        .route("/hand-out", post(hand_out))
+        .route("/api/v1/webhooks", post(subscribe))
+        .route("/oauth/token", post(token))
+        .route("/read", get(|| async { axum::Json(serde_json::json!({})) }))
+        .route("/api/v1/orders", any(|| async { StatusCode::CREATED }))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            count_unsafe,
+        ))
+        .with_state(shared);
+    let server = crate::common::serve_on_thread(app);
     Hostile {
-        addr,
+        addr: server.addr,
         unsafe_requests,
         subscribe_hits,
         token_hits,
-        _stop: stop,
-        _thread: thread,
+        _server: server,
     }
 }

@@ -19,8 +19,59 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// How many requests reached this server's `/stall` (they are held for 30 s).
     pub stall_hits: Arc<AtomicUsize>,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: OnThread,
+}
+
+/// A server on 127.0.0.1:0, run by a thread of its own (with its own runtime) so that tests
+/// driving the blocking binary can use it; stopped when dropped.
+pub struct OnThread {
+    pub addr: SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
     _thread: std::thread::JoinHandle<()>,
+}
+
+/// Binds 127.0.0.1:0 on a thread of its own and runs `serve(listener, stop)` there; `stop`
+/// resolves when the returned [`OnThread`] is dropped.
+pub fn on_thread<F, Fut>(serve: F) -> OnThread
+where
+    F: FnOnce(tokio::net::TcpListener, tokio::sync::oneshot::Receiver<()>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            addr_tx
+                .send(listener.local_addr().expect("addr"))
+                .expect("send addr");
+            serve(listener, stopped).await;
+        });
+    });
+    let addr = addr_rx.recv().expect("server address");
+    OnThread {
+        addr,
+        _stop: stop,
+        _thread: thread,
+    }
+}
+
+/// An axum app served by [`on_thread`], with graceful shutdown on drop.
+pub fn serve_on_thread(app: Router) -> OnThread {
+    on_thread(move |listener, stopped| async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
+    })
 }
 
 impl TestServer {
@@ -122,44 +173,21 @@ async fn stall(State(hits): State<Hits>) -> impl IntoResponse {
 pub fn start_server() -> TestServer {
     let hits = Hits::default();
     let stall_hits = hits.stall.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let app = Router::new()
-                .route("/order", get(order))
-                .route("/status/{code}", any(status))
-                .route("/echo", any(echo))
-                .route("/not-json", get(not_json))
-                .route("/stall", get(stall))
-                .route("/limited", get(limited))
-                .route("/limited-five", get(limited_five))
-                .route("/limited-long", get(limited_long))
-                .with_state(hits);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            addr_tx
-                .send(listener.local_addr().expect("addr"))
-                .expect("send addr");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .expect("serve");
-        });
-    });
-    let addr = addr_rx.recv().expect("server address");
+    let app = Router::new()
+        .route("/order", get(order))
+        .route("/status/{code}", any(status))
+        .route("/echo", any(echo))
+        .route("/not-json", get(not_json))
+        .route("/stall", get(stall))
+        .route("/limited", get(limited))
+        .route("/limited-five", get(limited_five))
+        .route("/limited-long", get(limited_long))
+        .with_state(hits);
+    let server = serve_on_thread(app);
     TestServer {
-        addr,
+        addr: server.addr,
         stall_hits,
-        _shutdown: tx,
-        _thread: thread,
+        _server: server,
     }
 }
 

@@ -9,66 +9,50 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 /// A raw HTTP/1.1 server that answers each path with a misbehaviour. One request per
 /// connection (`Connection: close`), on 127.0.0.1 with an ephemeral port; stopped on drop.
 struct Hostile {
     addr: SocketAddr,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
-    _thread: std::thread::JoinHandle<()>,
+    _server: crate::common::OnThread,
 }
 
 impl Hostile {
     fn start(tls: Option<tokio_rustls::TlsAcceptor>) -> Hostile {
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("addr"))
-                    .expect("send addr");
-                let accept = async {
-                    loop {
-                        let Ok((sock, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        let tls = tls.clone();
-                        tokio::spawn(async move {
-                            match tls {
-                                // The client refuses the certificate: the handshake fails here.
-                                Some(acceptor) => {
-                                    if let Ok(mut s) = acceptor.accept(sock).await {
-                                        let _ = serve(&mut s).await;
-                                    }
-                                }
-                                None => {
-                                    let mut sock = sock;
-                                    if let Ok(Ending::Reset) = serve(&mut sock).await {
-                                        // Zero linger: dropping the socket sends a RST.
-                                        let _ = sock.set_zero_linger();
-                                    }
+        let server = crate::common::on_thread(move |listener, stopped| async move {
+            let accept = async {
+                loop {
+                    let Ok((sock, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let tls = tls.clone();
+                    tokio::spawn(async move {
+                        match tls {
+                            // The client refuses the certificate: the handshake fails here.
+                            Some(acceptor) => {
+                                if let Ok(mut s) = acceptor.accept(sock).await {
+                                    let _ = serve(&mut s).await;
                                 }
                             }
-                        });
-                    }
-                };
-                tokio::select! {
-                    _ = accept => {}
-                    _ = rx => {}
+                            None => {
+                                let mut sock = sock;
+                                if let Ok(Ending::Reset) = serve(&mut sock).await {
+                                    // Zero linger: dropping the socket sends a RST.
+                                    let _ = sock.set_zero_linger();
+                                }
+                            }
+                        }
+                    });
                 }
-            });
+            };
+            tokio::select! {
+                _ = accept => {}
+                _ = stopped => {}
+            }
         });
-        let addr = addr_rx.recv().expect("server address");
         Hostile {
-            addr,
-            _shutdown: tx,
-            _thread: thread,
+            addr: server.addr,
+            _server: server,
         }
     }
 
