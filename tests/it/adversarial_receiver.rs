@@ -2,11 +2,8 @@
 //! unsigned deliveries, log injection through `conform webhooks listen`, a Standard Webhooks
 //! delivery without `webhook-id`. Everything on 127.0.0.1, bounded in count and time.
 use conform::config::Secret;
-use conform::webhook::{
-    listen, sign_standard, InboxLimits, ListenOptions, Receiver, ReceiverConfig, Scheme, Verdict,
-};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use conform::webhook::{sign_standard, InboxLimits, Receiver, ReceiverConfig, Scheme, Verdict};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Concurrent senders, and the whole flood's time limit.
@@ -110,38 +107,12 @@ async fn valid_deliveries_beyond_the_limit_are_dropped_oldest_first() {
     r.shutdown().await;
 }
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// An unsigned delivery whose `event_type` holds a newline and escape codes cannot forge a
 /// line of `conform webhooks listen`.
 #[tokio::test]
 async fn listen_escapes_what_a_sender_controls() {
-    let out = Buffer::default();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let opts = ListenOptions {
-        receiver: ReceiverConfig::default(),
-        secrets: vec![Secret::new("s3cret")],
-        ready: Some(ready_tx),
-    };
-    let task = tokio::spawn(listen(opts, out.clone(), async {
-        let _ = stop_rx.await;
-    }));
-    let url = ready_rx.await.expect("listening");
+    let listening = crate::webhook_listen::start_listen("s3cret").await;
+    let url = listening.url.clone();
     let forged = "order.created\n2026-01-01T00:00:00.000Z order.created evt_FAKE attempt 1 valid -> 200\u{1b}[2K\r";
     let body = serde_json::json!({"event_id": "evt_1\u{1b}]0;owned\u{7}", "event_type": forged});
     let status = reqwest::Client::new()
@@ -152,9 +123,7 @@ async fn listen_escapes_what_a_sender_controls() {
         .expect("answers")
         .status();
     assert_eq!(status, 401);
-    stop_tx.send(()).expect("stop");
-    task.await.expect("joins").expect("listen ends cleanly");
-    let text = String::from_utf8(out.0.lock().expect("lock").clone()).expect("utf-8");
+    let text = listening.finish().await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "one line per delivery: {text:?}");
     assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");

@@ -9,7 +9,10 @@ struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -17,20 +20,52 @@ impl Write for Buffer {
     }
 }
 
-#[tokio::test]
-async fn prints_one_line_per_delivery_until_stopped() {
+/// `listen` running on 127.0.0.1:0 with one seed-scheme secret, writing into a buffer.
+pub(crate) struct Listening {
+    pub url: url::Url,
+    out: Buffer,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), conform::webhook::WebhookError>>,
+}
+
+pub(crate) async fn start_listen(secret: &str) -> Listening {
     let out = Buffer::default();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let opts = ListenOptions {
         receiver: ReceiverConfig::default(),
-        secrets: vec![Secret::new("s3cret")],
+        secrets: vec![Secret::new(secret)],
         ready: Some(ready_tx),
     };
     let task = tokio::spawn(listen(opts, out.clone(), async {
         let _ = stop_rx.await;
     }));
     let url = ready_rx.await.expect("listening");
+    Listening {
+        url,
+        out,
+        stop,
+        task,
+    }
+}
+
+impl Listening {
+    /// Stops `listen` and returns everything it printed.
+    pub(crate) async fn finish(self) -> String {
+        self.stop.send(()).expect("stop");
+        self.task
+            .await
+            .expect("joins")
+            .expect("listen ends cleanly");
+        let bytes = self.out.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        String::from_utf8(bytes).expect("utf-8")
+    }
+}
+
+#[tokio::test]
+async fn prints_one_line_per_delivery_until_stopped() {
+    let listening = start_listen("s3cret").await;
+    let url = listening.url.clone();
 
     let client = reqwest::Client::new();
     let now = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
@@ -48,10 +83,7 @@ async fn prints_one_line_per_delivery_until_stopped() {
             .status();
         assert!(status.is_success() == (secret == "s3cret"));
     }
-    stop_tx.send(()).unwrap();
-    task.await.unwrap().expect("listen ends cleanly");
-
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = listening.finish().await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 5, "{text}");
     assert_eq!(
