@@ -60,12 +60,7 @@ fn flatten(v: &Json, path: String, g: &mut Generic) {
     match v {
         Json::Object(map) if !map.is_empty() => {
             for (k, child) in map {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                flatten(child, p, g);
+                flatten(child, dotted(&path, k), g);
             }
         }
         Json::Array(items) if !items.is_empty() && items.iter().all(Json::is_object) => {
@@ -133,12 +128,7 @@ fn cells_of(v: &Json, path: String, out: &mut Vec<(String, String)>) {
     match v {
         Json::Object(map) if !map.is_empty() => {
             for (k, child) in map {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                cells_of(child, p, out);
+                cells_of(child, dotted(&path, k), out);
             }
         }
         Json::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
@@ -146,6 +136,15 @@ fn cells_of(v: &Json, path: String, out: &mut Vec<(String, String)>) {
             out.push((path, cut(&text, 300)));
         }
         other => out.push((path, scalar_text(other))),
+    }
+}
+
+/// `path.key`, or `key` at the top.
+fn dotted(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
     }
 }
 
