@@ -129,6 +129,10 @@ pub struct ParityArgs {
     /// Only scenarios whose id (file::name) contains TEXT (case-insensitive)
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+    /// Only scenarios that cover this contract rule id, as their `covers:` lists it
+    /// (repeatable: any of them; case-insensitive)
+    #[arg(long = "covers", value_name = "RULE")]
+    pub covers: Vec<String>,
     /// Run scenarios that production environments refuse (destructive, sandbox controls)
     #[arg(long)]
     pub allow_destructive: bool,
@@ -205,6 +209,10 @@ pub struct SelectArgs {
     /// Only scenarios whose id (file::name) contains TEXT (case-insensitive)
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+    /// Only scenarios that cover this contract rule id, as their `covers:` lists it
+    /// (repeatable: any of them; case-insensitive)
+    #[arg(long = "covers", value_name = "RULE")]
+    pub covers: Vec<String>,
     /// Environment from the config [default: the config's default_env, else `local`]
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,

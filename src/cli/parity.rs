@@ -61,6 +61,7 @@ pub async fn parity(config: Option<&Path>, a: ParityArgs, term: TermContext) -> 
             tags: a.tags.clone(),
             exclude_tags: a.exclude_tags.clone(),
             filter: a.filter.clone(),
+            covers: a.covers.clone(),
             env: Some(env.to_string()),
             allow_destructive: a.allow_destructive,
             shard: None,

@@ -46,6 +46,7 @@ fn selection(select: &SelectArgs) -> Selection {
         tags: select.tags.clone(),
         exclude_tags: select.exclude_tags.clone(),
         filter: select.filter.clone(),
+        covers: select.covers.clone(),
         shard: select.shard,
         allow_destructive: select.allow_destructive,
     }

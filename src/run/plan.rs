@@ -32,6 +32,9 @@ pub struct Selection {
     pub exclude_tags: Vec<String>,
     /// Case-insensitive substring of the scenario id.
     pub filter: Option<String>,
+    /// Keep scenarios whose `covers` names at least one of these rule ids (all when empty;
+    /// compared case-insensitively).
+    pub covers: Vec<String>,
     /// Deterministic partition `(k, n)`, 1-based.
     pub shard: Option<(u32, u32)>,
     /// Run scenarios refused on production (anything but GET/HEAD/OPTIONS, sandbox
@@ -176,6 +179,14 @@ pub fn plan(files: Vec<PlanFile>, sel: &Selection, target: &TargetTraits) -> Vec
                 if !id.to_lowercase().contains(&f.to_lowercase()) {
                     continue;
                 }
+            }
+            if !sel.covers.is_empty()
+                && !s
+                    .covers
+                    .iter()
+                    .any(|c| sel.covers.iter().any(|r| r.eq_ignore_ascii_case(c)))
+            {
+                continue;
             }
             if let Some((k, n)) = sel.shard {
                 if shard_of(&id, n) != k {
@@ -332,6 +343,30 @@ mod tests {
         );
         assert_eq!(filtered.len(), 1);
         assert_eq!(filtered[0].id, "s/o.yaml::b");
+    }
+
+    #[test]
+    fn covers_keeps_the_scenarios_that_cover_a_rule() {
+        let d = doc("scenarios:\n  - name: a\n    covers: [ORD-CREATE, IDEM-REPLAY]\n  - name: b\n    covers: [RL-429]\n  - name: c\n");
+        let files = vec![("s/c.yaml".to_string(), d, Vec::new())];
+        let t = TargetTraits::default();
+        let ids = |covers: &[&str]| -> Vec<String> {
+            let sel = Selection {
+                covers: covers.iter().map(|c| c.to_string()).collect(),
+                ..Selection::default()
+            };
+            plan(files.clone(), &sel, &t)
+                .into_iter()
+                .map(|p| p.id)
+                .collect()
+        };
+        assert_eq!(ids(&[]).len(), 3);
+        assert_eq!(ids(&["idem-replay"]), ["s/c.yaml::a"]);
+        assert_eq!(
+            ids(&["RL-429", "ORD-CREATE"]),
+            ["s/c.yaml::a", "s/c.yaml::b"]
+        );
+        assert!(ids(&["NO-SUCH-RULE"]).is_empty());
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! embedded sandbox with that fault fails (exit 1), and among the failed scenarios is one that
 //! `covers` the fault's rule id — a fault caught only by accident elsewhere does not count.
 //! The control run first: the whole suite with no fault passes (exit 0); its `results.json`
-//! also says which files hold the scenarios covering each rule. Each fault then runs those
-//! files (`SUITE_FAULTS_WHOLE=1`: the whole suite, which also counts the other scenarios a
-//! fault fails; it takes several times longer).
+//! also says which files hold the scenarios covering each rule. Each fault then runs, from
+//! those files, the scenarios that cover its rule (`conform run --covers RULE`;
+//! `SUITE_FAULTS_WHOLE=1`: the whole suite, which also counts the other scenarios a fault
+//! fails; it takes several times longer).
 //!
 //! Each run gets a temporary copy of `conform.yaml` whose `local` environment has
 //! `embedded_sandbox.faults: [NAME]` (paths made absolute) and its own report folder; the
@@ -143,10 +144,12 @@ fn every_sandbox_fault_is_caught_by_a_scenario_covering_its_rule() {
                 let run = if paths.is_empty() {
                     None
                 } else {
+                    // Only the scenarios covering the rule: the ones that may catch it.
+                    let covers: &[&str] = if whole { &[] } else { &["--covers", &rule] };
                     Some(run_paths(
                         &dir.join(&fault),
                         &[fault.as_str()],
-                        &["--jobs", JOBS],
+                        &[&["--jobs", JOBS], covers].concat(),
                         &paths,
                     ))
                 };
