@@ -36,7 +36,16 @@ impl TemplateError {
     }
 }
 
+/// The prefix of the names under which [`TemplateEngine`] caches its compiled templates: the
+/// environment's loader serves a name with this prefix as the template whose source is the rest
+/// (any other name, such as a scenario's `{% include "x" %}`, is not found, as without a loader).
+const CACHED: &str = "\u{0}conform-template:";
+
 /// Renders templates (`{{ order_id }}`, `{{ unique("user") }}`) against variables.
+///
+/// A template is compiled once per run and kept: a scenario's templates are rendered again for
+/// every scenario, repeat and retry. (Each rendering still gets every variable: what a template
+/// reads is not always known before it runs, e.g. `{{ customer[1:] }}`.)
 pub struct TemplateEngine {
     env: Environment<'static>,
     run_id: String,
@@ -56,6 +65,7 @@ impl TemplateEngine {
     pub fn new(run_id: &str) -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_loader(|name| Ok(name.strip_prefix(CACHED).map(str::to_owned)));
         // Body templates such as `body: "...\n"` must keep their final newline.
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .keep_trailing_newline(true)
@@ -126,7 +136,7 @@ impl TemplateEngine {
         }
         let tmpl = self
             .env
-            .template_from_str(template)
+            .get_template(&format!("{CACHED}{template}"))
             .map_err(|e| syntax(template, &e))?;
         tmpl.render(context(vars))
             .map_err(|e| self.render_error(template, &e, || tmpl.undeclared_variables(false), vars))
@@ -305,9 +315,9 @@ fn render(template: &str, e: &minijinja::Error) -> TemplateError {
 }
 
 fn context(vars: &Map<String, Value>) -> JValue {
-    let map: BTreeMap<String, JValue> = vars
+    let map: BTreeMap<&str, JValue> = vars
         .iter()
-        .map(|(k, v)| (k.clone(), from_json(v)))
+        .map(|(k, v)| (k.as_str(), from_json(v)))
         .collect();
     JValue::from(map)
 }
@@ -393,6 +403,46 @@ mod tests {
             Value::Object(m) => m,
             _ => Map::new(),
         }
+    }
+
+    #[test]
+    fn a_compiled_template_is_rendered_again_with_the_variables_of_the_time() {
+        let t = TemplateEngine::new("r1");
+        let mut v = Map::new();
+        for (id, n) in [("ORD-1", 1), ("ORD-2", 2)] {
+            v.insert("order_id".into(), json!(id));
+            v.insert("n".into(), json!(n));
+            v.insert("o".into(), json!({"b": n * 10}));
+            assert_eq!(
+                t.render_str("/orders/{{ order_id }}?n={{ n }}&b={{ o.b }}", &v)
+                    .unwrap(),
+                format!("/orders/{id}?n={n}&b={}", n * 10)
+            );
+            assert_eq!(
+                t.render_value(&json!("{{ n + 1 }}"), &v).unwrap(),
+                json!(n + 1)
+            );
+        }
+        // Every variable reaches the template, also those static analysis does not see.
+        v.insert("customer".into(), json!("CUST-9"));
+        assert_eq!(t.render_str("{{ customer[1:] }}", &v).unwrap(), "UST-9");
+        assert_eq!(
+            t.render_str("{{ customer[1:] | default('none') }}", &v)
+                .unwrap(),
+            "UST-9"
+        );
+        // A variable set later is seen; one removed is undefined again, named.
+        v.remove("n");
+        assert_eq!(
+            t.render_str("{{ n }}", &v).unwrap_err(),
+            TemplateError::Undefined {
+                template: "{{ n }}".into(),
+                name: "n".into()
+            }
+        );
+        // The cache is not a way to reach other templates by name.
+        assert!(t.render_str("{% include 'x' %}", &v).is_err());
+        assert!(t.render_str("{% include '{{ n }}' %}", &v).is_err());
     }
 
     #[test]
