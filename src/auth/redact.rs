@@ -21,12 +21,37 @@ static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// The field names [`FORM_FIELD`] and [`JSON_FIELD`] look for, with the same (Unicode)
+/// case-insensitivity: a text without any of them cannot match either.
+static FIELD_NAMES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)secret|access_token|refresh_token|id_token|password").expect("valid regex")
+});
+
 /// Replaces secret values in headers and text. Cheap to clone; clones share the known secrets,
 /// so a token issued mid-run (see `AuthManager::redactor`) is redacted everywhere from then on.
 #[derive(Clone, Default)]
 pub struct Redactor {
+    known: Arc<RwLock<Known>>,
+}
+
+/// The secret values, and a matcher that finds any of them in one pass over a text.
+#[derive(Default)]
+struct Known {
     /// Longest first, so a secret containing another is replaced whole.
-    known: Arc<RwLock<Vec<String>>>,
+    values: Vec<String>,
+    /// Finds any of `values` (`None` while there are none).
+    any: Option<aho_corasick::AhoCorasick>,
+    /// Whether some value has a character JSON escapes (`"`, `\`, a control character): then
+    /// a serialized document does not show it as [`Redactor::scrub`]'s quick look expects.
+    escapes: bool,
+    /// Grows by one whenever a value is learned (see [`Redactor::generation`]).
+    generation: u64,
+}
+
+impl Known {
+    fn occurs_in(&self, s: &str) -> bool {
+        self.any.as_ref().is_some_and(|ac| ac.is_match(s))
+    }
 }
 
 impl std::fmt::Debug for Redactor {
@@ -59,12 +84,37 @@ impl Redactor {
             .map(|q| q[1..q.len() - 1].to_string())
             .unwrap_or_default();
         let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        let before = known.values.len();
         for v in [raw.to_string(), form, percent, json] {
-            if v.chars().count() >= MIN_SECRET_LEN && !known.contains(&v) {
-                known.push(v);
+            if v.chars().count() >= MIN_SECRET_LEN && !known.values.contains(&v) {
+                known.values.push(v);
             }
         }
-        known.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        if known.values.len() == before {
+            return;
+        }
+        known.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        known.any = aho_corasick::AhoCorasick::new(&known.values).ok();
+        known.escapes = known
+            .values
+            .iter()
+            .any(|v| v.chars().any(|c| c == '"' || c == '\\' || c.is_control()));
+        known.generation += 1;
+    }
+
+    /// A number that grows whenever a secret is learned: a result scrubbed at generation `g`
+    /// needs scrubbing again only when the generation is past `g`.
+    pub fn generation(&self) -> u64 {
+        self.known
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .generation
+    }
+
+    /// Whether [`Redactor::text`] would change anything in `s`.
+    fn finds_in(&self, s: &str) -> bool {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        known.occurs_in(s) || FIELD_NAMES.is_match(s)
     }
 
     /// Learns the values of secret-named members (`secret`, `client_secret`, `access_token`,
@@ -90,6 +140,22 @@ impl Redactor {
     /// map keys included. Applied to results before any reporter sees them, so whatever a
     /// future field holds, a known secret cannot reach a report through it.
     pub fn scrub<T: Serialize + DeserializeOwned>(&self, value: &mut T) {
+        // A quick look first: most results hold no secret and no secret-named field, and
+        // serializing them to text once is much cheaper than rebuilding them as a tree. Every
+        // string of the value (map keys too) is in that text, JSON-escaped once: a known secret
+        // shows as it is (or as its JSON-escaped spelling, which is known too) unless it has a
+        // character JSON escapes, and the field names the patterns look for escape to
+        // themselves. So when the text shows neither, no string of the value can.
+        {
+            let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+            if !known.escapes {
+                if let Ok(text) = serde_json::to_string(&*value) {
+                    if !known.occurs_in(&text) && !FIELD_NAMES.is_match(&text) {
+                        return;
+                    }
+                }
+            }
+        }
         let Ok(mut tree) = serde_json::to_value(&*value) else {
             return;
         };
@@ -105,6 +171,9 @@ impl Redactor {
     fn scrub_value(&self, v: &mut Value) -> bool {
         match v {
             Value::String(s) => {
+                if !self.finds_in(s) {
+                    return false;
+                }
                 let clean = self.text(s);
                 let changed = clean != *s;
                 *s = clean;
@@ -113,8 +182,11 @@ impl Redactor {
             Value::Array(a) => a.iter_mut().fold(false, |c, v| self.scrub_value(v) | c),
             Value::Object(m) => {
                 let mut changed = false;
-                let dirty: Vec<String> =
-                    m.keys().filter(|k| self.text(k) != **k).cloned().collect();
+                let dirty: Vec<String> = m
+                    .keys()
+                    .filter(|k| self.finds_in(k) && self.text(k) != **k)
+                    .cloned()
+                    .collect();
                 for k in dirty {
                     if let Some(v) = m.remove(&k) {
                         m.insert(self.text(&k), v);
@@ -132,7 +204,11 @@ impl Redactor {
 
     /// How many distinct values it replaces.
     pub fn len(&self) -> usize {
-        self.known.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.known
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values
+            .len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -144,6 +220,7 @@ impl Redactor {
         self.known
             .read()
             .unwrap_or_else(|p| p.into_inner())
+            .values
             .iter()
             .map(Secret::new)
             .collect()
@@ -175,10 +252,13 @@ impl Redactor {
     /// Every known secret value replaced by `***`; also `client_secret=…`/`access_token=…` form
     /// fields and `"access_token": "…"`-style JSON members, whatever their value.
     pub fn text(&self, s: &str) -> String {
+        if !self.finds_in(s) {
+            return s.to_string();
+        }
         let mut out = s.to_string();
         {
             let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-            for k in known.iter() {
+            for k in known.values.iter() {
                 if out.contains(k.as_str()) {
                     out = out.replace(k.as_str(), MASK);
                 }
@@ -313,5 +393,63 @@ mod tests {
         // A secret containing another one is replaced whole.
         r.add(Secret::new("late-token-and-more"));
         assert_eq!(c.text("late-token-and-more"), "***");
+    }
+
+    #[test]
+    fn the_quick_look_misses_nothing_the_full_walk_finds() {
+        #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Doc {
+            body: String,
+            nested: Vec<std::collections::BTreeMap<String, String>>,
+        }
+        let doc = |body: &str, key: &str, value: &str| Doc {
+            body: body.into(),
+            nested: vec![[(key.to_string(), value.to_string())].into()],
+        };
+        let r = Redactor::new(vec![Secret::new("tok-123456")]);
+        // Nothing to find: left as it is.
+        let mut d = doc("plain", "k", "v");
+        r.scrub(&mut d);
+        assert_eq!(d, doc("plain", "k", "v"));
+        // A secret in a value, in a map key, a secret-named field in text (any case, also
+        // Unicode case folding: U+017F is an `s`) and a JSON member in a body kept as text.
+        for (before, after) in [
+            (doc("x tok-123456 y", "k", "v"), doc("x *** y", "k", "v")),
+            (doc("", "tok-123456", "v"), doc("", "***", "v")),
+            (
+                doc("a=1&PASSWORD=hunter22", "k", "v"),
+                doc("a=1&PASSWORD=***", "k", "v"),
+            ),
+            (
+                doc("\u{17f}ecret=abcdef", "k", "v"),
+                doc("\u{17f}ecret=***", "k", "v"),
+            ),
+            (
+                doc(r#"{"access_token": "eyJ.x"}"#, "k", "v"),
+                doc(r#"{"access_token": "***"}"#, "k", "v"),
+            ),
+        ] {
+            let mut d = before;
+            r.scrub(&mut d);
+            assert_eq!(d, after);
+        }
+        // A secret with a character JSON escapes, inside JSON kept as text: the serialized
+        // document escapes it twice, so the quick look is skipped and the walk finds it.
+        let q = Redactor::new(vec![Secret::new(r#"pa"ss\word"#)]);
+        let mut d = doc(r#"{"k": "pa\"ss\\word"}"#, "k", "v");
+        q.scrub(&mut d);
+        assert_eq!(d, doc(r#"{"k": "***"}"#, "k", "v"));
+    }
+
+    #[test]
+    fn the_generation_grows_with_each_secret_learned() {
+        let r = Redactor::new(vec![Secret::new("first-secret")]);
+        let g = r.generation();
+        r.add(Secret::new("first-secret"));
+        assert_eq!(r.generation(), g, "a secret already known is not new");
+        r.add(Secret::new("ab"));
+        assert_eq!(r.generation(), g, "too short to be redacted");
+        r.clone().add(Secret::new("second-secret"));
+        assert_eq!(r.generation(), g + 1);
     }
 }

@@ -75,6 +75,8 @@ pub async fn execute(
         total,
     });
     let mut results: Vec<Option<ScenarioResult>> = vec![None; total];
+    // The redactor's generation each finished scenario was scrubbed at (see below).
+    let mut scrubbed_at: Vec<Option<u64>> = vec![None; total];
     // Each scenario moves into its task and is dropped when it ends, so the loaded scenario
     // model shrinks while the results grow.
     let mut plan: Vec<Option<PlannedScenario>> = plan.into_iter().map(Some).collect();
@@ -159,6 +161,7 @@ pub async fn execute(
             joined = set.join_next(), if !set.is_empty() => match joined {
                 Some(Ok((i, mut r))) => {
                     // Before anything prints it: every secret known so far is replaced.
+                    scrubbed_at[i] = Some(target.redactor.generation());
                     target.redactor.scrub(&mut r);
                     sink.on_event(&RunEvent::ScenarioFinished { result: &r });
                     results[i] = Some(r);
@@ -187,7 +190,21 @@ pub async fn execute(
     // their task (panics included). Should a task still be lost, an errored case says so, so
     // the run cannot pass with a scenario missing.
     let lost = results.iter().filter(|r| r.is_none()).count();
-    let mut scenarios: Vec<ScenarioResult> = results.into_iter().flatten().collect();
+    // Secrets learned late (a token issued, a webhook secret returned by the target) are
+    // replaced in earlier scenarios' results too, before any report is built: every scenario
+    // scrubbed before the last secret was learned (or never) is scrubbed again.
+    let generation = target.redactor.generation();
+    let mut scenarios: Vec<ScenarioResult> = results
+        .into_iter()
+        .zip(scrubbed_at)
+        .filter_map(|(r, at)| {
+            let mut r = r?;
+            if at.is_none_or(|at| at < generation) {
+                target.redactor.scrub(&mut r);
+            }
+            Some(r)
+        })
+        .collect();
     if lost > 0 {
         let check = CheckOutcome {
             status: crate::results::CheckStatus::Failed,
@@ -231,9 +248,17 @@ pub async fn execute(
     if let Some(post) = &opts.post {
         post(&mut result);
     }
-    // Secrets learned late (a token issued, a webhook secret returned by the target) are
-    // replaced in earlier scenarios' results too, before any report is built.
+    // The run-wide parts (`post` reads the scenarios, it does not change them) likewise, and
+    // every scenario again should a secret have been learned meanwhile.
+    let scenarios = std::mem::take(&mut result.scenarios);
     target.redactor.scrub(&mut result);
+    result.scenarios = scenarios;
+    let generation_now = target.redactor.generation();
+    if generation_now != generation {
+        for s in &mut result.scenarios {
+            target.redactor.scrub(s);
+        }
+    }
     sink.on_event(&RunEvent::RunFinished { result: &result });
     result
 }
