@@ -23,11 +23,14 @@ impl ClientSpec {
         }
     }
 
-    /// The two clients seeded by contract §7.
+    /// The two clients seeded by contract §7, and `sandbox-other`: a second read-write
+    /// client (beyond the contract, which allows more clients), so that the rules about
+    /// another client's orders and subscriptions can be tried on a sandbox.
     pub fn seeded() -> Vec<ClientSpec> {
         vec![
             ClientSpec::new("sandbox-client", "sandbox-secret", &["read", "write"]),
             ClientSpec::new("sandbox-readonly", "sandbox-secret", &["read"]),
+            ClientSpec::new("sandbox-other", "sandbox-secret", &["read", "write"]),
         ]
     }
 }

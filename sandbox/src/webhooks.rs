@@ -145,7 +145,8 @@ impl SandboxState {
         for sub in hooks.subs.values() {
             let wanted = sub.events.iter().any(|e| e == event_type)
                 || self.has(Fault::WebhookEventsUnfiltered);
-            if sub.client_id == client_id && wanted {
+            let own = sub.client_id == client_id || self.has(Fault::WebhookEventsAllClients);
+            if own && wanted {
                 // A closed queue means the subscription is being deleted.
                 let _ = sub.queue.send(event.clone());
             }
@@ -236,8 +237,10 @@ impl Target {
         for (name, value) in crate::variant::delivery_headers(state, attempt) {
             request = request.header(name, value);
         }
+        if !state.has(Fault::WebhookTimeoutIgnored) {
+            request = request.timeout(state.inner.config.delivery_timeout);
+        }
         let result = request
-            .timeout(state.inner.config.delivery_timeout)
             .header(
                 "Content-Type",
                 if state.has(Fault::WebhookContentTypeText) {
@@ -278,7 +281,8 @@ impl Target {
     }
 
     /// Attempts 2–5 on the (scaled) schedule; stops when delivered, deleted or shut down.
-    async fn retry(self, event: Arc<Event>) {
+    /// `first_ts` is the first attempt's timestamp (what `webhook-retry-stale-headers` resends).
+    async fn retry(self, event: Arc<Event>, first_ts: i64) {
         let mut shutdown = self.state.shutdown_signal();
         let scale = self.state.inner.config.webhook_retry_scale;
         let scale = if scale.is_finite() && scale >= 0.0 {
@@ -312,7 +316,11 @@ impl Target {
                 let payload: Value = serde_json::from_slice(&event.body).unwrap_or_default();
                 event = Arc::new(state.event(event.event_type, payload["data"].clone()));
             }
-            let ts = self.timestamp();
+            let ts = if state.has(Fault::WebhookRetryStaleHeaders) {
+                first_ts
+            } else {
+                self.timestamp()
+            };
             if self.attempt(&event, attempt, ts).await || attempt >= MAX_ATTEMPTS {
                 return;
             }
@@ -337,7 +345,7 @@ impl Target {
                 _ = shutdown.wait_for(|stop| *stop) => return,
             };
             if !delivered && !self.state.has(Fault::WebhookNoRetry) {
-                tokio::spawn(self.clone().retry(event));
+                tokio::spawn(self.clone().retry(event, ts));
             }
         }
     }

@@ -319,6 +319,8 @@ faults! {
         "another client's subscription is answered like one's own";
     WebhookOtherClient403 = "webhook-other-client-403", "WH-OWNER",
         "another client's subscription is 403 FORBIDDEN instead of 404";
+    WebhookEventsAllClients = "webhook-events-all-clients", "WH-OWN-EVENTS",
+        "a subscription receives the events of every client's orders, not only its own client's";
     WebhookEventsUnfiltered = "webhook-events-unfiltered", "WH-EVENT-FILTER",
         "a subscription receives every event type, not only those in its `events`";
     WebhookMissing = "webhook-missing", "WH-EVENT-CREATED",
@@ -361,6 +363,10 @@ faults! {
         "the retry gaps are read as seconds of the schedule's minutes (1 s, 5 s, ... before scaling)";
     WebhookRetryFixedGap = "webhook-retry-fixed-gap", "WH-RETRY-SCHEDULE",
         "every retry waits the first gap (1 min) instead of 1 min, 5 min, 30 min, 2 h";
+    WebhookTimeoutIgnored = "webhook-timeout-ignored", "WH-TIMEOUT-RETRY",
+        "a delivery waits for the receiver's answer however long it takes, so a 2xx after the delivery timeout counts as delivered and is not retried";
+    WebhookRetryStaleHeaders = "webhook-retry-stale-headers", "WH-ATTEMPT-FRESH",
+        "a retry resends the first attempt's X-Webhook-Timestamp and signature instead of making them afresh";
     DeliveriesNewestFirst = "deliveries-newest-first", "WH-DELIVERIES",
         "the deliveries list is newest first";
     DeliveriesAttemptZeroBased = "deliveries-attempt-zero-based", "WH-DELIVERIES",
@@ -385,6 +391,8 @@ faults! {
         "a cancel lowers `stock` as well as `reserved` (as if shipped)";
     SandboxRequiresRequestId = "sandbox-requires-request-id", "SBX-NO-REQUEST-ID",
         "/sandbox/v1 answers 400 without X-Request-ID";
+    SandboxRateLimited = "sandbox-rate-limited", "SBX-NOT-RATE-LIMITED",
+        "/sandbox/v1 calls take a token from the caller's \"anything else\" bucket (and are refused with 429 when it is empty)";
     SeedPriceRounded = "seed-price-rounded", "SBX-SEEDED",
         "the seeded SKU-002 costs 9.00 instead of 9.50";
     SeedOutStocked = "seed-out-stocked", "SBX-SEEDED",
