@@ -313,7 +313,7 @@ pub struct SandboxArgs {
     /// Serve no sandbox controls (/sandbox/v1 is 404), like a staging system
     #[arg(long)]
     pub no_controls: bool,
-    /// Accept only the read/write client `sandbox-client` (no `sandbox-readonly`)
+    /// Accept only the read/write client `sandbox-client` (no `sandbox-readonly`, no `sandbox-other`)
     #[arg(long)]
     pub single_client: bool,
     /// Switch on an allowed variant: another answer the contract leaves free (repeatable;

@@ -64,11 +64,18 @@ fn sandbox_config_from(
         scopes: vec!["read".into(), "write".into()],
     }];
     match doc.clients.as_deref() {
-        None | Some("seeded") => c.clients.push(ClientSpec {
-            client_id: creds.readonly_id.clone(),
-            client_secret: creds.readonly_secret.expose().to_string(),
-            scopes: vec!["read".into()],
-        }),
+        None | Some("seeded") => c.clients.extend([
+            ClientSpec {
+                client_id: creds.readonly_id.clone(),
+                client_secret: creds.readonly_secret.expose().to_string(),
+                scopes: vec!["read".into()],
+            },
+            ClientSpec {
+                client_id: creds.other_id.clone(),
+                client_secret: creds.other_secret.expose().to_string(),
+                scopes: vec!["read".into(), "write".into()],
+            },
+        ]),
         Some("single") => {}
         Some(other) => {
             return Err(format!(

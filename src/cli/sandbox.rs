@@ -32,7 +32,7 @@ pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
     }
     c.controls = !a.no_controls;
     if a.single_client {
-        c.clients.retain(|c| c.scopes.iter().any(|s| s == "write"));
+        c.clients.retain(|c| c.client_id == "sandbox-client");
     }
     Ok(c)
 }

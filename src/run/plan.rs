@@ -96,6 +96,17 @@ fn needs_of_steps(s: &Scenario, out: &mut BTreeSet<String>) {
                 }
             }
         }
+        if let Some(a) = step
+            .subscribe_webhooks
+            .as_ref()
+            .and_then(|s| s.value.auth.as_ref())
+        {
+            if let Ok(crate::auth::AuthSelector::Named(n)) = a.value.parse() {
+                if n != "default" {
+                    out.insert(format!("client:{n}"));
+                }
+            }
+        }
         for member in step.group.iter().flatten() {
             walk(&member.value, out);
         }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::fmt;
 use std::time::Duration;
 
-pub use crate::source::{DurationValue, Spanned};
+pub use crate::source::{DurationTemplate, DurationValue, Spanned};
 
 /// One YAML file: shared metadata plus one or more scenarios.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -339,6 +339,9 @@ pub struct HeaderExpect {
 pub struct Capture {
     pub source: CaptureSource,
     pub regex: Option<String>,
+    /// `expect_webhook` only: capture from this attempt (1 = the first delivery, as the
+    /// receiver counts them per event id) instead of the first matching delivery.
+    pub attempt: Option<u32>,
     /// `regex` compiled on first use and kept (not part of what the capture says).
     pub compiled: CompiledRegex,
 }
@@ -458,6 +461,11 @@ pub struct WebhookSubscribe {
     /// Variable that receives the subscription id (default `webhook_id`).
     #[serde(default)]
     pub capture_id: Option<String>,
+    /// The named OAuth client of the environment that owns the subscription (default
+    /// `default`); it also deletes it after the scenario.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub auth: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -469,10 +477,11 @@ pub struct WebhookExpect {
     #[serde(default, rename = "where")]
     #[schemars(with = "Vec<Check>")]
     pub where_: Vec<Spanned<Check>>,
-    /// How long to wait (default 10 s).
+    /// How long to wait (default 10 s); a duration or a template rendered when the step runs
+    /// (`"{{ webhook_delivery_timeout }} 5s"`).
     #[serde(default)]
-    #[schemars(with = "Option<DurationValue>")]
-    pub within: Option<Spanned<DurationValue>>,
+    #[schemars(with = "Option<DurationTemplate>")]
+    pub within: Option<Spanned<DurationTemplate>>,
     /// Exactly N distinct events (default 1); `0` asserts that none arrive within `within`.
     #[serde(default)]
     pub count: Option<u32>,
@@ -515,10 +524,11 @@ pub struct WebhookReply {
     pub status: Option<u16>,
     /// How many deliveries get this answer before the receiver accepts again.
     pub times: u32,
-    /// Stall this long before answering (past the target's delivery timeout).
+    /// Stall this long before answering (past the target's delivery timeout): a duration or
+    /// a template rendered when the step runs (`"{{ webhook_delivery_timeout }} 1s"`).
     #[serde(default)]
-    #[schemars(with = "Option<DurationValue>")]
-    pub delay: Option<Spanned<DurationValue>>,
+    #[schemars(with = "Option<DurationTemplate>")]
+    pub delay: Option<Spanned<DurationTemplate>>,
 }
 
 impl<'de> Deserialize<'de> for StatusExpect {
@@ -611,6 +621,7 @@ impl<'de> Deserialize<'de> for Capture {
                     Ok(Capture {
                         source: CaptureSource::JsonPath(v.to_string()),
                         regex: None,
+                        attempt: None,
                         compiled: CompiledRegex::default(),
                     })
                 } else {
@@ -622,6 +633,7 @@ impl<'de> Deserialize<'de> for Capture {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut source = None;
                 let mut regex = None;
+                let mut attempt = None;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "path" => source = Some(CaptureSource::JsonPath(map.next_value()?)),
@@ -631,10 +643,11 @@ impl<'de> Deserialize<'de> for Capture {
                             source = Some(CaptureSource::Status)
                         }
                         "regex" => regex = Some(map.next_value()?),
+                        "attempt" => attempt = Some(map.next_value::<u32>()?),
                         other => {
                             return Err(de::Error::unknown_field(
                                 other,
-                                &["path", "header", "status", "regex"],
+                                &["path", "header", "status", "regex", "attempt"],
                             ))
                         }
                     }
@@ -645,6 +658,7 @@ impl<'de> Deserialize<'de> for Capture {
                 Ok(Capture {
                     source,
                     regex,
+                    attempt,
                     compiled: CompiledRegex::default(),
                 })
             }

@@ -82,7 +82,7 @@ impl JsonSchema for Capture {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A JSONPath into the body (`$.order_id`), or `{path|header|status, regex?}`.",
+            "description": "A JSONPath into the body (`$.order_id`), or `{path|header|status, regex?, attempt?}` (`attempt`: `expect_webhook` only).",
             "anyOf": [
                 {"type": "string", "pattern": "^\\s*\\$"},
                 {
@@ -92,7 +92,12 @@ impl JsonSchema for Capture {
                         "path": {"type": "string", "pattern": "^\\s*\\$"},
                         "header": {"type": "string"},
                         "status": true,
-                        "regex": {"type": "string"}
+                        "regex": {"type": "string"},
+                        "attempt": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "expect_webhook only: capture from this attempt of the event (1 = the first delivery) instead of the first matching delivery."
+                        }
                     },
                     "oneOf": [
                         {"required": ["path"]},

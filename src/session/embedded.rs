@@ -10,40 +10,54 @@ pub const EMBEDDED_CLIENT_ID: &str = "EMBEDDED_SANDBOX_CLIENT_ID";
 pub const EMBEDDED_CLIENT_SECRET: &str = "EMBEDDED_SANDBOX_CLIENT_SECRET";
 pub const EMBEDDED_READONLY_ID: &str = "EMBEDDED_SANDBOX_READONLY_CLIENT_ID";
 pub const EMBEDDED_READONLY_SECRET: &str = "EMBEDDED_SANDBOX_READONLY_CLIENT_SECRET";
+pub const EMBEDDED_OTHER_ID: &str = "EMBEDDED_SANDBOX_OTHER_CLIENT_ID";
+pub const EMBEDDED_OTHER_SECRET: &str = "EMBEDDED_SANDBOX_OTHER_CLIENT_SECRET";
 
-/// The OAuth 2.0 clients the embedded sandbox must accept: a read-write client and a
-/// read-only one, with secrets generated for this run (secret by type: redacted everywhere).
+/// The OAuth 2.0 clients the embedded sandbox must accept: a read-write client, a read-only
+/// one and a second read-write one (`other`, for the rules about another client's orders and
+/// subscriptions), with secrets generated for this run (secret by type: redacted everywhere).
 #[derive(Debug, Clone)]
 pub struct EmbeddedCredentials {
     pub client_id: String,
     pub client_secret: Secret,
     pub readonly_id: String,
     pub readonly_secret: Secret,
+    pub other_id: String,
+    pub other_secret: Secret,
 }
 
 impl EmbeddedCredentials {
-    /// Fresh secrets for the seeded client names (`sandbox-client`, `sandbox-readonly`).
+    /// Fresh secrets for the seeded client names (`sandbox-client`, `sandbox-readonly`,
+    /// `sandbox-other`).
     pub fn generate() -> EmbeddedCredentials {
         EmbeddedCredentials {
             client_id: "sandbox-client".into(),
             client_secret: Secret::new(random_token(24)),
             readonly_id: "sandbox-readonly".into(),
             readonly_secret: Secret::new(random_token(24)),
+            other_id: "sandbox-other".into(),
+            other_secret: Secret::new(random_token(24)),
         }
     }
 
     /// The values of the `EMBEDDED_SANDBOX_*` variables.
-    pub(crate) fn variables(&self) -> [(&'static str, &str); 4] {
+    pub(crate) fn variables(&self) -> [(&'static str, &str); 6] {
         [
             (EMBEDDED_CLIENT_ID, self.client_id.as_str()),
             (EMBEDDED_CLIENT_SECRET, self.client_secret.expose()),
             (EMBEDDED_READONLY_ID, self.readonly_id.as_str()),
             (EMBEDDED_READONLY_SECRET, self.readonly_secret.expose()),
+            (EMBEDDED_OTHER_ID, self.other_id.as_str()),
+            (EMBEDDED_OTHER_SECRET, self.other_secret.expose()),
         ]
     }
 
-    pub(crate) fn secrets(&self) -> [Secret; 2] {
-        [self.client_secret.clone(), self.readonly_secret.clone()]
+    pub(crate) fn secrets(&self) -> [Secret; 3] {
+        [
+            self.client_secret.clone(),
+            self.readonly_secret.clone(),
+            self.other_secret.clone(),
+        ]
     }
 }
 

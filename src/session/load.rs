@@ -1,7 +1,10 @@
 //! Loading: the config, the resolved environment and the scenarios, checked — everything
 //! before anything is started. `conform list` and `conform validate` stop here.
 use super::embedded::{EmbeddedCredentials, EMBEDDED_CLIENT_ID};
-use super::embedded::{EMBEDDED_CLIENT_SECRET, EMBEDDED_READONLY_ID, EMBEDDED_READONLY_SECRET};
+use super::embedded::{
+    EMBEDDED_CLIENT_SECRET, EMBEDDED_OTHER_ID, EMBEDDED_OTHER_SECRET, EMBEDDED_READONLY_ID,
+    EMBEDDED_READONLY_SECRET,
+};
 use super::error::{Diagnostics, SetupError};
 use super::options::{ConfigSource, SessionOptions};
 use crate::config::{Config, Environment, ValueLookup};
@@ -71,6 +74,8 @@ pub fn load(options: &SessionOptions) -> Result<Loaded, SetupError> {
             (EMBEDDED_CLIENT_SECRET, "sandbox-secret"),
             (EMBEDDED_READONLY_ID, "sandbox-readonly"),
             (EMBEDDED_READONLY_SECRET, "sandbox-secret"),
+            (EMBEDDED_OTHER_ID, "sandbox-other"),
+            (EMBEDDED_OTHER_SECRET, "sandbox-secret"),
         ] {
             if std::env::var_os(var).is_none() {
                 lookup.overlay.insert(var.into(), value.into());

@@ -18,7 +18,8 @@ mod receiver;
 
 pub use embedded::{
     EmbeddedCredentials, EmbeddedError, EmbeddedProvider, EmbeddedServer, EMBEDDED_CLIENT_ID,
-    EMBEDDED_CLIENT_SECRET, EMBEDDED_READONLY_ID, EMBEDDED_READONLY_SECRET,
+    EMBEDDED_CLIENT_SECRET, EMBEDDED_OTHER_ID, EMBEDDED_OTHER_SECRET, EMBEDDED_READONLY_ID,
+    EMBEDDED_READONLY_SECRET,
 };
 pub use error::{Diagnostics, SetupError};
 pub use load::{load, load_config, Loaded};

@@ -9,6 +9,6 @@ mod location;
 pub mod yaml;
 
 pub use diagnostic::{has_errors, render_diagnostics, Diagnostic, Severity};
-pub use duration::DurationValue;
+pub use duration::{parse_duration_text, DurationTemplate, DurationValue};
 pub use location::SourceLocation;
 pub use serde_saphyr::Spanned;

@@ -92,7 +92,8 @@ impl JobSlot {
 }
 
 enum Cleanup {
-    DeleteWebhook { id: String },
+    /// A subscription of the scenario, deleted by the client that made it.
+    DeleteWebhook { id: String, auth: AuthSelector },
 }
 
 struct ScenarioRun<'a> {
@@ -282,10 +283,10 @@ impl<'a> ScenarioRun<'a> {
         }
         for c in std::mem::take(&mut self.cleanups) {
             match c {
-                Cleanup::DeleteWebhook { id } => {
+                Cleanup::DeleteWebhook { id, auth } => {
                     let path = format!("/api/v1/webhooks/{id}");
                     let r = self
-                        .simple_request(reqwest::Method::DELETE, &path, None)
+                        .simple_request(reqwest::Method::DELETE, &path, None, &auth)
                         .await;
                     let mut step = self.synthetic_step(
                         format!("delete webhook subscription {id}"),

@@ -528,6 +528,7 @@ impl ScenarioRun<'_> {
         method: reqwest::Method,
         path: &str,
         json: Option<Value>,
+        auth: &AuthSelector,
     ) -> Result<(Exchange, RawResponse), RunError> {
         let prepared = self
             .target
@@ -535,7 +536,7 @@ impl ScenarioRun<'_> {
             .map_err(|e| RunError::http("build the request URL", self.step_at.clone(), e))?;
         let mut scratch = self.synthetic_step(String::new(), Phase::Teardown);
         let resp = self
-            .send_recorded(&prepared, &AuthSelector::Default, true, &mut scratch)
+            .send_recorded(&prepared, auth, true, &mut scratch)
             .await?;
         let ex = scratch.exchanges.pop().ok_or_else(|| {
             RunError::http(

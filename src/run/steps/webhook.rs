@@ -22,12 +22,18 @@ impl ScenarioRun<'_> {
         res: &mut StepResult,
     ) -> Result<(), RunError> {
         let receiver = self.receiver()?;
+        let auth = match &sub.value.auth {
+            None => AuthSelector::Default,
+            Some(a) => a.value.parse::<AuthSelector>().map_err(|e| {
+                RunError::invalid(format!("`subscribe_webhooks.auth`: {e}"), self.loc(a))
+            })?,
+        };
         // Deliveries signed with the new secret may arrive before the answer that names it.
         let _pending = receiver.expect_secret();
         let url = receiver.url();
         let body = serde_json::json!({ "url": url.as_str(), "events": sub.value.events });
         let (ex, resp) = self
-            .simple_request(reqwest::Method::POST, "/api/v1/webhooks", Some(body))
+            .simple_request(reqwest::Method::POST, "/api/v1/webhooks", Some(body), &auth)
             .await?;
         res.exchanges.push(ex);
         res.attempts += 1;
@@ -76,7 +82,7 @@ impl ScenarioRun<'_> {
             Value::String(secret.expose().to_string()),
         );
         res.log.push(format!("subscribed {url} as {id}"));
-        self.cleanups.push(Cleanup::DeleteWebhook { id });
+        self.cleanups.push(Cleanup::DeleteWebhook { id, auth });
         Ok(())
     }
 
@@ -118,10 +124,10 @@ impl ScenarioRun<'_> {
         let e = &exp.value;
         let event = self.render_str_at(&e.event.value, "the webhook event", &e.event)?;
         let checks = self.rendered_checks(&e.where_)?;
-        let within = e
-            .within
-            .as_ref()
-            .map_or(DEFAULT_WEBHOOK_WITHIN, |w| w.value.0);
+        let within = match &e.within {
+            None => DEFAULT_WEBHOOK_WITHIN,
+            Some(w) => self.duration_at(w, "expect_webhook.within")?,
+        };
         let scale = match &e.schedule_scale {
             None => 1.0,
             Some(v) => {
@@ -311,8 +317,27 @@ impl ScenarioRun<'_> {
                 ),
             );
         }
-        if let Some(first) = seen.iter().find(|d| d.is_valid()) {
+        if seen.iter().any(|d| d.is_valid()) {
             for (name, cap) in &e.capture {
+                // The first valid delivery, or the first valid one of the attempt named.
+                let Some(first) = seen
+                    .iter()
+                    .filter(|d| d.is_valid())
+                    .find(|d| cap.value.attempt.is_none_or(|n| d.attempt == n))
+                else {
+                    res.checks.push(CheckOutcome {
+                        status: crate::results::CheckStatus::Failed,
+                        check: format!("capture {name}"),
+                        expected: format!(
+                            "attempt {} of the event",
+                            cap.value.attempt.unwrap_or(1)
+                        ),
+                        actual: format!("only attempts up to {} arrived", max_attempts(&seen)),
+                        location: Some(self.loc(cap)),
+                        detail: None,
+                    });
+                    continue;
+                };
                 let v = match &cap.value.source {
                     CaptureSource::JsonPath(p) => {
                         first.json.as_ref().and_then(|j| first_node(p, j))
@@ -351,7 +376,10 @@ impl ScenarioRun<'_> {
         let checks = self.rendered_checks(&r.where_)?;
         let matcher = delivery_matcher(event.clone(), checks, self.file().to_string());
         let status = r.status.unwrap_or(500);
-        let delay = r.delay.as_ref().map_or(Duration::ZERO, |d| d.value.0);
+        let delay = match &r.delay {
+            None => Duration::ZERO,
+            Some(d) => self.duration_at(d, "webhook_reply.delay")?,
+        };
         receiver
             .inbox()
             .add_reply_rule(matcher, status, r.times, delay);
@@ -360,6 +388,21 @@ impl ScenarioRun<'_> {
             r.times
         ));
         Ok(())
+    }
+}
+
+impl ScenarioRun<'_> {
+    /// A step's duration, its template (if any) rendered now and read as a duration.
+    fn duration_at(&self, d: &Spanned<DurationTemplate>, what: &str) -> Result<Duration, RunError> {
+        match &d.value {
+            DurationTemplate::Fixed(v) => Ok(*v),
+            DurationTemplate::Template(t) => {
+                let text = self.render_str_at(t, what, d)?;
+                crate::source::parse_duration_text(&text).map_err(|e| {
+                    RunError::invalid(format!("`{what}` `{t}` rendered to {e}"), self.loc(d))
+                })
+            }
+        }
     }
 }
 

@@ -26,6 +26,21 @@ impl Validator<'_> {
             .clone()
             .unwrap_or_else(|| "webhook_id".to_string());
         self.name_is_identifier(&id, &sub.referenced, "capture");
+        if let Some(a) = &sub.value.auth {
+            let named = matches!(
+                a.value.parse::<crate::auth::AuthSelector>(),
+                Ok(crate::auth::AuthSelector::Default | crate::auth::AuthSelector::Named(_))
+            );
+            if !named {
+                self.error(
+                    &a.referenced,
+                    format!(
+                        "`subscribe_webhooks.auth` is `{}`: name a client of the environment (`default`, `other`, ...)",
+                        a.value
+                    ),
+                );
+            }
+        }
         self.defined.insert(id);
         self.defined.insert("webhook_secret".to_string());
     }
@@ -45,7 +60,20 @@ impl Validator<'_> {
                 "`count: 0` expects no delivery, so there is nothing to `capture`",
             );
         }
-        self.captures(&w.capture);
+        self.captures(&w.capture, true);
+        self.duration_template(w.within.as_ref());
+    }
+
+    /// A templated duration's templates are checked now; its value is read when it runs.
+    fn duration_template(&mut self, d: Option<&Spanned<DurationTemplate>>) {
+        if let Some(Spanned {
+            value: DurationTemplate::Template(t),
+            referenced,
+            ..
+        }) = d
+        {
+            self.template(t, referenced);
+        }
     }
 
     pub(super) fn webhook_reply(&mut self, wr: &Spanned<WebhookReply>) {
@@ -65,6 +93,7 @@ impl Validator<'_> {
         if w.times == 0 {
             self.error(&wr.referenced, "`webhook_reply.times` must be at least 1");
         }
+        self.duration_template(w.delay.as_ref());
     }
 
     pub(super) fn event_name(&mut self, event: &Spanned<String>) {
@@ -141,9 +170,21 @@ impl Validator<'_> {
         }
     }
 
-    pub(super) fn captures(&mut self, caps: &IndexMap<String, Spanned<Capture>>) {
+    /// `webhook`: the captures of an `expect_webhook` step, the only ones with an `attempt`.
+    pub(super) fn captures(&mut self, caps: &IndexMap<String, Spanned<Capture>>, webhook: bool) {
         for (name, cap) in caps {
             self.name_is_identifier(name, &cap.referenced, "capture");
+            match cap.value.attempt {
+                Some(_) if !webhook => self.error(
+                    &cap.referenced,
+                    "a capture's `attempt` is only for `expect_webhook` (a response has no attempts)",
+                ),
+                Some(0) => self.error(
+                    &cap.referenced,
+                    "a capture's `attempt` counts from 1 (the first delivery of the event)",
+                ),
+                _ => {}
+            }
             match &cap.value.source {
                 CaptureSource::JsonPath(p) => self.json_path(p, &cap.referenced),
                 CaptureSource::Header(h) => {

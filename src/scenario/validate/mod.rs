@@ -306,7 +306,7 @@ impl Validator<'_> {
                     if let Some(e) = &step.expect {
                         self.expect(&e.value);
                     }
-                    self.captures(&step.capture);
+                    self.captures(&step.capture, false);
                 }
                 Action::Group(group) => self.group(group, &at),
                 Action::Wait(_) => {}
