@@ -307,6 +307,9 @@ pub struct SandboxArgs {
     /// Multiply the webhook retry schedule (0.01: seconds instead of minutes)
     #[arg(long, value_name = "F")]
     pub webhook_retry_scale: Option<f64>,
+    /// How long one webhook delivery attempt may wait for an answer (default 30s)
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub delivery_timeout: Option<std::time::Duration>,
     /// Switch on a deliberate contract violation (repeatable); `--fault list` lists them
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,

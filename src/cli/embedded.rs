@@ -170,6 +170,21 @@ mod tests {
         assert_eq!(c.clients[0].client_id, "sandbox-client");
         assert_eq!(c.clients[0].client_secret, creds.client_secret.expose());
         assert_eq!(c.faults.len(), 1);
+        let seeded = sandbox_config_from(&EmbeddedSandboxDoc::default(), &creds);
+        let seeded = seeded.unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = seeded
+            .clients
+            .iter()
+            .map(|c| c.client_id.as_str())
+            .collect();
+        assert_eq!(ids, ["sandbox-client", "sandbox-readonly", "sandbox-other"]);
+        let other = &seeded.clients[2];
+        assert_eq!(other.client_secret, creds.other_secret.expose());
+        assert_eq!(
+            other.scopes,
+            ["read", "write"],
+            "a second client that may write"
+        );
         let bad: EmbeddedSandboxDoc =
             serde_json::from_value(serde_json::json!({"clients": "many"})).unwrap_or_default();
         let e = sandbox_config_from(&bad, &creds).err().unwrap_or_default();

@@ -24,6 +24,9 @@ pub fn sandbox_config(a: &SandboxArgs) -> Result<SandboxConfig, String> {
         }
         c.webhook_retry_scale = s;
     }
+    if let Some(t) = a.delivery_timeout {
+        c.delivery_timeout = t;
+    }
     for f in &a.faults {
         add_fault(&mut c, f)?;
     }

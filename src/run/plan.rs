@@ -435,6 +435,28 @@ mod tests {
     }
 
     #[test]
+    fn a_subscription_of_another_client_needs_that_client() {
+        let d = doc("scenarios:\n  - name: theirs\n    steps:\n      - subscribe_webhooks: {events: [order.created], auth: other}\n  - name: mine\n    steps:\n      - subscribe_webhooks: {events: [order.created], auth: default}\n");
+        let files = vec![(
+            "w.yaml".to_string(),
+            d,
+            vec![BTreeSet::new(), BTreeSet::new()],
+        )];
+        let target = TargetTraits {
+            name: "staging".into(),
+            clients: BTreeSet::from(["default".to_string()]),
+            ..TargetTraits::default()
+        };
+        let p = plan(files, &Selection::default(), &target);
+        assert_eq!(p[0].requires, ["client:other"]);
+        assert_eq!(
+            p[0].skip.as_deref(),
+            Some("environment `staging` lacks OAuth client `other`")
+        );
+        assert!(p[1].requires.is_empty() && p[1].skip.is_none(), "{p:?}");
+    }
+
+    #[test]
     fn shards_partition() {
         let ids: Vec<String> = (0..200).map(|i| format!("f{i}.yaml::s")).collect();
         let mut counts = [0; 4];

@@ -41,5 +41,6 @@ mod third_party_api;
 mod webhook_listen;
 mod webhook_receiver;
 mod webhook_sign_py;
+mod webhook_steps;
 mod webhook_tls;
 mod webhook_vectors;

@@ -3,6 +3,7 @@
 mod auth;
 mod common;
 mod faults;
+mod faults_rules;
 mod idempotency;
 mod orders;
 mod ratelimit;

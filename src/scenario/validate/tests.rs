@@ -491,6 +491,26 @@ fn webhook_steps_define_variables() {
 }
 
 #[test]
+fn webhook_attempts_owners_and_templated_durations() {
+    ok(&steps("      - subscribe_webhooks: {events: [a], auth: other}\n      - webhook_reply: {event: a, times: 1, delay: \"{{ api_key }} 1s\"}\n      - expect_webhook:\n          event: a\n          attempts: 3\n          within: \"{{ api_key }}\"\n          capture: {t3: {header: X-Webhook-Timestamp, attempt: 3}, t1: {header: X-Webhook-Timestamp}}\n      - assert: [{value: \"{{ t3 }}\", equals: \"{{ t1 }}\"}]\n"));
+    let y = steps("      - subscribe_webhooks: {events: [a], auth: none}\n      - request: {method: GET, path: /a}\n        capture: {x: {header: A, attempt: 2}}\n      - expect_webhook: {event: a, within: \"{{ nope }}\", capture: {y: {path: $.a, attempt: 0}}}\n");
+    assert_eq!(
+        check(&y),
+        [
+            "4:49: error: `subscribe_webhooks.auth` is `none`: name a client of the environment (`default`, `other`, ...)",
+            "6:22: error: a capture's `attempt` is only for `expect_webhook` (a response has no attempts)",
+            "7:44: error: undefined variable `nope`",
+            "7:71: error: a capture's `attempt` counts from 1 (the first delivery of the event)",
+        ]
+    );
+    let y = steps("      - webhook_reply: {event: a, times: 1, delay: soon}\n");
+    assert_eq!(
+        check(&y),
+        ["4:52: error: invalid duration `soon`: expected number at 0 (at `scenarios[0].steps[0].webhook_reply.delay`)"]
+    );
+}
+
+#[test]
 fn teardown_sees_captures_of_steps() {
     let y = "scenarios:\n  - name: s\n    setup:\n      - request: {method: GET, path: \"/{{ late }}\"}\n    steps:\n      - request: {method: POST, path: /o}\n        capture: {late: $.id}\n    teardown:\n      - request: {method: DELETE, path: \"/{{ late }}\"}\n";
     assert_eq!(
