@@ -66,6 +66,11 @@ impl EmbeddedProvider for TestSandbox {
                     client_secret: credentials.readonly_secret.expose().to_string(),
                     scopes: vec!["read".into()],
                 },
+                ClientSpec {
+                    client_id: credentials.other_id.clone(),
+                    client_secret: credentials.other_secret.expose().to_string(),
+                    scopes: vec!["read".into(), "write".into()],
+                },
             ];
             let sandbox = RunningSandbox::start(config, ([127, 0, 0, 1], 0).into())
                 .await
