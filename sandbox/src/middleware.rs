@@ -256,23 +256,29 @@ pub async fn controls(State(state): State<SandboxState>, mut req: Request, next:
         {
             early_answer(req, ApiError::Forbidden("write").into_response()).await
         }
-        Ok(caller) if state.has(Fault::SandboxRateLimited) && !controls_bucket(&state, &caller) => {
-            let d = state.inner.limiter.check(&caller.client_id, Rule::Other);
-            Stats::bump(&state.inner.stats.rate_limited);
-            let answer = ApiError::RateLimited {
-                retry_after: d.retry_after.max(1),
-                show_retry_after: true,
-            }
-            .into_response();
-            early_answer(req, answer).await
-        }
         Ok(caller) => {
-            let ctx = Ctx {
-                caller,
-                host: host(req.headers()),
-            };
-            req.extensions_mut().insert(ctx);
-            next.run(req).await
+            // The `sandbox-rate-limited` fault: a control takes a token from the caller's
+            // "anything else" bucket, the one its `/api/v1/webhooks` calls use.
+            let refused = state
+                .has(Fault::SandboxRateLimited)
+                .then(|| state.inner.limiter.check(&caller.client_id, Rule::Other))
+                .filter(|d| !d.allowed);
+            if let Some(d) = refused {
+                Stats::bump(&state.inner.stats.rate_limited);
+                let answer = ApiError::RateLimited {
+                    retry_after: d.retry_after.max(1),
+                    show_retry_after: true,
+                }
+                .into_response();
+                early_answer(req, answer).await
+            } else {
+                let ctx = Ctx {
+                    caller,
+                    host: host(req.headers()),
+                };
+                req.extensions_mut().insert(ctx);
+                next.run(req).await
+            }
         }
     };
     let mut resp = finish_error(&state, resp, &request_id);
@@ -280,16 +286,6 @@ pub async fn controls(State(state): State<SandboxState>, mut req: Request, next:
         resp.headers_mut().insert(X_REQUEST_ID, v);
     }
     resp
-}
-
-/// The `sandbox-rate-limited` fault: a control takes a token from the caller's "anything
-/// else" bucket, the one its `/api/v1/webhooks` calls use; false when it is empty.
-fn controls_bucket(state: &SandboxState, caller: &crate::auth::Caller) -> bool {
-    state
-        .inner
-        .limiter
-        .check(&caller.client_id, Rule::Other)
-        .allowed
 }
 
 /// Unknown paths outside `/api/v1` and `/sandbox/v1`.

@@ -24,9 +24,23 @@ impl ScenarioRun<'_> {
         let receiver = self.receiver()?;
         let auth = match &sub.value.auth {
             None => AuthSelector::Default,
-            Some(a) => a.value.parse::<AuthSelector>().map_err(|e| {
-                RunError::invalid(format!("`subscribe_webhooks.auth`: {e}"), self.loc(a))
-            })?,
+            Some(a) => match a.value.parse::<AuthSelector>() {
+                Ok(sel @ (AuthSelector::Default | AuthSelector::Named(_))) => sel,
+                Ok(other) => {
+                    return Err(RunError::invalid(
+                        format!(
+                        "`subscribe_webhooks.auth` is `{other}`: name a client of the environment"
+                    ),
+                        self.loc(a),
+                    ))
+                }
+                Err(e) => {
+                    return Err(RunError::invalid(
+                        format!("`subscribe_webhooks.auth`: {e}"),
+                        self.loc(a),
+                    ))
+                }
+            },
         };
         // Deliveries signed with the new secret may arrive before the answer that names it.
         let _pending = receiver.expect_secret();

@@ -27,10 +27,12 @@ impl Validator<'_> {
             .unwrap_or_else(|| "webhook_id".to_string());
         self.name_is_identifier(&id, &sub.referenced, "capture");
         if let Some(a) = &sub.value.auth {
-            let named = matches!(
-                a.value.parse::<crate::auth::AuthSelector>(),
-                Ok(crate::auth::AuthSelector::Default | crate::auth::AuthSelector::Named(_))
-            );
+            // A client name, as a request's `auth` takes it (the `auth` stage reads it at run
+            // time; validation comes before that stage): not one of the other selectors.
+            let t = a.value.trim();
+            let named = !t.is_empty()
+                && !t.chars().any(char::is_whitespace)
+                && !matches!(t, "none" | "invalid" | "expired");
             if !named {
                 self.error(
                     &a.referenced,
