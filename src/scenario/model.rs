@@ -509,6 +509,15 @@ pub struct WebhookExpect {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, Capture>")]
     pub capture: IndexMap<String, Spanned<Capture>>,
+    /// Only deliveries sent to this subscription of the scenario (a template naming the id a
+    /// `subscribe_webhooks` step captured, e.g. `"{{ webhook_id }}"`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub subscription: Option<Spanned<String>>,
+    /// The retries have stopped: no attempt may arrive after the previous step ended. The
+    /// step waits until the next attempt the `schedule` would make is overdue.
+    #[serde(default)]
+    pub retries_stopped: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -529,6 +538,10 @@ pub struct WebhookReply {
     #[serde(default)]
     #[schemars(with = "Option<DurationTemplate>")]
     pub delay: Option<Spanned<DurationTemplate>>,
+    /// Only deliveries sent to this subscription of the scenario (as in `expect_webhook`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub subscription: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for StatusExpect {

@@ -9,6 +9,9 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub received_at: OffsetDateTime,
+    /// The request path as received (`/`, or a subscription's own path: see
+    /// [`crate::webhook::Receiver::subscription_url`]).
+    pub path: String,
     /// Request headers as sent (names lowercase); values that are not UTF-8 are decoded lossily.
     pub headers: Vec<(String, String)>,
     /// The raw body, exactly as received (empty when over `max_body`).
@@ -36,6 +39,14 @@ impl Delivery {
     }
     pub fn is_valid(&self) -> bool {
         self.verdict == Verdict::Valid
+    }
+    /// Whether it was sent to the subscription path `tag` ([`crate::webhook::Receiver::subscription_url`]),
+    /// also behind a proxy that adds a prefix to the path.
+    pub fn sent_to(&self, tag: &str) -> bool {
+        self.path
+            .trim_end_matches('/')
+            .strip_suffix(tag)
+            .is_some_and(|rest| rest.ends_with('/'))
     }
 }
 
@@ -136,6 +147,7 @@ mod tests {
     fn record_redacts_headers_and_body_and_keeps_binary_as_base64() {
         let d = Delivery {
             received_at: OffsetDateTime::UNIX_EPOCH,
+            path: "/".into(),
             headers: vec![("x-token".into(), "hunter2".into())],
             body: Bytes::from_static(b"{\"k\":\"hunter2\"}"),
             json: None,
@@ -158,5 +170,26 @@ mod tests {
             ..d
         };
         assert_eq!(to_record(&bin, &redact).body, "base64:/wA=");
+    }
+
+    #[test]
+    fn sent_to_matches_the_last_path_segment_only() {
+        let at = |path: &str| Delivery {
+            received_at: OffsetDateTime::UNIX_EPOCH,
+            path: path.into(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+            json: None,
+            event_id: None,
+            event_type: None,
+            attempt: 1,
+            verdict: Verdict::Valid,
+            answered: 200,
+        };
+        assert!(at("/conform-sub-1").sent_to("conform-sub-1"));
+        assert!(at("/tunnel/prefix/conform-sub-1/").sent_to("conform-sub-1"));
+        assert!(!at("/").sent_to("conform-sub-1"));
+        assert!(!at("/conform-sub-11").sent_to("conform-sub-1"));
+        assert!(!at("/xconform-sub-1").sent_to("conform-sub-1"));
     }
 }

@@ -454,6 +454,7 @@ mod tests {
 
     fn delivery(id: &str) -> Delivery {
         Delivery {
+            path: "/".into(),
             received_at: time::OffsetDateTime::now_utc(),
             headers: vec![],
             body: bytes::Bytes::new(),
@@ -479,6 +480,7 @@ mod tests {
         for id in ["a", "b", "a", "b"] {
             let attempt = writer.reserve_attempt(Some(id), true);
             writer.record(Delivery {
+                path: "/".into(),
                 attempt,
                 ..delivery(id)
             });

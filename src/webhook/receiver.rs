@@ -18,6 +18,7 @@ use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -73,6 +74,8 @@ pub struct Receiver {
 }
 
 struct Running {
+    /// Numbers the subscription paths handed out ([`Receiver::subscription_url`]).
+    subscriptions: AtomicU64,
     local_url: Url,
     public_url: Option<Url>,
     state: Arc<AppState>,
@@ -171,6 +174,7 @@ impl Receiver {
         ));
         Ok(Receiver {
             inner: Arc::new(Running {
+                subscriptions: AtomicU64::new(0),
                 local_url,
                 public_url: cfg.public_url,
                 state,
@@ -191,6 +195,20 @@ impl Receiver {
             .public_url
             .clone()
             .unwrap_or_else(|| self.inner.local_url.clone())
+    }
+
+    /// A URL of its own for one subscription: [`Receiver::url`] with the path segment `tag`
+    /// appended (`…/conform-sub-3`), and `tag`. Every delivery records its path, so
+    /// [`Delivery::sent_to`] tells which subscription a delivery was sent to, even when
+    /// several subscriptions receive the same event.
+    pub fn subscription_url(&self) -> (Url, String) {
+        let n = self.inner.subscriptions.fetch_add(1, Ordering::Relaxed) + 1;
+        let tag = format!("conform-sub-{n}");
+        let mut url = self.url();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().push(&tag);
+        }
+        (url, tag)
     }
 
     pub fn scheme(&self) -> Scheme {
@@ -420,6 +438,7 @@ async fn receive(State(st): State<Arc<AppState>>, req: Request) -> Response {
     }
     let mut delivery = Delivery {
         received_at,
+        path: parts.uri.path().to_owned(),
         headers,
         body: body.unwrap_or_default(),
         json,

@@ -5,6 +5,7 @@ mod assert;
 mod group;
 mod repeat;
 mod request;
+mod retries;
 mod wait;
 mod webhook;
 
@@ -102,6 +103,10 @@ struct ScenarioRun<'a> {
     vars: Map<String, Value>,
     last: Option<RawResponse>,
     cleanups: Vec<Cleanup>,
+    /// The scenario's subscriptions: id → the receiver path tag they were given.
+    subscriptions: BTreeMap<String, String>,
+    /// When the previous step ended (`expect_webhook.retries_stopped` counts from it).
+    previous_step_end: Option<time::OffsetDateTime>,
     webhooks: Vec<WebhookRecord>,
     steps: Vec<StepResult>,
     slot: &'a JobSlot,
@@ -135,6 +140,8 @@ pub async fn run_scenario(
         vars: Map::new(),
         last: None,
         cleanups: Vec::new(),
+        subscriptions: BTreeMap::new(),
+        previous_step_end: None,
         webhooks: Vec::new(),
         steps: Vec::new(),
         slot,
@@ -402,6 +409,7 @@ impl<'a> ScenarioRun<'a> {
         step.checks.shrink_to_fit();
         step.log.shrink_to_fit();
         self.steps.push(step);
+        self.previous_step_end = Some(time::OffsetDateTime::now_utc());
     }
 
     /// Runs a step, records it; returns whether the scenario goes on.

@@ -44,7 +44,8 @@ impl ScenarioRun<'_> {
         };
         // Deliveries signed with the new secret may arrive before the answer that names it.
         let _pending = receiver.expect_secret();
-        let url = receiver.url();
+        // A path of its own, so deliveries to it can be told from other subscriptions'.
+        let (url, tag) = receiver.subscription_url();
         let body = serde_json::json!({ "url": url.as_str(), "events": sub.value.events });
         let (ex, resp) = self
             .simple_request(reqwest::Method::POST, "/api/v1/webhooks", Some(body), &auth)
@@ -96,8 +97,34 @@ impl ScenarioRun<'_> {
             Value::String(secret.expose().to_string()),
         );
         res.log.push(format!("subscribed {url} as {id}"));
+        self.subscriptions.insert(id.clone(), tag);
         self.cleanups.push(Cleanup::DeleteWebhook { id, auth });
         Ok(())
+    }
+
+    /// The receiver path tag of the subscription a step names (`subscription:`), which must
+    /// be one this scenario made.
+    fn subscription_tag(&self, s: Option<&Spanned<String>>) -> Result<Option<String>, RunError> {
+        let Some(s) = s else { return Ok(None) };
+        let id = self.render_str_at(&s.value, "the subscription", s)?;
+        match self.subscriptions.get(id.trim()) {
+            Some(tag) => Ok(Some(tag.clone())),
+            None => Err(RunError::invalid(
+                format!(
+                    "`subscription` is `{}`: not a subscription made by a `subscribe_webhooks` step of this scenario{}",
+                    crate::source::escape::one_line(&id, 120),
+                    if self.subscriptions.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (made: {})",
+                            self.subscriptions.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )
+                    }
+                ),
+                self.loc(s),
+            )),
+        }
     }
 
     /// Every `where` check typed, its templates rendered now, so matching needs no
@@ -166,7 +193,20 @@ impl ScenarioRun<'_> {
             }
         };
         let file = self.file().to_string();
-        let matcher = delivery_matcher(event.clone(), checks, file);
+        let tag = self.subscription_tag(e.subscription.as_ref())?;
+        let matcher = delivery_matcher(event.clone(), checks, file, tag);
+        if e.retries_stopped {
+            let gaps: Vec<Duration> = e
+                .schedule
+                .iter()
+                .flatten()
+                .map(|g| g.0.mul_f64(scale))
+                .collect();
+            let tolerance = e.tolerance.map(|t| t.0);
+            return self
+                .expect_retries_stopped(exp, &event, &*matcher, &gaps, tolerance, res)
+                .await;
+        }
         let count = e.count;
         let at_least = e.at_least;
         let attempts = e.attempts;
@@ -192,17 +232,7 @@ impl ScenarioRun<'_> {
             .idle(inbox.wait_until(&*matcher, &done, within))
             .await;
         res.waited_ms += ms(t0.elapsed());
-        let redact = |s: &str| self.target.redact_text(s);
-        for d in &seen {
-            self.webhooks.push(crate::webhook::to_record(d, &redact));
-            res.log.push(format!(
-                "webhook {} {} attempt {}: {}",
-                d.event_type.as_deref().unwrap_or("?"),
-                d.event_id.as_deref().unwrap_or("?"),
-                d.attempt,
-                d.verdict
-            ));
-        }
+        self.record_deliveries(&seen, res);
         if let (Some(contract), true) = (&self.target.contract, self.contract_on) {
             for d in seen.iter().filter(|d| d.is_valid()) {
                 let (Some(kind), Some(json)) = (&d.event_type, &d.json) else {
@@ -388,7 +418,8 @@ impl ScenarioRun<'_> {
         let r = &reply.value;
         let event = self.render_str_at(&r.event.value, "the webhook event", &r.event)?;
         let checks = self.rendered_checks(&r.where_)?;
-        let matcher = delivery_matcher(event.clone(), checks, self.file().to_string());
+        let tag = self.subscription_tag(r.subscription.as_ref())?;
+        let matcher = delivery_matcher(event.clone(), checks, self.file().to_string(), tag);
         let status = r.status.unwrap_or(500);
         let delay = match &r.delay {
             None => Duration::ZERO,
@@ -422,9 +453,17 @@ impl ScenarioRun<'_> {
 
 type Matcher = Arc<dyn Fn(&Delivery) -> bool + Send + Sync>;
 
-pub(super) fn delivery_matcher(event: String, checks: Vec<TypedCheck>, file: String) -> Matcher {
+pub(super) fn delivery_matcher(
+    event: String,
+    checks: Vec<TypedCheck>,
+    file: String,
+    subscription: Option<String>,
+) -> Matcher {
     Arc::new(move |d: &Delivery| {
         if d.event_type.as_deref() != Some(event.as_str()) {
+            return false;
+        }
+        if subscription.as_ref().is_some_and(|tag| !d.sent_to(tag)) {
             return false;
         }
         // Rendered already: the operands are values, nothing is left to render.

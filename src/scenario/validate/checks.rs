@@ -62,8 +62,46 @@ impl Validator<'_> {
                 "`count: 0` expects no delivery, so there is nothing to `capture`",
             );
         }
+        if w.retries_stopped {
+            if w.schedule.as_ref().is_none_or(Vec::is_empty) {
+                self.error(
+                    &we.referenced,
+                    "`retries_stopped` needs the `schedule` it waits out (e.g. `[1m, 5m, 30m, 2h]`)",
+                );
+            }
+            let others = [
+                ("count", w.count.is_some()),
+                ("at_least", w.at_least.is_some()),
+                ("attempts", w.attempts.is_some()),
+                ("max_attempts", w.max_attempts.is_some()),
+                ("within", w.within.is_some()),
+                ("capture", !w.capture.is_empty()),
+            ];
+            for (key, set) in others {
+                if set {
+                    self.error(
+                        &we.referenced,
+                        format!("`retries_stopped` cannot be combined with `{key}` (it expects no attempt, and waits as long as the `schedule` says)"),
+                    );
+                }
+            }
+        }
+        self.subscription(w.subscription.as_ref());
         self.captures(&w.capture, true);
         self.duration_template(w.within.as_ref());
+    }
+
+    fn subscription(&mut self, s: Option<&Spanned<String>>) {
+        if let Some(s) = s {
+            if s.value.trim().is_empty() {
+                self.error(
+                    &s.referenced,
+                    "`subscription` is empty: name a subscription id, e.g. `\"{{ webhook_id }}\"`",
+                );
+            } else {
+                self.template(&s.value, &s.referenced);
+            }
+        }
     }
 
     /// A templated duration's templates are checked now; its value is read when it runs.
@@ -95,6 +133,7 @@ impl Validator<'_> {
         if w.times == 0 {
             self.error(&wr.referenced, "`webhook_reply.times` must be at least 1");
         }
+        self.subscription(w.subscription.as_ref());
         self.duration_template(w.delay.as_ref());
     }
 

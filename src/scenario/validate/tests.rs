@@ -511,6 +511,22 @@ fn webhook_attempts_owners_and_templated_durations() {
 }
 
 #[test]
+fn webhook_subscription_filters_and_retries_stopped() {
+    ok(&steps("      - subscribe_webhooks: {events: [a]}\n      - webhook_reply: {event: a, times: 9, subscription: \"{{ webhook_id }}\"}\n      - expect_webhook: {event: a, subscription: \"{{ webhook_id }}\", retries_stopped: true, schedule: [1m, 5m]}\n"));
+    let y = steps("      - webhook_reply: {event: a, times: 1, subscription: \"{{ later }}\"}\n      - expect_webhook: {event: a, subscription: \"\", retries_stopped: true, count: 0, within: 1s}\n");
+    assert_eq!(
+        check(&y),
+        [
+            "4:59: error: undefined variable `later`",
+            "5:25: error: `retries_stopped` needs the `schedule` it waits out (e.g. `[1m, 5m, 30m, 2h]`)",
+            "5:25: error: `retries_stopped` cannot be combined with `count` (it expects no attempt, and waits as long as the `schedule` says)",
+            "5:25: error: `retries_stopped` cannot be combined with `within` (it expects no attempt, and waits as long as the `schedule` says)",
+            "5:50: error: `subscription` is empty: name a subscription id, e.g. `\"{{ webhook_id }}\"`",
+        ]
+    );
+}
+
+#[test]
 fn teardown_sees_captures_of_steps() {
     let y = "scenarios:\n  - name: s\n    setup:\n      - request: {method: GET, path: \"/{{ late }}\"}\n    steps:\n      - request: {method: POST, path: /o}\n        capture: {late: $.id}\n    teardown:\n      - request: {method: DELETE, path: \"/{{ late }}\"}\n";
     assert_eq!(
