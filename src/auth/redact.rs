@@ -167,6 +167,28 @@ impl Redactor {
         }
     }
 
+    /// [`Redactor::scrub`] of a scenario's result that ran from generation `started_at` (its
+    /// value of [`Redactor::generation`] before it recorded anything). The exchanges were
+    /// redacted as they were recorded ([`Redactor::headers`], [`Redactor::text`] on every
+    /// header name, value and body); when no secret was learned since the scenario started,
+    /// they cannot hold one, and only the rest of the result (checks, logs, errors, webhook
+    /// records) is looked at. Otherwise the whole result is.
+    pub fn scrub_scenario(&self, r: &mut crate::results::ScenarioResult, started_at: u64) {
+        if started_at != self.generation() {
+            self.scrub(r);
+            return;
+        }
+        let exchanges: Vec<Vec<crate::results::Exchange>> = r
+            .steps
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.exchanges))
+            .collect();
+        self.scrub(r);
+        for (step, kept) in r.steps.iter_mut().zip(exchanges) {
+            step.exchanges = kept;
+        }
+    }
+
     /// Returns whether anything changed.
     fn scrub_value(&self, v: &mut Value) -> bool {
         match v {
@@ -244,7 +266,8 @@ impl Redactor {
                 } else {
                     self.text(value)
                 };
-                (name.clone(), v)
+                // A name is text from the other side too (a target may echo anything).
+                (self.text(name), v)
             })
             .collect()
     }
@@ -382,6 +405,102 @@ mod tests {
                 "***": 1
             })
         );
+    }
+
+    /// A scenario result whose one step has `actual` in a check and `body` as the response body.
+    fn scenario_with(actual: &str, body: &str) -> crate::results::ScenarioResult {
+        use crate::results::*;
+        let at = crate::source::SourceLocation {
+            file: "s.yaml".into(),
+            line: 1,
+            column: 1,
+        };
+        let step = StepResult {
+            name: "step".into(),
+            phase: Phase::Steps,
+            location: at.clone(),
+            outcome: Outcome::Passed,
+            duration_ms: 1.0,
+            error: None,
+            checks: vec![CheckOutcome {
+                status: CheckStatus::Passed,
+                check: "status".into(),
+                expected: "200".into(),
+                actual: actual.into(),
+                location: None,
+                detail: None,
+            }],
+            exchanges: vec![Exchange {
+                request: RecordedRequest {
+                    method: "GET".into(),
+                    url: "http://h/x".into(),
+                    headers: Vec::new(),
+                    body: None,
+                    sent_at: String::new(),
+                },
+                response: Some(RecordedResponse {
+                    status: 200,
+                    headers: Vec::new(),
+                    body: Some(body.into()),
+                    truncated: false,
+                    latency_ms: 1.0,
+                }),
+                error: None,
+                operation: None,
+            }],
+            attempts: 1,
+            waited_ms: 0.0,
+            log: Vec::new(),
+            rate_limit: RateLimitCounts::default(),
+            warnings: Vec::new(),
+        };
+        ScenarioResult {
+            id: "s".into(),
+            name: "s".into(),
+            file: "s.yaml".into(),
+            suite: "s".into(),
+            description: None,
+            tags: Vec::new(),
+            requires: Vec::new(),
+            covers: Vec::new(),
+            location: at,
+            outcome: Outcome::Passed,
+            reason: None,
+            started_at: None,
+            duration_ms: 1.0,
+            steps: vec![step],
+            webhooks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn scrub_scenario_looks_at_exchanges_only_when_a_secret_was_learned_since_it_started() {
+        let r = Redactor::new(vec![Secret::new("known-secret")]);
+        let exchange_body = |s: &crate::results::ScenarioResult| {
+            s.steps[0].exchanges[0]
+                .response
+                .as_ref()
+                .and_then(|x| x.body.clone())
+                .unwrap_or_default()
+        };
+        // Nothing learned since the start: the exchanges were redacted when recorded (this one
+        // was made by hand, unredacted, to show they are not looked at again); the rest is.
+        let started = r.generation();
+        let mut s = scenario_with("got known-secret", "body known-secret");
+        r.scrub_scenario(&mut s, started);
+        assert_eq!(s.steps[0].checks[0].actual, "got ***");
+        assert_eq!(exchange_body(&s), "body known-secret");
+        // A secret learned meanwhile: the exchanges are scrubbed too, and come back in place.
+        let started = r.generation();
+        r.add(Secret::new("late-secret"));
+        let mut s = scenario_with("got late-secret", "body late-secret");
+        r.scrub_scenario(&mut s, started);
+        assert_eq!(s.steps[0].checks[0].actual, "got ***");
+        assert_eq!(exchange_body(&s), "body ***");
+        assert_eq!(s.steps[0].exchanges.len(), 1);
+        // What the skipped look relies on: header names are redacted when recorded, too.
+        let h = r.headers(&[("x-late-secret".to_string(), "v".to_string())]);
+        assert_eq!(h, vec![("x-***".to_string(), "v".to_string())]);
     }
 
     #[test]

@@ -140,6 +140,8 @@ pub async fn execute(
                 );
                 let fail_fast = opts.fail_fast;
                 set.spawn(async move {
+                    // Before anything is recorded: see `Redactor::scrub_scenario`.
+                    let generation = target.redactor.generation();
                     let slot = super::steps::JobSlot::new(sem, permit);
                     let run = std::panic::AssertUnwindSafe(run_scenario(target, &p, cancel, &slot));
                     let r = futures::FutureExt::catch_unwind(run).await.unwrap_or_else(|panic| {
@@ -155,14 +157,14 @@ pub async fn execute(
                         stop.store(true, Ordering::SeqCst);
                     }
                     drop(slot);
-                    (i, r)
+                    (i, r, generation)
                 });
             }
             joined = set.join_next(), if !set.is_empty() => match joined {
-                Some(Ok((i, mut r))) => {
+                Some(Ok((i, mut r, started_at))) => {
                     // Before anything prints it: every secret known so far is replaced.
                     scrubbed_at[i] = Some(target.redactor.generation());
-                    target.redactor.scrub(&mut r);
+                    target.redactor.scrub_scenario(&mut r, started_at);
                     sink.on_event(&RunEvent::ScenarioFinished { result: &r });
                     results[i] = Some(r);
                 }

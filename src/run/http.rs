@@ -377,8 +377,8 @@ pub fn record_request(
     redactor: &Redactor,
 ) -> RecordedRequest {
     RecordedRequest {
-        method: req.method.to_string(),
-        url: req.url.to_string(),
+        method: redactor.text(req.method.as_str()),
+        url: redactor.text(req.url.as_str()),
         headers: redactor.headers(&req.headers),
         body: req
             .body

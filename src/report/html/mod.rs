@@ -71,16 +71,74 @@ pub fn write_html(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
     let mut w = io::BufWriter::with_capacity(256 * 1024, out);
     head.render_captured_to(ctx.clone(), &mut w)
         .map_err(io::Error::other)?;
-    for (sc, number, open) in report_order(result) {
-        let s = Value::from(minijinja::value::Serde(scenario::scenario_view(
-            result, sc, number, open,
-        )));
-        one.render_captured_to(minijinja::context! { s }, &mut w)
-            .map_err(io::Error::other)?;
+    let order: Vec<(&ScenarioResult, usize, bool)> = report_order(result).collect();
+    let render_chunk = |chunk: &[(&ScenarioResult, usize, bool)]| -> io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(chunk.len() * 16 * 1024);
+        for &(sc, number, open) in chunk {
+            let s = Value::from(minijinja::value::Serde(scenario::scenario_view(
+                result, sc, number, open,
+            )));
+            one.render_captured_to(minijinja::context! { s }, &mut buf)
+                .map_err(io::Error::other)?;
+        }
+        Ok(buf)
+    };
+    let chunks: Vec<&[(&ScenarioResult, usize, bool)]> = order.chunks(CHUNK).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_WORKERS)
+        .min(chunks.len());
+    if workers <= 1 {
+        for chunk in chunks {
+            w.write_all(&render_chunk(chunk)?)?;
+        }
+    } else {
+        write_in_order(&chunks, workers, &render_chunk, &mut w)?;
     }
     end.render_captured_to(ctx, &mut w)
         .map_err(io::Error::other)?;
     w.flush()
+}
+
+/// Scenarios rendered per piece of work.
+const CHUNK: usize = 32;
+/// At most this many threads render scenarios (besides the one writing).
+const MAX_WORKERS: usize = 4;
+
+/// Renders `chunks` on `workers` threads (worker k takes chunks k, k + workers, ...) and
+/// writes them to `w` in order. Each worker hands over one finished chunk at a time and
+/// renders at most one more meanwhile, so memory stays a few chunks whatever the run's size.
+/// The first error ends the writing; workers stop when the writer stops taking their chunks.
+fn write_in_order<T: Sync>(
+    chunks: &[&[T]],
+    workers: usize,
+    render: &(dyn Fn(&[T]) -> io::Result<Vec<u8>> + Sync),
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    std::thread::scope(|scope| {
+        let receivers: Vec<_> = (0..workers)
+            .map(|k| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+                scope.spawn(move || {
+                    for chunk in chunks.iter().skip(k).step_by(workers) {
+                        let rendered = render(chunk);
+                        let failed = rendered.is_err();
+                        if tx.send(rendered).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+                rx
+            })
+            .collect();
+        for i in 0..chunks.len() {
+            let piece = receivers[i % workers].recv().map_err(|_| {
+                io::Error::other("internal error: an HTML report worker stopped early")
+            })??;
+            w.write_all(&piece)?;
+        }
+        Ok(())
+    })
 }
 
 /// The scenarios in report order (failures first, then as run), each with its number in the
@@ -163,6 +221,36 @@ mod tests {
         assert!(fail < pass);
         assert!(!out.contains("<script>alert"));
         assert_eq!(out.matches("<svg class=\"seq\"").count(), 6);
+    }
+
+    #[test]
+    fn chunks_rendered_on_several_threads_are_written_in_order() {
+        let items: Vec<usize> = (0..1000).collect();
+        let chunks: Vec<&[usize]> = items.chunks(7).collect();
+        let render = |c: &[usize]| -> io::Result<Vec<u8>> {
+            Ok(c.iter()
+                .map(|i| format!("{i},"))
+                .collect::<String>()
+                .into_bytes())
+        };
+        let want: String = items.iter().map(|i| format!("{i},")).collect();
+        for workers in [2, 3, 4] {
+            let mut out = Vec::new();
+            write_in_order(&chunks, workers, &render, &mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{workers} workers");
+        }
+        // A failing chunk ends the writing with its error; nothing after it is written.
+        let failing = |c: &[usize]| -> io::Result<Vec<u8>> {
+            if c.contains(&500) {
+                Err(io::Error::other("boom"))
+            } else {
+                render(c)
+            }
+        };
+        let mut out = Vec::new();
+        let e = write_in_order(&chunks, 2, &failing, &mut out).unwrap_err();
+        assert_eq!(e.to_string(), "boom");
+        assert!(String::from_utf8(out).unwrap().ends_with("495,496,"));
     }
 
     #[test]

@@ -335,8 +335,11 @@ impl ScenarioRun<'_> {
         let t = self.target;
         let request = http::record_request(req, sent_at, &t.redactor);
         match result {
+            // Every string of the exchange is redacted here (see `Redactor::scrub_scenario`).
             Ok(resp) => Exchange {
-                operation: self.contract_check(req, resp, res),
+                operation: self
+                    .contract_check(req, resp, res)
+                    .map(|o| t.redactor.text(&o)),
                 request,
                 response: Some(http::record_response(resp, &t.redactor)),
                 error: None,
@@ -344,7 +347,7 @@ impl ScenarioRun<'_> {
             Err(e) => Exchange {
                 request,
                 response: None,
-                error: Some(e.to_string()),
+                error: Some(t.redactor.text(&e.to_string())),
                 operation: None,
             },
         }
