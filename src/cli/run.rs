@@ -216,7 +216,12 @@ pub async fn run(config: Option<&Path>, a: RunArgs, term: TermContext) -> i32 {
     if let Err(code) = write_reports(&mut finished) {
         return code;
     }
-    exit::code(Ending::Ran(&finished.result))
+    let code = exit::code(Ending::Ran(&finished.result));
+    // The reports are written and the report folder freed (`write_reports` took both); what
+    // is left is the results, which the process's exit hands back whole. Freeing every
+    // exchange and check one by one first only costs time on a big run.
+    std::mem::forget(finished);
+    code
 }
 
 /// Writes a finished run's report files and lists them; a failure is printed and gives the

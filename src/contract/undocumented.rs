@@ -80,16 +80,21 @@ fn walk(
                         }
                     }
                 }
-                let here = format!("{at}/{}", escape(key));
-                if children.is_empty() {
-                    if open.is_empty() {
-                        out.push(here);
-                    } else {
-                        walk(doc, &open, value, &here, out, depth + 1);
-                    }
-                } else {
-                    walk(doc, &children, value, &here, out, depth + 1);
+                if children.is_empty() && open.is_empty() {
+                    out.push(format!("{at}/{}", escape(key)));
+                    continue;
                 }
+                // A scalar has no properties: nothing below it to look at.
+                if !(value.is_object() || value.is_array()) {
+                    continue;
+                }
+                let here = format!("{at}/{}", escape(key));
+                let below = if children.is_empty() {
+                    &open
+                } else {
+                    &children
+                };
+                walk(doc, below, value, &here, out, depth + 1);
             }
         }
         Value::Array(items) => {
@@ -105,7 +110,7 @@ fn walk(
                         }
                     }
                 }
-                if !children.is_empty() {
+                if !children.is_empty() && (item.is_object() || item.is_array()) {
                     walk(doc, &children, item, &format!("{at}/{i}"), out, depth + 1);
                 }
             }

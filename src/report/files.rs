@@ -116,7 +116,7 @@ pub fn write_reports(
     // Each file on its own thread: they only read the result, and a run's reports are written
     // while the target sits idle, so the other cores are free. Every file is attempted; the
     // first error (in the order above) is returned.
-    let outcomes: Vec<io::Result<PathBuf>> = std::thread::scope(|scope| {
+    let outcomes: Vec<io::Result<(PathBuf, String)>> = std::thread::scope(|scope| {
         let write_one = |(path, write): &(PathBuf, Writer)| write_temp(path, |w| write(result, w));
         // The first file on the calling thread, the others on threads of their own.
         let others: Vec<_> = selected
@@ -139,15 +139,15 @@ pub fn write_reports(
     let mut staged = Vec::new();
     for ((path, _), outcome) in selected.into_iter().zip(outcomes) {
         match outcome {
-            Ok(tmp) => staged.push((tmp, path)),
+            Ok((tmp, sha256)) => staged.push(super::set::Staged { tmp, path, sha256 }),
             Err(e) => {
                 first_error.get_or_insert(ReportError::Write { path, source: e });
             }
         }
     }
     if let Some(e) = first_error {
-        for (tmp, _) in &staged {
-            let _ = fs::remove_file(tmp);
+        for f in &staged {
+            let _ = fs::remove_file(&f.tmp);
         }
         return Err(e);
     }
@@ -156,13 +156,13 @@ pub fn write_reports(
         if let Err((path, source)) =
             super::set::commit(&opts.dir, &staged, &run_id, &result.started_at)
         {
-            for (tmp, _) in &staged {
-                let _ = fs::remove_file(tmp);
+            for f in &staged {
+                let _ = fs::remove_file(&f.tmp);
             }
             return Err(ReportError::Write { path, source });
         }
     }
-    let written: Vec<PathBuf> = staged.into_iter().map(|(_, path)| path).collect();
+    let written: Vec<PathBuf> = staged.into_iter().map(|f| f.path).collect();
     if opts.wants(ReporterKind::Github) {
         if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
             let path = PathBuf::from(summary);
@@ -185,24 +185,26 @@ fn append(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> 
     w.flush()
 }
 
-/// Writes one report to a temporary sibling of `path` (synced to disk); returns its path.
+/// Writes one report to a temporary sibling of `path` (synced to disk); returns its path and
+/// the SHA-256 of its content.
 fn write_temp(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<PathBuf> {
+) -> io::Result<(PathBuf, String)> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent)?;
     }
     let tmp = super::set::temp_path(path)?;
     let result = (|| {
         let file = fs::File::create(&tmp)?;
-        let mut w = BufWriter::new(file);
+        let mut w = BufWriter::new(super::set::Hashing::new(file));
         write(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+        let (file, sha256) = w.into_inner().map_err(|e| e.into_error())?.finish();
+        file.sync_all()?;
+        Ok(sha256)
     })();
     match result {
-        Ok(()) => Ok(tmp),
+        Ok(sha256) => Ok((tmp, sha256)),
         Err(e) => {
             let _ = fs::remove_file(&tmp);
             Err(e)

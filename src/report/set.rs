@@ -190,11 +190,51 @@ fn manifest_key(dir: &Path, path: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// A writer that hashes (SHA-256) what goes through it: a report's manifest sum is made while
+/// the report is written, on its writer's thread, instead of reading the file again.
+pub(crate) struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: io::Write> Hashing<W> {
+    pub(crate) fn new(inner: W) -> Hashing<W> {
+        Hashing {
+            inner,
+            hash: Sha256::new(),
+        }
+    }
+    /// The writer and the lowercase hex SHA-256 of everything written to it.
+    pub(crate) fn finish(self) -> (W, String) {
+        (self.inner, hex::encode(self.hash.finalize()))
+    }
+}
+
+impl<W: io::Write> io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A report file written to a temporary sibling of its final path, with the SHA-256 of its
+/// content.
+#[derive(Debug, Clone)]
+pub(crate) struct Staged {
+    pub tmp: PathBuf,
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
 /// Moves complete temporary files into place as one set: the old manifest goes first, the new
-/// one last. `files` are `(temporary, final)` pairs.
+/// one last.
 pub(crate) fn commit(
     dir: &Path,
-    files: &[(PathBuf, PathBuf)],
+    files: &[Staged],
     run_id: &str,
     started_at: &str,
 ) -> Result<(), (PathBuf, io::Error)> {
@@ -204,16 +244,17 @@ pub(crate) fn commit(
         started_at: started_at.to_string(),
         files: BTreeMap::new(),
     };
-    for (tmp, path) in files {
-        let sum = sha256_file(tmp).map_err(|e| (path.clone(), e))?;
-        manifest.files.insert(manifest_key(dir, path), sum);
+    for f in files {
+        manifest
+            .files
+            .insert(manifest_key(dir, &f.path), f.sha256.clone());
     }
     match fs::remove_file(&manifest_path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err((manifest_path, e)),
     }
-    for (tmp, path) in files {
+    for Staged { tmp, path, .. } in files {
         fs::rename(tmp, path).map_err(|e| (path.clone(), e))?;
     }
     let tmp = temp_path(&manifest_path).map_err(|e| (manifest_path.clone(), e))?;
@@ -288,13 +329,17 @@ mod tests {
     #[test]
     fn a_swapped_or_half_committed_set_is_detected() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let files: Vec<(PathBuf, PathBuf)> = ["junit.xml", "results.json"]
+        let files: Vec<Staged> = ["junit.xml", "results.json"]
             .iter()
             .map(|n| {
                 let path = dir.path().join(n);
                 let tmp = temp_path(&path).expect("temp");
-                fs::write(&tmp, format!("{n} of run A")).expect("write");
-                (tmp, path)
+                let mut w = Hashing::new(fs::File::create(&tmp).expect("create"));
+                write!(w, "{n} of run A").expect("write");
+                let (_, sha256) = w.finish();
+                // The sum made while writing is the file's.
+                assert_eq!(sha256, sha256_file(&tmp).expect("sum"));
+                Staged { tmp, path, sha256 }
             })
             .collect();
         commit(dir.path(), &files, "run-a", "2026-01-01T00:00:00Z").expect("commit");
