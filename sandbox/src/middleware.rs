@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{authenticate, Ctx};
+use crate::auth::{authenticate, Caller, Ctx};
 use crate::error::{ApiError, ErrorPayload};
 use crate::fault::Fault;
 use crate::ratelimit::{Decision, Rule};
@@ -190,12 +190,7 @@ pub async fn api(State(state): State<SandboxState>, req: Request, next: Next) ->
                         .into_response();
                 early_answer(req, answer).await
             } else {
-                let ctx = Ctx {
-                    caller,
-                    host: host(req.headers()),
-                };
-                req.extensions_mut().insert(ctx);
-                next.run(req).await
+                pass_on(req, next, caller).await
             }
         }
     };
@@ -237,7 +232,7 @@ fn finish_api(
 
 /// The `/sandbox/v1` layer: bearer auth with scope `write`; no request id needed, no
 /// rate limit.
-pub async fn controls(State(state): State<SandboxState>, mut req: Request, next: Next) -> Response {
+pub async fn controls(State(state): State<SandboxState>, req: Request, next: Next) -> Response {
     let rid = request_id(req.headers());
     let request_id = match &rid {
         Ok(id) | Err(id) => id.clone(),
@@ -272,12 +267,7 @@ pub async fn controls(State(state): State<SandboxState>, mut req: Request, next:
                 .into_response();
                 early_answer(req, answer).await
             } else {
-                let ctx = Ctx {
-                    caller,
-                    host: host(req.headers()),
-                };
-                req.extensions_mut().insert(ctx);
-                next.run(req).await
+                pass_on(req, next, caller).await
             }
         }
     };
@@ -303,4 +293,14 @@ pub async fn not_found_inner(State(state): State<SandboxState>, req: Request) ->
         return StatusCode::NOT_FOUND.into_response();
     }
     ApiError::NotFound(format!("No route for {}", req.uri().path())).into_response()
+}
+
+/// Hands an admitted request to its handler, with the caller and host it needs.
+async fn pass_on(mut req: Request, next: Next, caller: Caller) -> Response {
+    let ctx = Ctx {
+        caller,
+        host: host(req.headers()),
+    };
+    req.extensions_mut().insert(ctx);
+    next.run(req).await
 }

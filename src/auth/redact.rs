@@ -223,26 +223,27 @@ impl Redactor {
     /// Returns whether anything changed.
     fn scrub_value(&self, v: &mut Value) -> bool {
         match v {
-            Value::String(s) => {
-                if !self.finds_in(s) {
-                    return false;
+            Value::String(s) => match self.text_if_needed(s) {
+                Some(clean) if clean != *s => {
+                    *s = clean;
+                    true
                 }
-                let clean = self.text(s);
-                let changed = clean != *s;
-                *s = clean;
-                changed
-            }
+                _ => false,
+            },
             Value::Array(a) => a.iter_mut().fold(false, |c, v| self.scrub_value(v) | c),
             Value::Object(m) => {
                 let mut changed = false;
-                let dirty: Vec<String> = m
+                let dirty: Vec<(String, String)> = m
                     .keys()
-                    .filter(|k| self.finds_in(k) && self.text(k) != **k)
-                    .cloned()
+                    .filter_map(|k| {
+                        self.text_if_needed(k)
+                            .filter(|clean| clean != k)
+                            .map(|clean| (k.clone(), clean))
+                    })
                     .collect();
-                for k in dirty {
+                for (k, clean) in dirty {
                     if let Some(v) = m.remove(&k) {
-                        m.insert(self.text(&k), v);
+                        m.insert(clean, v);
                         changed = true;
                     }
                 }
@@ -306,8 +307,13 @@ impl Redactor {
     /// Every known secret value replaced by `***`; also `client_secret=…`/`access_token=…` form
     /// fields and `"access_token": "…"`-style JSON members, whatever their value.
     pub fn text(&self, s: &str) -> String {
+        self.text_if_needed(s).unwrap_or_else(|| s.to_string())
+    }
+
+    /// [`Redactor::text`] when it may change `s` (one look decides), else `None`.
+    fn text_if_needed(&self, s: &str) -> Option<String> {
         if !self.finds_in(s) {
-            return s.to_string();
+            return None;
         }
         let mut out = s.to_string();
         {
@@ -319,11 +325,12 @@ impl Redactor {
             }
         }
         let out = FORM_FIELD.replace_all(&out, |c: &regex::Captures| format!("{}={MASK}", &c[1]));
-        JSON_FIELD
+        let out = JSON_FIELD
             .replace_all(&out, |c: &regex::Captures| {
                 format!("\"{}\"{}\"{MASK}\"", &c[1], &c[2])
             })
-            .into_owned()
+            .into_owned();
+        Some(out)
     }
 }
 

@@ -3,8 +3,6 @@
 //! test case; `--min-coverage` fails a run that exercises too little of the contract.
 use crate::common::*;
 
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
-
 fn embedded_project(faults: &[&str], sla: &str) -> Project {
     let p = Project::new("http://127.0.0.1:9");
     let faults = faults
@@ -12,22 +10,9 @@ fn embedded_project(faults: &[&str], sla: &str) -> Project {
         .map(|f| format!("\"{f}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    let cfg = format!(
-        r#"contract: {REPO}/fixtures/contract/orders-v1.openapi.yaml
-default_env: local
-environments:
-  local:
-    embedded_sandbox: {{faults: [{faults}], latency: 250ms}}
-    capabilities: [sandbox_controls]
-    sla: {sla}
-    auth:
-      oauth2:
-        token_url: /oauth/token
-        clients:
-          default:
-            client_id: {{env: EMBEDDED_SANDBOX_CLIENT_ID}}
-            client_secret: {{env: EMBEDDED_SANDBOX_CLIENT_SECRET}}
-"#
+    let cfg = embedded_sandbox_config(
+        &format!("faults: [{faults}], latency: 250ms"),
+        &format!("    capabilities: [sandbox_controls]\n    sla: {sla}\n"),
     );
     p.file("conform.yaml", &cfg);
     p.file(

@@ -192,6 +192,29 @@ pub fn start_server() -> TestServer {
 }
 
 /// Runs the real binary in a temporary project with its own conform.yaml and scenarios.
+/// A `conform.yaml` whose default environment `local` is the embedded sandbox with the keys
+/// `sandbox` (e.g. `faults: [x], latency: 250ms`), the contract of this repository, its
+/// default client, and `extra` (more keys of the environment, each line indented by four
+/// spaces, e.g. `    capabilities: [webhooks]\n`).
+pub fn embedded_sandbox_config(sandbox: &str, extra: &str) -> String {
+    let repo = env!("CARGO_MANIFEST_DIR");
+    format!(
+        r#"contract: {repo}/fixtures/contract/orders-v1.openapi.yaml
+default_env: local
+environments:
+  local:
+    embedded_sandbox: {{{sandbox}}}
+{extra}    auth:
+      oauth2:
+        token_url: /oauth/token
+        clients:
+          default:
+            client_id: {{env: EMBEDDED_SANDBOX_CLIENT_ID}}
+            client_secret: {{env: EMBEDDED_SANDBOX_CLIENT_SECRET}}
+"#
+    )
+}
+
 pub struct Project {
     pub dir: tempfile::TempDir,
 }

@@ -49,30 +49,15 @@ fn templated_durations_are_read_when_the_step_runs() {
     );
 }
 
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
-
 /// A project on the embedded sandbox (retry gaps scaled by 0.002: 0.12 s, 0.6 s, 3.6 s, 14.4 s)
 /// with these faults, and `scenarios/stop.yaml`.
 fn retry_project(faults: &str, scenarios: &str) -> Project {
     let p = Project::new("http://127.0.0.1:9");
     p.file(
         "conform.yaml",
-        &format!(
-            r#"contract: {REPO}/fixtures/contract/orders-v1.openapi.yaml
-default_env: local
-environments:
-  local:
-    embedded_sandbox: {{webhook_retry_scale: 0.002, faults: [{faults}]}}
-    capabilities: [sandbox_controls, webhooks]
-    vars: {{webhook_retry_scale: "0.002"}}
-    auth:
-      oauth2:
-        token_url: /oauth/token
-        clients:
-          default:
-            client_id: {{env: EMBEDDED_SANDBOX_CLIENT_ID}}
-            client_secret: {{env: EMBEDDED_SANDBOX_CLIENT_SECRET}}
-"#
+        &embedded_sandbox_config(
+            &format!("webhook_retry_scale: 0.002, faults: [{faults}]"),
+            "    capabilities: [sandbox_controls, webhooks]\n    vars: {webhook_retry_scale: \"0.002\"}\n",
         ),
     );
     p.file("scenarios/stop.yaml", scenarios);
