@@ -68,34 +68,28 @@ def peer(out: Path):
             out_lines.append(f"| {c['connections']} | {c['rps']} | {int(c['p50_us']) / 1000:.2f} ms | "
                              f"{int(c['p99_us']) / 1000:.2f} ms | {int(c['bad'] or 0)} |")
         best = max(ceil, key=lambda c: float(c["rps"]))
-    # Targets.
-    t = ["", "Targets (computed from the medians above):", ""]
+    # Targets (issue 20, restated): with every check on (contract, all reports: "many") wall
+    # time <= 0.6 x Hurl's; with Hurl's checks only ("many-plain") <= 0.4 x; peak memory <= Hurl's.
+    # The other rows are shown for what they cost; the wrk ceiling is context, not a target.
+    bounds = {"many": 0.6, "many-plain": 0.4}
+    t = ["", "Targets (computed from the medians above; every check on ≤ 0.6 × Hurl's wall time, "
+         "Hurl's checks only ≤ 0.4 ×, peak memory ≤ Hurl's):", ""]
     for n in sizes:
         for jobs in ("1", "default"):
             hurl = stats.get((n, jobs, "hurl", "many"))
-            for files in ("one", "many", "many-nohtml", "many-plain"):
+            for files, bound in bounds.items():
                 s = stats.get((n, jobs, "conform", files))
                 if not (s and hurl):
                     continue
                 if not s["ok"]:
-                    t.append(f"- N={n}, jobs {jobs}, conform {files}-file(s): NOT MET — the run failed "
+                    t.append(f"- N={n}, jobs {jobs}, conform {label[('conform', files)]}: NOT MET — the run failed "
                              f"(exit {'/'.join(s['rcs'])}; see bench/results/peer-failures.txt)")
                     continue
-                t.append(f"- N={n}, jobs {jobs}, conform {files}-file(s): wall {s['wall']:.2f} s vs Hurl "
-                         f"{hurl['wall']:.2f} s → {'MET' if s['wall'] <= hurl['wall'] else 'NOT MET'}; "
+                ratio = s["wall"] / hurl["wall"]
+                t.append(f"- N={n}, jobs {jobs}, {label[('conform', files)]}: wall {s['wall']:.2f} s vs Hurl "
+                         f"{hurl['wall']:.2f} s = {ratio:.2f} × → {'MET' if ratio <= bound else 'NOT MET'} (≤ {bound} ×); "
                          f"peak RSS {s['rss']:.1f} vs {hurl['rss']:.1f} MiB → "
                          f"{'MET' if s['rss'] <= hurl['rss'] else 'NOT MET'}")
-    if best:
-        for n in sizes:
-            for files in ("one", "many", "many-nohtml", "many-plain"):
-                s = stats.get((n, "default", "conform", files))
-                if s and not s["ok"]:
-                    t.append(f"- parallel request rate, N={n}, {files}-file(s): NOT MET — the run failed")
-                elif s:
-                    frac = s["rps"] / float(best["rps"])
-                    t.append(f"- parallel request rate, N={n}, {files}-file(s): {s['rps']:.0f} req/s = "
-                             f"{frac:.0%} of the wrk ceiling ({best['rps']} req/s at {best['connections']} connections) → "
-                             f"{'MET' if frac >= 0.5 else 'NOT MET'} (target ≥ 50%)")
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
         for jobs in ("1", "default"):

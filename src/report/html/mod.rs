@@ -101,7 +101,7 @@ pub fn write_html(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Scenarios rendered per piece of work.
-const CHUNK: usize = 32;
+const CHUNK: usize = 8;
 /// At most this many threads render scenarios (besides the one writing).
 const MAX_WORKERS: usize = 4;
 
