@@ -563,8 +563,18 @@ fn webhook_header_names(w: &WebhookRecord) -> BTreeSet<String> {
         .collect()
 }
 
+/// One record per event: the first of each event type and id (a redelivery, the same event delivered
+/// to another subscription of the run, or a record two steps both kept, is not another
+/// event). Records without an id each count.
 fn first_attempts(ws: &[WebhookRecord]) -> Vec<&WebhookRecord> {
-    ws.iter().filter(|w| w.attempt <= 1).collect()
+    let mut seen = BTreeSet::new();
+    ws.iter()
+        .filter(|w| {
+            w.event_id
+                .as_deref()
+                .is_none_or(|id| seen.insert((event(w), id)))
+        })
+        .collect()
 }
 
 fn event(w: &WebhookRecord) -> &str {

@@ -285,6 +285,21 @@ fn a_renamed_property_is_reported_on_both_sides_unless_ignored() {
 }
 
 #[test]
+fn one_event_delivered_to_two_subscriptions_is_one_event() {
+    // The scenario's own subscription and the run's each get attempt 1 of the event, and a
+    // redelivery comes later: still the one `order.created` of the other side.
+    let mut again = webhook("order.created");
+    again.attempt = 2;
+    let twice = run(
+        "b",
+        exchange(201, &headers(), ORDER, 20.0),
+        vec![webhook("order.created"), webhook("order.created"), again],
+        Outcome::Passed,
+    );
+    assert!(compare_runs(&base("a"), &twice, &ParityRules::default()).clean());
+}
+
+#[test]
 fn webhooks_not_sent_reordered_or_reshaped_are_reported() {
     let none = run(
         "b",

@@ -22,7 +22,8 @@ pub struct Delivery {
     pub event_id: Option<String>,
     /// The body's `event_type` (or `type`, as Standard Webhooks payloads name it).
     pub event_type: Option<String>,
-    /// The nth delivery of this event id seen by this receiver (1 = first; 1 when no id).
+    /// The nth delivery of this event id to this path (one subscription) seen by this
+    /// receiver (1 = first; 1 when no id).
     pub attempt: u32,
     pub verdict: Verdict,
     /// The status the receiver answered.

@@ -340,10 +340,14 @@ impl Inbox {
     /// number is taken here, before the reply rules see the delivery, so they see the real one.
     /// Only `max_event_ids` distinct ids are remembered, and only a valid delivery may add one
     /// past half of that: a flood of made-up ids cannot grow the table without bound.
-    pub(crate) fn reserve_attempt(&self, event_id: Option<&str>, valid: bool) -> u32 {
+    pub(crate) fn reserve_attempt(&self, path: &str, event_id: Option<&str>, valid: bool) -> u32 {
         let Some(id) = event_id else {
             return 1;
         };
+        // Counted per URL path: subscriptions with paths of their own (and the run's own at
+        // `/`) each count their deliveries of an event id from 1, whatever order the target
+        // serves them in.
+        let id = &format!("{path}\u{0}{id}");
         let limit = self.inner.limits.max_event_ids;
         let mut state = self.state();
         let full = state.attempts.len() >= limit || (!valid && state.attempts.len() >= limit / 2);
@@ -478,7 +482,7 @@ mod tests {
                 .await
         });
         for id in ["a", "b", "a", "b"] {
-            let attempt = writer.reserve_attempt(Some(id), true);
+            let attempt = writer.reserve_attempt("/", Some(id), true);
             writer.record(Delivery {
                 path: "/".into(),
                 attempt,
@@ -494,6 +498,22 @@ mod tests {
         assert_eq!(writer.len(), 4);
         assert_eq!(writer.since(3).len(), 1);
         assert_eq!(writer.wait_for_count(4, Duration::ZERO).await, 4);
+    }
+
+    #[test]
+    fn attempts_are_counted_per_event_id_and_path() {
+        let inbox = Inbox::new();
+        assert_eq!(inbox.reserve_attempt("/", Some("evt_1"), true), 1);
+        assert_eq!(
+            inbox.reserve_attempt("/conform-sub-1", Some("evt_1"), true),
+            1
+        );
+        assert_eq!(
+            inbox.reserve_attempt("/conform-sub-1", Some("evt_1"), true),
+            2
+        );
+        assert_eq!(inbox.reserve_attempt("/", Some("evt_1"), true), 2);
+        assert_eq!(inbox.reserve_attempt("/", None, true), 1);
     }
 
     #[test]

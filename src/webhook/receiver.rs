@@ -442,9 +442,11 @@ async fn receive(State(st): State<Arc<AppState>>, req: Request) -> Response {
         headers,
         body: body.unwrap_or_default(),
         json,
-        attempt: st
-            .inbox
-            .reserve_attempt(event_id.as_deref(), verdict == Verdict::Valid),
+        attempt: st.inbox.reserve_attempt(
+            parts.uri.path(),
+            event_id.as_deref(),
+            verdict == Verdict::Valid,
+        ),
         event_id,
         event_type,
         verdict,

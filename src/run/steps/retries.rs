@@ -134,8 +134,10 @@ impl ScenarioRun<'_> {
             .idle(inbox.wait_until(matcher, &|_: &[Delivery]| false, wait))
             .await;
         res.waited_ms += ms(t0.elapsed());
-        self.record_deliveries(&seen, res);
         let after = |d: &&Delivery| d.received_at > since;
+        // What arrived before was recorded by the steps that waited for it.
+        let new: Vec<Delivery> = seen.iter().filter(after).cloned().collect();
+        self.record_deliveries(&new, res);
         let mut late = Vec::new();
         for d in seen.iter().filter(after) {
             let gap = Duration::try_from(d.received_at - since).unwrap_or_default();
