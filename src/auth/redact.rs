@@ -23,9 +23,17 @@ static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The field names [`FORM_FIELD`] and [`JSON_FIELD`] look for, with the same (Unicode)
 /// case-insensitivity: a text without any of them cannot match either.
-static FIELD_NAMES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)secret|access_token|refresh_token|id_token|password").expect("valid regex")
-});
+static FIELD_NAMES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i){}", FIELD_WORDS.join("|"))).expect("valid regex"));
+
+/// The words of [`FIELD_NAMES`] (and of [`FIELD_NAMES_ASCII`]).
+const FIELD_WORDS: [&str; 5] = [
+    "secret",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "password",
+];
 
 /// [`FIELD_NAMES`] for ASCII text, with one Aho-Corasick pass (several times quicker than the
 /// regex on the many short texts of a run): in ASCII text, Unicode case-insensitivity finds
@@ -33,13 +41,7 @@ static FIELD_NAMES: LazyLock<Regex> = LazyLock::new(|| {
 static FIELD_NAMES_ASCII: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build([
-            "secret",
-            "access_token",
-            "refresh_token",
-            "id_token",
-            "password",
-        ])
+        .build(FIELD_WORDS)
         .expect("valid patterns")
 });
 

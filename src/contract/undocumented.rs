@@ -80,15 +80,16 @@ fn walk(
                         }
                     }
                 }
-                if children.is_empty() && open.is_empty() {
-                    out.push(format!("{at}/{}", escape(key)));
-                    continue;
-                }
-                // A scalar has no properties: nothing below it to look at.
-                if !(value.is_object() || value.is_array()) {
+                let documented = !(children.is_empty() && open.is_empty());
+                // A documented scalar has no properties: nothing below it to look at.
+                if documented && !(value.is_object() || value.is_array()) {
                     continue;
                 }
                 let here = format!("{at}/{}", escape(key));
+                if !documented {
+                    out.push(here);
+                    continue;
+                }
                 let below = if children.is_empty() {
                     &open
                 } else {

@@ -46,7 +46,7 @@ pub(super) fn retry_watch(
         let Some(gap) = gaps.get(n - 1).copied() else {
             continue; // the schedule has no attempt after the nth
         };
-        let tol = tolerance.unwrap_or(gap / 2 + Duration::from_millis(200));
+        let tol = tolerance.unwrap_or_else(|| super::webhook::default_tolerance(gap));
         let until = last + gap + tol;
         let grace = IN_FLIGHT_GRACE.min(gap / 4);
         let awaited = format!(

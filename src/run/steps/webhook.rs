@@ -331,9 +331,7 @@ impl ScenarioRun<'_> {
             let gaps = attempt_gaps(&seen);
             for (i, want) in schedule.iter().enumerate() {
                 let want = want.0.mul_f64(scale);
-                let tol = e
-                    .tolerance
-                    .map_or(want / 2 + Duration::from_millis(200), |t| t.0);
+                let tol = e.tolerance.map_or(default_tolerance(want), |t| t.0);
                 let expected = format!(
                     "attempt {} {} after attempt {} (± {})",
                     i + 2,
@@ -484,6 +482,12 @@ pub(super) fn delivery_matcher(
                 .all(|o| o.passed())
         })
     })
+}
+
+/// How far an attempt may be from its `schedule` gap when `tolerance` is not given: half the
+/// gap plus 200 ms.
+pub(super) fn default_tolerance(gap: Duration) -> Duration {
+    gap / 2 + Duration::from_millis(200)
 }
 
 pub(super) fn distinct_ids(ds: &[Delivery]) -> usize {
