@@ -4,13 +4,21 @@
 //! list — decided from the query, never from how many nodes the data happened to hold.
 use serde_json::Value;
 use serde_json_path::JsonPath;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// A parsed JSONPath and whether it is singular.
+/// A parsed JSONPath and whether it is singular. Cloning shares the parsed query.
 #[derive(Debug, Clone)]
 pub struct Query {
-    path: JsonPath,
+    path: Arc<JsonPath>,
     singular: bool,
 }
+
+/// Parsed queries by their text: a suite writes the same few paths (`$.status`, `$.id`) in
+/// every scenario, and a check is typed when it is validated and again when it runs. Bounded:
+/// past [`MEMO_MAX`] different paths, new ones are parsed without being kept.
+static MEMO: Mutex<Option<HashMap<Box<str>, Query>>> = Mutex::new(None);
+const MEMO_MAX: usize = 4096;
 
 /// What a [`Query`] selected from a document.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,11 +31,24 @@ pub enum Selected {
 
 impl Query {
     pub fn parse(text: &str) -> Result<Query, serde_json_path::ParseError> {
-        let path = JsonPath::parse(text)?;
-        Ok(Query {
+        if let Some(q) = MEMO
+            .lock()
+            .ok()
+            .and_then(|m| m.as_ref().and_then(|m| m.get(text).cloned()))
+        {
+            return Ok(q);
+        }
+        let q = Query {
+            path: Arc::new(JsonPath::parse(text)?),
             singular: is_singular(text),
-            path,
-        })
+        };
+        if let Ok(mut memo) = MEMO.lock() {
+            let memo = memo.get_or_insert_with(HashMap::new);
+            if memo.len() < MEMO_MAX {
+                memo.insert(text.into(), q.clone());
+            }
+        }
+        Ok(q)
     }
 
     pub fn is_singular(&self) -> bool {
@@ -75,6 +96,21 @@ pub fn is_singular(text: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_path_parsed_again_is_the_same_query_shared() {
+        let a = Query::parse("$.memo_probe[0].id").unwrap();
+        let b = Query::parse("$.memo_probe[0].id").unwrap();
+        assert!(Arc::ptr_eq(&a.path, &b.path));
+        assert!(a.is_singular() && b.is_singular());
+        let doc = json!({"memo_probe": [{"id": 7}]});
+        assert_eq!(b.select(&doc), Selected::Value(Some(json!(7))));
+        // A broken path is an error every time, and is not kept.
+        assert!(Query::parse("$.memo_probe[").is_err());
+        assert!(Query::parse("$.memo_probe[").is_err());
+        let q = Query::parse("$.memo_probe[*].id").unwrap();
+        assert!(!q.is_singular());
+    }
 
     #[test]
     fn singular_is_decided_by_the_query() {

@@ -204,9 +204,11 @@ impl TemplateEngine {
                 .compile_expression(expr)
                 .map_err(|e| syntax(template, &e))?
                 .undeclared_variables(false),
+            // Through the run's cache: the template is compiled once, here, and rendered from
+            // the same compiled form later.
             None => self
                 .env
-                .template_from_str(template)
+                .get_template(&format!("{CACHED}{template}"))
                 .map_err(|e| syntax(template, &e))?
                 .undeclared_variables(false),
         };
