@@ -178,6 +178,20 @@ impl Sb {
         .await
     }
 
+    /// Subscribes `url` to `events` (with a signing secret of the caller's choice, else one the
+    /// sandbox makes); the subscription must be created (201). Returns its body.
+    pub async fn subscribe(&self, url: &str, events: &[&str], secret: Option<&str>) -> Value {
+        let mut body = serde_json::json!({"url": url, "events": events});
+        if let Some(s) = secret {
+            body["secret"] = serde_json::json!(s);
+        }
+        let r = self
+            .call(Method::POST, "/api/v1/webhooks", Some(&body))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body
+    }
+
     pub async fn control(&self, method: Method, path: &str, body: Option<&Value>) -> Resp {
         let mut req = self
             .http

@@ -153,14 +153,7 @@ async fn one_delivery(fault: Fault) -> (Delivery, String) {
     config.webhook_retry_scale = 0.0001;
     let sb = start(config).await;
     let mut rx = Receiver::start(&[]).await;
-    let r = sb
-        .call(
-            Method::POST,
-            "/api/v1/webhooks",
-            Some(&json!({"url": rx.url, "events": ["order.created"], "secret": "k"})),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    sb.subscribe(&rx.url, &["order.created"], Some("k")).await;
     sb.create_order(&order_body(1), None).await;
     let d = rx.next().await;
     sb.shutdown().await;
@@ -188,12 +181,8 @@ async fn webhook_stale_timestamp() {
 async fn webhook_missing() {
     let sb = with(Fault::WebhookMissing).await;
     let mut rx = Receiver::start(&[]).await;
-    sb.call(
-        Method::POST,
-        "/api/v1/webhooks",
-        Some(&json!({"url": rx.url, "events": ["order.created", "order.cancelled"]})),
-    )
-    .await;
+    sb.subscribe(&rx.url, &["order.created", "order.cancelled"], None)
+        .await;
     let id = sb.create_order(&order_body(1), None).await.body["order_id"]
         .as_str()
         .unwrap()
@@ -211,12 +200,7 @@ async fn webhook_no_retry() {
     config.webhook_retry_scale = 0.0001;
     let sb = start(config).await;
     let mut rx = Receiver::start(&[500]).await;
-    sb.call(
-        Method::POST,
-        "/api/v1/webhooks",
-        Some(&json!({"url": rx.url, "events": ["order.created"]})),
-    )
-    .await;
+    sb.subscribe(&rx.url, &["order.created"], None).await;
     sb.create_order(&order_body(1), None).await;
     rx.next().await;
     assert!(rx.quiet(Duration::from_millis(300)).await);

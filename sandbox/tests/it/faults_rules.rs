@@ -12,7 +12,6 @@ use axum::routing::post;
 use axum::Router;
 use conform_sandbox::{Fault, SandboxConfig};
 use reqwest::Method;
-use serde_json::json;
 
 fn config(faults: &[Fault]) -> SandboxConfig {
     let mut c = config_with(faults);
@@ -24,14 +23,7 @@ fn config(faults: &[Fault]) -> SandboxConfig {
 async fn other_clients_order_arrives(faults: &[Fault]) -> bool {
     let sb = start(config(faults)).await;
     let mut rx = Receiver::start(&[]).await;
-    let r = sb
-        .call(
-            Method::POST,
-            "/api/v1/webhooks",
-            Some(&json!({"url": rx.url, "events": ["order.created"]})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    sb.subscribe(&rx.url, &["order.created"], None).await;
     let other = sb.token_for("sandbox-other", None).await;
     let theirs = sb
         .call_as(
@@ -69,12 +61,7 @@ async fn first_and_third_timestamps(faults: &[Fault]) -> (i64, i64) {
     c.webhook_retry_scale = 0.004;
     let sb = start(c).await;
     let mut rx = Receiver::start(&[500, 500]).await;
-    sb.call(
-        Method::POST,
-        "/api/v1/webhooks",
-        Some(&json!({"url": rx.url, "events": ["order.created"]})),
-    )
-    .await;
+    sb.subscribe(&rx.url, &["order.created"], None).await;
     sb.create_order(&order_body(1), None).await;
     let ts = |d: Delivery| d.header("x-webhook-timestamp").parse::<i64>().unwrap();
     let first = ts(rx.next().await);
@@ -128,12 +115,7 @@ async fn deliveries_after_a_late_answer(faults: &[Fault]) -> usize {
     c.webhook_retry_scale = 0.001; // 1 min -> 60 ms
     let sb = start(c).await;
     let (url, seen) = slow_receiver(Duration::from_millis(900)).await;
-    sb.call(
-        Method::POST,
-        "/api/v1/webhooks",
-        Some(&json!({"url": url, "events": ["order.created"]})),
-    )
-    .await;
+    sb.subscribe(&url, &["order.created"], None).await;
     sb.create_order(&order_body(1), None).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     sb.shutdown().await;

@@ -137,14 +137,9 @@ async fn message_wording_and_id_shapes() {
         r.body
     );
     let hook = sb
-        .call(
-            Method::POST,
-            "/api/v1/webhooks",
-            Some(&serde_json::json!({"url": "http://127.0.0.1:9/x", "events": ["order.created"]})),
-        )
+        .subscribe("http://127.0.0.1:9/x", &["order.created"], None)
         .await;
-    assert_eq!(hook.status, 201);
-    let id = hook.body["webhook_id"].as_str().unwrap();
+    let id = hook["webhook_id"].as_str().unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
     sb.shutdown().await;
 }

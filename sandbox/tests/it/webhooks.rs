@@ -6,7 +6,7 @@ use crate::common::*;
 use conform_sandbox::SandboxConfig;
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::Sha256;
 
 fn fast() -> SandboxConfig {
@@ -24,21 +24,13 @@ fn expected_signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-async fn subscribe(sb: &Sb, url: &str, events: &[&str], secret: Option<&str>) -> Value {
-    let mut body = json!({"url": url, "events": events});
-    if let Some(s) = secret {
-        body["secret"] = json!(s);
-    }
-    let r = sb.call(Method::POST, "/api/v1/webhooks", Some(&body)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.body
-}
-
 #[tokio::test]
 async fn order_created_is_delivered_and_signed() {
     let sb = start(fast()).await;
     let mut rx = Receiver::start(&[]).await;
-    let sub = subscribe(&sb, &rx.url, &["order.created"], Some("s3cret")).await;
+    let sub = sb
+        .subscribe(&rx.url, &["order.created"], Some("s3cret"))
+        .await;
     assert_eq!(sub["secret"], "s3cret");
     assert_eq!(sub["url"], rx.url);
     let id = sub["webhook_id"].as_str().unwrap();
@@ -106,7 +98,7 @@ async fn order_created_is_delivered_and_signed() {
 async fn failed_deliveries_are_retried_with_the_same_event() {
     let sb = start(fast()).await;
     let mut rx = Receiver::start(&[500, 503, 404]).await;
-    let sub = subscribe(&sb, &rx.url, &["order.created"], None).await;
+    let sub = sb.subscribe(&rx.url, &["order.created"], None).await;
     let secret = sub["secret"].as_str().unwrap().to_owned();
     assert!(secret.len() >= 16);
     sb.create_order(&order_body(1), None).await;
@@ -178,15 +170,11 @@ async fn at_most_five_attempts_and_dead_receivers_do_not_block() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    let dead_sub = subscribe(
-        &sb,
-        &format!("http://{dead}/hook"),
-        &["order.created"],
-        None,
-    )
-    .await;
+    let dead_sub = sb
+        .subscribe(&format!("http://{dead}/hook"), &["order.created"], None)
+        .await;
     let mut rx = Receiver::start(&[500, 500, 500, 500, 500, 500]).await;
-    let sub = subscribe(&sb, &rx.url, &["order.created"], None).await;
+    let sub = sb.subscribe(&rx.url, &["order.created"], None).await;
     let started = std::time::Instant::now();
     assert_eq!(sb.create_order(&order_body(1), None).await.status, 201);
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -224,8 +212,7 @@ async fn at_most_five_attempts_and_dead_receivers_do_not_block() {
 async fn cancel_and_advance_events() {
     let sb = start(fast()).await;
     let mut rx = Receiver::start(&[]).await;
-    subscribe(
-        &sb,
+    sb.subscribe(
         &rx.url,
         &["order.created", "order.updated", "order.cancelled"],
         None,
@@ -300,7 +287,7 @@ async fn delete_stops_retries_and_subscriptions_are_per_client() {
     })
     .await;
     let mut rx = Receiver::start(&[500, 500, 500, 500, 500]).await;
-    let sub = subscribe(&sb, &rx.url, &["order.created"], None).await;
+    let sub = sb.subscribe(&rx.url, &["order.created"], None).await;
     let id = sub["webhook_id"].as_str().unwrap();
 
     let ro = sb.token_for("sandbox-readonly", None).await;
