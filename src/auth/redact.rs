@@ -67,6 +67,10 @@ struct Known {
     values: Vec<String>,
     /// Finds any of `values` (`None` while there are none).
     any: Option<aho_corasick::AhoCorasick>,
+    /// Finds any of `values` or of the field-name words, in any ASCII case, in one pass: the
+    /// first look at an ASCII text (`None` while no value is known). A value found in another
+    /// case only sends the text to the exact replacement, which then changes nothing.
+    ascii_any: Option<aho_corasick::AhoCorasick>,
     /// Whether some value has a character JSON escapes (`"`, `\`, a control character): then
     /// a serialized document does not show it as [`Redactor::scrub`]'s quick look expects.
     escapes: bool,
@@ -134,6 +138,11 @@ impl Redactor {
             .prefilter(false)
             .build(&known.values)
             .ok();
+        known.ascii_any = aho_corasick::AhoCorasick::builder()
+            .prefilter(false)
+            .ascii_case_insensitive(true)
+            .build(known.values.iter().map(String::as_str).chain(FIELD_WORDS))
+            .ok();
         known.escapes = known
             .values
             .iter()
@@ -153,7 +162,10 @@ impl Redactor {
     /// Whether [`Redactor::text`] would change anything in `s`.
     fn finds_in(&self, s: &str) -> bool {
         let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-        known.occurs_in(s) || has_field_name(s)
+        match &known.ascii_any {
+            Some(both) if s.is_ascii() => both.is_match(s),
+            _ => known.occurs_in(s) || has_field_name(s),
+        }
     }
 
     /// Learns the values of secret-named members (`secret`, `client_secret`, `access_token`,
@@ -293,15 +305,16 @@ impl Redactor {
     pub fn headers(&self, h: &[(String, String)]) -> Vec<(String, String)> {
         h.iter()
             .map(|(name, value)| {
-                let lname = name.to_ascii_lowercase();
-                let v = if lname == "authorization" || lname == "proxy-authorization" {
+                let v = if name.eq_ignore_ascii_case("authorization")
+                    || name.eq_ignore_ascii_case("proxy-authorization")
+                {
                     match value.trim().split_once(char::is_whitespace) {
                         Some((scheme, rest)) if !rest.trim().is_empty() => {
                             format!("{scheme} {MASK}")
                         }
                         _ => MASK.to_string(),
                     }
-                } else if is_sensitive_header(&lname) {
+                } else if is_sensitive_header(name) {
                     MASK.to_string()
                 } else {
                     self.text(value)
@@ -406,6 +419,19 @@ mod tests {
                 ("Content-Type", "application/json"),
             ])
         );
+    }
+
+    #[test]
+    fn one_look_finds_secrets_and_field_names_and_replaces_exactly() {
+        let r = Redactor::new(vec![Secret::new("AbCdEf123456")]);
+        // The first look is case-blind; the replacement is not.
+        assert_eq!(r.text("x AbCdEf123456 y"), "x *** y");
+        assert_eq!(r.text("x abcdef123456 y"), "x abcdef123456 y");
+        // Field names in any case, with a secret known (one pass) and in non-ASCII text.
+        assert_eq!(r.text("Client_SECRET=v1"), "Client_SECRET=***");
+        assert_eq!(r.text("é client_secret=v2"), "é client_secret=***");
+        assert_eq!(r.text("é AbCdEf123456"), "é ***");
+        assert_eq!(r.text("plain text"), "plain text");
     }
 
     #[test]

@@ -30,21 +30,33 @@ impl fmt::Display for Secret {
 /// `X-API-Key`, anything with `token`, `secret` or `signature` in it): such a value is secret
 /// even when it is written literally in `conform.yaml`.
 pub fn is_credential_header(name: &str) -> bool {
-    let l = name.to_ascii_lowercase();
-    matches!(
-        l.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-    ) || [
-        "api-key",
-        "api_key",
-        "apikey",
-        "token",
-        "secret",
-        "signature",
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
     ]
     .iter()
-    .any(|p| l.contains(p))
+    .any(|n| name.eq_ignore_ascii_case(n))
+        || CREDENTIAL_HEADER_PARTS.is_match(name)
 }
+
+/// What in a header's name makes it a credential, found in any ASCII case (header names are
+/// ASCII; every header of every exchange is looked at, so no lower-cased copy is made).
+static CREDENTIAL_HEADER_PARTS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "api-key",
+                "api_key",
+                "apikey",
+                "token",
+                "secret",
+                "signature",
+            ])
+            .expect("valid patterns")
+    });
 
 /// Whether a variable's name says its value is a credential: `client_secret`, `api_key`,
 /// `password`, `access_token` (but not `client_id` or `token_url`).
@@ -61,6 +73,33 @@ pub fn is_secret_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_headers_in_any_case() {
+        for h in [
+            "Authorization",
+            "PROXY-AUTHORIZATION",
+            "cookie",
+            "Set-Cookie",
+            "X-Api-Key",
+            "x_API_key",
+            "ApiKey",
+            "X-Auth-Token",
+            "X-Client-SECRET",
+            "X-Webhook-Signature",
+        ] {
+            assert!(is_credential_header(h), "{h}");
+        }
+        for h in [
+            "Content-Type",
+            "X-Request-ID",
+            "Accept",
+            "Authorizations-Count",
+            "Cookies",
+        ] {
+            assert!(!is_credential_header(h), "{h}");
+        }
+    }
     #[test]
     fn never_prints_its_value() {
         let s = Secret::new("hunter2");
