@@ -43,6 +43,13 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
 /// newline and tab (ESC in particular) and the noncharacters U+FFFE/U+FFFF are shown as
 /// `\u{..}` instead of being interpreted.
 pub(crate) fn terminal_safe(s: &str) -> String {
+    // Most text is printable ASCII, tabs and newlines: then nothing is escaped, and bytes are
+    // quicker to look at than decoded chars.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
+    {
+        return s.to_string();
+    }
     escape_where(s, |c| {
         (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{FFFE}' | '\u{FFFF}')
     })
@@ -52,6 +59,12 @@ pub(crate) fn terminal_safe(s: &str) -> String {
 /// C0 controls except tab/LF/CR, U+FFFE, U+FFFF) are written as `\u{..}` so nothing is
 /// silently lost; ESC goes the same way, so ANSI colour codes show as text.
 pub(crate) fn xml_safe(s: &str) -> String {
+    // The common case, looked at byte by byte: ASCII with no control character but tab, CR, LF.
+    if s.bytes()
+        .all(|b| (0x20..0x80).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return s.to_string();
+    }
     escape_where(
         s,
         |c| !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..),
@@ -95,6 +108,15 @@ mod tests {
         );
         assert_eq!(xml_safe("tab\tnl\n😀 ]]> <&>"), "tab\tnl\n😀 ]]> <&>");
         assert_eq!(terminal_safe("x\u{1b}[2Jy\n"), "x\\u{1b}[2Jy\n");
+        // The ASCII look and the char look agree at every ASCII byte.
+        for b in 0u8..0x80 {
+            let s = format!("a{}b", b as char);
+            let c = b as char;
+            let xml_bad = !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}');
+            assert_eq!(xml_safe(&s) != s, xml_bad, "xml_safe at {b:#x}");
+            let term_bad = c.is_control() && c != '\n' && c != '\t';
+            assert_eq!(terminal_safe(&s) != s, term_bad, "terminal_safe at {b:#x}");
+        }
     }
 
     #[test]
