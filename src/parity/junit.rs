@@ -1,25 +1,14 @@
 //! Parity as JUnit XML, so CI can gate on it: one `<testcase name="parity::<scenario id>">` per
 //! scenario of either run (a failure when it differs, skipped when it was not compared), and
-//! `parity::run` for the run-wide comparisons (latency per operation, SLA verdicts).
+//! `parity::run` for the run-wide comparisons (latency per operation, SLA verdicts). Written
+//! with the run report's JUnit writer, in the shape Jenkins' schema accepts.
 use super::report::{Difference, ParityReport, ParityVerdict};
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use crate::report::escape::xml_safe;
+use crate::report::junit_xml::{Counts, JunitWriter, NonSuccess, Suite};
+use crate::results::Outcome;
 use std::io::{self, Write};
 
 const FAILURE_TYPE: &str = "conform.parity";
-
-/// XML 1.0 cannot hold some characters at all: they are shown escaped (`\u{1b}`).
-fn xml_safe(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let ok = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
-            if ok {
-                vec![c]
-            } else {
-                c.escape_unicode().collect()
-            }
-        })
-        .collect()
-}
 
 fn describe(d: &Difference, left: &str, right: &str) -> String {
     let mut text = format!("{d}\n  {left}: {}\n  {right}: {}\n", d.left, d.right);
@@ -29,17 +18,18 @@ fn describe(d: &Difference, left: &str, right: &str) -> String {
     text
 }
 
-fn failure(diffs: &[Difference], left: &str, right: &str) -> TestCaseStatus {
-    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+fn failure(diffs: &[Difference], left: &str, right: &str) -> NonSuccess {
     let message = diffs
         .first()
         .map(|d| format!("{d}: {left} {} · {right} {}", d.left, d.right))
         .unwrap_or_default();
     let text: String = diffs.iter().map(|d| describe(d, left, right)).collect();
-    s.set_message(xml_safe(&message))
-        .set_type(FAILURE_TYPE)
-        .set_description(xml_safe(&text));
-    s
+    NonSuccess {
+        tag: "failure",
+        message: xml_safe(&message),
+        kind: Some(FAILURE_TYPE),
+        description: Some(xml_safe(&text)),
+    }
 }
 
 /// Writes `report` as JUnit XML.
@@ -48,49 +38,64 @@ pub fn write_junit(report: &ParityReport, out: &mut dyn Write) -> io::Result<()>
         report.left.environment.as_str(),
         report.right.environment.as_str(),
     );
-    let mut junit = Report::new("conform-parity");
-    let mut suite = TestSuite::new(xml_safe(&format!("parity {l} vs {r}")));
-    suite.add_properties([
-        Property::new("left_environment", xml_safe(l)),
-        Property::new("right_environment", xml_safe(r)),
-        Property::new("left_base_url", xml_safe(&report.left.base_url)),
-        Property::new("right_base_url", xml_safe(&report.right.base_url)),
-    ]);
+    let mut counts = Counts {
+        tests: report.scenarios.len() + 1,
+        ..Counts::default()
+    };
+    for s in &report.scenarios {
+        match s.verdict {
+            ParityVerdict::Same => {}
+            ParityVerdict::Different => counts.failures += 1,
+            ParityVerdict::NotCompared => counts.skipped += 1,
+        }
+    }
+    if !report.run_differences.is_empty() {
+        counts.failures += 1;
+    }
+    let mut w = JunitWriter::start(out, "conform-parity", counts, None)?;
+    let name = xml_safe(&format!("parity {l} vs {r}"));
+    w.start_suite(
+        &Suite {
+            name: &name,
+            counts,
+            timestamp: None,
+            time: None,
+            file: None,
+        },
+        &[
+            ("left_environment", xml_safe(l)),
+            ("right_environment", xml_safe(r)),
+            ("left_base_url", xml_safe(&report.left.base_url)),
+            ("right_base_url", xml_safe(&report.right.base_url)),
+        ],
+    )?;
     for s in &report.scenarios {
         let status = match s.verdict {
-            ParityVerdict::Same => TestCaseStatus::success(),
-            ParityVerdict::Different => failure(&s.differences, l, r),
-            ParityVerdict::NotCompared => {
-                let mut st = TestCaseStatus::skipped();
-                st.set_message(xml_safe(s.reason.as_deref().unwrap_or("not compared")));
-                st
-            }
+            ParityVerdict::Same => None,
+            ParityVerdict::Different => Some(failure(&s.differences, l, r)),
+            ParityVerdict::NotCompared => Some(NonSuccess {
+                tag: "skipped",
+                message: xml_safe(s.reason.as_deref().unwrap_or("not compared")),
+                kind: None,
+                description: None,
+            }),
         };
-        let mut case = TestCase::new(xml_safe(&format!("parity::{}", s.id)), status);
-        case.set_classname(xml_safe(&format!("parity.{}", s.file)));
-        junit_out(&mut case, s.left_outcome, s.right_outcome, l, r);
-        suite.add_test_case(case);
+        let outcome = |x: Option<Outcome>| x.map_or("absent", |o| o.as_str());
+        let sides = format!(
+            "{l}: {}\n{r}: {}\n",
+            outcome(s.left_outcome),
+            outcome(s.right_outcome)
+        );
+        w.test_case(
+            &xml_safe(&format!("parity::{}", s.id)),
+            &xml_safe(&format!("parity.{}", s.file)),
+            None,
+            status.as_ref(),
+            Some(&xml_safe(&sides)),
+        )?;
     }
-    let status = if report.run_differences.is_empty() {
-        TestCaseStatus::success()
-    } else {
-        failure(&report.run_differences, l, r)
-    };
-    let mut case = TestCase::new("parity::run", status);
-    case.set_classname("parity");
-    suite.add_test_case(case);
-    junit.add_test_suite(suite);
-    junit.serialize(&mut *out).map_err(io::Error::other)?;
-    out.flush()
-}
-
-fn junit_out(
-    case: &mut TestCase,
-    lo: Option<crate::results::Outcome>,
-    ro: Option<crate::results::Outcome>,
-    l: &str,
-    r: &str,
-) {
-    let o = |x: Option<crate::results::Outcome>| x.map_or("absent", |o| o.as_str());
-    case.set_system_out(xml_safe(&format!("{l}: {}\n{r}: {}\n", o(lo), o(ro))));
+    let run = (!report.run_differences.is_empty()).then(|| failure(&report.run_differences, l, r));
+    w.test_case("parity::run", "parity", None, run.as_ref(), None)?;
+    w.end_suite()?;
+    w.finish()
 }

@@ -10,13 +10,12 @@ use super::escape::{duration, one_line, xml_safe};
 use super::evidence::{
     error_cause, error_message, failure_message, render_problem, skip_reason, step_log,
 };
+use super::junit_xml::{Counts, JunitWriter, NonSuccess, Suite};
 use super::paint::Painter;
 use super::run_wide::failure_message as verdict_message;
 use crate::results::{Outcome, RateLimitCounts, RunResult, RunVerdict, ScenarioResult};
 use indexmap::IndexMap;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::io::{self, Write};
-use std::time::Duration;
 
 /// The `<testsuites name>`.
 pub const REPORT_NAME: &str = "conform";
@@ -25,7 +24,19 @@ const ERROR_TYPE: &str = "conform.error";
 /// The `<testsuite>` of the run-wide verdicts.
 pub const RUN_SUITE: &str = "run";
 
-type XmlWriter<'w> = quick_xml::Writer<&'w mut dyn Write>;
+fn counts<'a>(scenarios: impl IntoIterator<Item = &'a ScenarioResult>) -> Counts {
+    let mut c = Counts::default();
+    for s in scenarios {
+        c.tests += 1;
+        match s.outcome {
+            Outcome::Failed => c.failures += 1,
+            Outcome::Errored => c.errors += 1,
+            Outcome::Skipped | Outcome::NotRun => c.skipped += 1,
+            Outcome::Passed => {}
+        }
+    }
+    c
+}
 
 /// Writes `result` as JUnit XML.
 ///
@@ -33,91 +44,30 @@ type XmlWriter<'w> = quick_xml::Writer<&'w mut dyn Write>;
 /// Jenkins' schema has no `skipped` (nor `timestamp`) there. `<testcase>` has no `file`
 /// attribute for the same reason; the scenario's `file:line:col` opens its `<system-out>`.
 pub fn write_junit(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = quick_xml::Writer::new_with_indent(&mut *out, b' ', 4);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let mut by_file: IndexMap<&str, Vec<&ScenarioResult>> = IndexMap::new();
     for sc in &result.scenarios {
         by_file.entry(sc.file.as_str()).or_default().push(sc);
     }
-    let failed = |o: Outcome| matches!(o, Outcome::Failed);
-    let errored = |o: Outcome| matches!(o, Outcome::Errored);
-    let missed = result.verdicts.iter().filter(|v| !v.passed()).count();
-    let mut root = BytesStart::new("testsuites");
-    root.push_attribute(("name", REPORT_NAME));
-    push_count(
-        &mut root,
-        "tests",
-        result.scenarios.len() + result.verdicts.len(),
-    );
-    push_count(
-        &mut root,
-        "failures",
-        result
-            .scenarios
-            .iter()
-            .filter(|s| failed(s.outcome))
-            .count()
-            + missed,
-    );
-    push_count(
-        &mut root,
-        "errors",
-        result
-            .scenarios
-            .iter()
-            .filter(|s| errored(s.outcome))
-            .count(),
-    );
-    root.push_attribute(("time", seconds(duration(result.duration_ms)).as_str()));
-    w.write_event(Event::Start(root))?;
+    let mut total = counts(&result.scenarios);
+    total.tests += result.verdicts.len();
+    total.failures += result.verdicts.iter().filter(|v| !v.passed()).count();
+    let mut w = JunitWriter::start(out, REPORT_NAME, total, Some(duration(result.duration_ms)))?;
     for (file, scenarios) in by_file {
         write_file_suite(&mut w, result, file, &scenarios)?;
     }
     if !result.verdicts.is_empty() {
         write_verdict_suite(&mut w, result)?;
     }
-    w.write_event(Event::End(BytesEnd::new("testsuites")))?;
-    let out = w.into_inner();
-    out.write_all(b"\n")?;
-    out.flush()
-}
-
-fn push_count(e: &mut BytesStart<'_>, name: &str, n: usize) {
-    e.push_attribute((name, n.to_string().as_str()));
-}
-
-/// Seconds with millisecond precision, as JUnit readers expect (`1.234`).
-fn seconds(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64())
+    w.finish()
 }
 
 /// One `<testsuite>`: its counts, its properties, then its test cases.
 fn write_file_suite(
-    w: &mut XmlWriter<'_>,
+    w: &mut JunitWriter<'_>,
     result: &RunResult,
     file: &str,
     scenarios: &[&ScenarioResult],
 ) -> io::Result<()> {
-    let count = |pick: fn(Outcome) -> bool| scenarios.iter().filter(|s| pick(s.outcome)).count();
-    let mut suite = BytesStart::new("testsuite");
-    suite.push_attribute(("name", xml_safe(&scenarios[0].suite).as_str()));
-    push_count(&mut suite, "tests", scenarios.len());
-    push_count(
-        &mut suite,
-        "skipped",
-        count(|o| matches!(o, Outcome::Skipped | Outcome::NotRun)),
-    );
-    push_count(&mut suite, "errors", count(|o| o == Outcome::Errored));
-    push_count(&mut suite, "failures", count(|o| o == Outcome::Failed));
-    if let Some(ts) = suite_timestamp(result, scenarios) {
-        let ts = ts.to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
-        suite.push_attribute(("timestamp", ts.as_str()));
-    }
-    let time = duration(scenarios.iter().map(|s| s.duration_ms.max(0.0)).sum());
-    suite.push_attribute(("time", seconds(time).as_str()));
-    suite.push_attribute(("file", xml_safe(file).as_str()));
-    w.write_event(Event::Start(suite))?;
-
     let mut props: Vec<(&str, String)> = vec![
         ("environment", xml_safe(&result.environment.name)),
         ("base_url", xml_safe(&result.environment.base_url)),
@@ -152,70 +102,41 @@ fn write_file_suite(
     if warnings > 0 {
         props.push(("warnings", warnings.to_string()));
     }
-    write_properties(w, &props)?;
+    let name = xml_safe(&scenarios[0].suite);
+    let file = xml_safe(file);
+    let suite = Suite {
+        name: &name,
+        counts: counts(scenarios.iter().copied()),
+        timestamp: suite_timestamp(result, scenarios)
+            .map(|ts| ts.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)),
+        time: Some(duration(
+            scenarios.iter().map(|s| s.duration_ms.max(0.0)).sum(),
+        )),
+        file: Some(&file),
+    };
+    w.start_suite(&suite, &props)?;
     for sc in scenarios {
         write_test_case(w, result, sc)?;
     }
-    w.write_event(Event::End(BytesEnd::new("testsuite")))
-}
-
-fn write_properties(w: &mut XmlWriter<'_>, props: &[(&str, String)]) -> io::Result<()> {
-    w.write_event(Event::Start(BytesStart::new("properties")))?;
-    for (name, value) in props {
-        let mut p = BytesStart::new("property");
-        p.push_attribute(("name", *name));
-        p.push_attribute(("value", value.as_str()));
-        w.write_event(Event::Empty(p))?;
-    }
-    w.write_event(Event::End(BytesEnd::new("properties")))
-}
-
-/// `<failure>`, `<error>` or `<skipped>` with a message (and a type and a description).
-struct NonSuccess {
-    tag: &'static str,
-    message: String,
-    kind: Option<&'static str>,
-    description: Option<String>,
-}
-
-fn write_non_success(w: &mut XmlWriter<'_>, n: &NonSuccess) -> io::Result<()> {
-    let mut e = BytesStart::new(n.tag);
-    e.push_attribute(("message", n.message.as_str()));
-    if let Some(kind) = n.kind {
-        e.push_attribute(("type", kind));
-    }
-    match n.description.as_deref().filter(|d| !d.is_empty()) {
-        Some(text) => {
-            w.write_event(Event::Start(e))?;
-            w.write_event(Event::Text(BytesText::new(text)))?;
-            w.write_event(Event::End(BytesEnd::new(n.tag)))
-        }
-        None => w.write_event(Event::Empty(e)),
-    }
-}
-
-fn write_text_element(w: &mut XmlWriter<'_>, tag: &str, text: &str) -> io::Result<()> {
-    w.write_event(Event::Start(BytesStart::new(tag)))?;
-    w.write_event(Event::Text(BytesText::new(text)))?;
-    w.write_event(Event::End(BytesEnd::new(tag)))
+    w.end_suite()
 }
 
 /// The run-wide verdicts (SLA, `--min-coverage`) as the test cases of a suite `run`, so CI
 /// sees a missed objective as a failure; they are not scenarios, and no file is theirs.
-fn write_verdict_suite(w: &mut XmlWriter<'_>, result: &RunResult) -> io::Result<()> {
-    let mut suite = BytesStart::new("testsuite");
-    suite.push_attribute(("name", RUN_SUITE));
-    push_count(&mut suite, "tests", result.verdicts.len());
-    push_count(&mut suite, "skipped", 0);
-    push_count(&mut suite, "errors", 0);
-    push_count(
-        &mut suite,
-        "failures",
-        result.verdicts.iter().filter(|v| !v.passed()).count(),
-    );
-    w.write_event(Event::Start(suite))?;
-    write_properties(
-        w,
+fn write_verdict_suite(w: &mut JunitWriter<'_>, result: &RunResult) -> io::Result<()> {
+    let suite = Suite {
+        name: RUN_SUITE,
+        counts: Counts {
+            tests: result.verdicts.len(),
+            failures: result.verdicts.iter().filter(|v| !v.passed()).count(),
+            ..Counts::default()
+        },
+        timestamp: None,
+        time: None,
+        file: None,
+    };
+    w.start_suite(
+        &suite,
         &[
             ("environment", xml_safe(&result.environment.name)),
             ("conform_version", xml_safe(&result.conform_version)),
@@ -223,25 +144,21 @@ fn write_verdict_suite(w: &mut XmlWriter<'_>, result: &RunResult) -> io::Result<
         ],
     )?;
     for v in &result.verdicts {
-        let mut case = BytesStart::new("testcase");
-        case.push_attribute(("name", xml_safe(&v.id()).as_str()));
-        case.push_attribute(("classname", RUN_SUITE));
-        w.write_event(Event::Start(case))?;
-        if !v.passed() {
-            write_non_success(
-                w,
-                &NonSuccess {
-                    tag: "failure",
-                    message: xml_safe(&one_line(&verdict_message(v), 2000)),
-                    kind: Some(FAILURE_TYPE),
-                    description: Some(xml_safe(&verdict_detail(v))),
-                },
-            )?;
-        }
-        write_text_element(w, "system-out", &xml_safe(&verdict_detail(v)))?;
-        w.write_event(Event::End(BytesEnd::new("testcase")))?;
+        let failure = (!v.passed()).then(|| NonSuccess {
+            tag: "failure",
+            message: xml_safe(&one_line(&verdict_message(v), 2000)),
+            kind: Some(FAILURE_TYPE),
+            description: Some(xml_safe(&verdict_detail(v))),
+        });
+        w.test_case(
+            &xml_safe(&v.id()),
+            RUN_SUITE,
+            None,
+            failure.as_ref(),
+            Some(&xml_safe(&verdict_detail(v))),
+        )?;
     }
-    w.write_event(Event::End(BytesEnd::new("testsuite")))
+    w.end_suite()
 }
 
 /// Every check of a verdict and, for coverage, every item not covered, one per line.
@@ -264,7 +181,7 @@ fn verdict_detail(v: &RunVerdict) -> String {
 }
 
 fn write_test_case(
-    w: &mut XmlWriter<'_>,
+    w: &mut JunitWriter<'_>,
     result: &RunResult,
     sc: &ScenarioResult,
 ) -> io::Result<()> {
@@ -301,16 +218,13 @@ fn write_test_case(
             description: None,
         }),
     };
-    let mut case = BytesStart::new("testcase");
-    case.push_attribute(("name", xml_safe(&sc.name).as_str()));
-    case.push_attribute(("classname", xml_safe(&sc.suite).as_str()));
-    case.push_attribute(("time", seconds(duration(sc.duration_ms)).as_str()));
-    w.write_event(Event::Start(case))?;
-    if let Some(n) = &status {
-        write_non_success(w, n)?;
-    }
-    write_text_element(w, "system-out", &xml_safe(&step_log(sc)))?;
-    w.write_event(Event::End(BytesEnd::new("testcase")))
+    w.test_case(
+        &xml_safe(&sc.name),
+        &xml_safe(&sc.suite),
+        Some(duration(sc.duration_ms)),
+        status.as_ref(),
+        Some(&xml_safe(&step_log(sc))),
+    )
 }
 
 /// The earliest scenario start in the file, else the run start.

@@ -8,13 +8,14 @@
 //! [`RunResult`]: crate::results::RunResult
 mod console;
 mod error;
-mod escape;
+pub(crate) mod escape;
 mod evidence;
 mod files;
 mod github;
 mod html;
 mod json;
 mod junit;
+pub(crate) mod junit_xml;
 mod kind;
 mod merge;
 mod notices;

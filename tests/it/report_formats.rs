@@ -71,6 +71,37 @@ fn junit_validates_against_jenkins_xunit_schema() {
     }
 }
 
+/// `conform parity`'s JUnit goes through the same writer and must pass the same schema.
+#[test]
+fn parity_junit_validates_against_jenkins_xunit_schema() {
+    let left = sample();
+    let mut right = sample();
+    right.environment.name = "candidate".into();
+    // One scenario ends differently on the right, one is missing there: a failure and a skip.
+    right.scenarios[0].outcome = match right.scenarios[0].outcome {
+        Outcome::Passed => Outcome::Failed,
+        _ => Outcome::Passed,
+    };
+    right.scenarios.pop();
+    let report =
+        conform::parity::compare_runs(&left, &right, &conform::parity::ParityRules::default());
+    let mut buf = Vec::new();
+    conform::parity::write_junit(&report, &mut buf).unwrap();
+    let xml = String::from_utf8(buf).unwrap();
+    assert!(
+        xml.contains("<failure") && xml.contains("<skipped"),
+        "{xml}"
+    );
+    let root = &xml[xml.find("<testsuites").unwrap()..];
+    assert!(
+        !root[..root.find('>').unwrap()].contains("skipped"),
+        "{xml}"
+    );
+    if let Some((ok, stderr)) = xmllint(&xml, "parity") {
+        assert!(ok, "xmllint rejected the parity report:\n{stderr}\n{xml}");
+    }
+}
+
 #[test]
 fn junit_counts_and_mapping() {
     let r = sample();
