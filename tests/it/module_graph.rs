@@ -32,8 +32,8 @@ const LAYERS: &[(&str, u8, &str)] = &[
     ("report", 6, "consumers of events and results"),
     (
         "parity",
-        6,
-        "two runs' results compared: environment parity",
+        7,
+        "two runs' results compared (environment parity), written with the report stage's JUnit writer",
     ),
     (
         "session",
