@@ -144,18 +144,19 @@ fn write_verdict_suite(w: &mut JunitWriter<'_>, result: &RunResult) -> io::Resul
         ],
     )?;
     for v in &result.verdicts {
+        let detail = xml_safe(&verdict_detail(v));
         let failure = (!v.passed()).then(|| NonSuccess {
             tag: "failure",
             message: xml_safe(&one_line(&verdict_message(v), 2000)),
             kind: Some(FAILURE_TYPE),
-            description: Some(xml_safe(&verdict_detail(v))),
+            description: Some(detail.clone()),
         });
         w.test_case(
             &xml_safe(&v.id()),
             RUN_SUITE,
             None,
             failure.as_ref(),
-            Some(&xml_safe(&verdict_detail(v))),
+            Some(&detail),
         )?;
     }
     w.end_suite()

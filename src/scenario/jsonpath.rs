@@ -5,7 +5,7 @@
 use serde_json::Value;
 use serde_json_path::JsonPath;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// A parsed JSONPath and whether it is singular. Cloning shares the parsed query.
 #[derive(Debug, Clone)]
@@ -17,7 +17,7 @@ pub struct Query {
 /// Parsed queries by their text: a suite writes the same few paths (`$.status`, `$.id`) in
 /// every scenario, and a check is typed when it is validated and again when it runs. Bounded:
 /// past [`MEMO_MAX`] different paths, new ones are parsed without being kept.
-static MEMO: Mutex<Option<HashMap<Box<str>, Query>>> = Mutex::new(None);
+static MEMO: LazyLock<Mutex<HashMap<Box<str>, Query>>> = LazyLock::new(Default::default);
 const MEMO_MAX: usize = 4096;
 
 /// What a [`Query`] selected from a document.
@@ -31,11 +31,7 @@ pub enum Selected {
 
 impl Query {
     pub fn parse(text: &str) -> Result<Query, serde_json_path::ParseError> {
-        if let Some(q) = MEMO
-            .lock()
-            .ok()
-            .and_then(|m| m.as_ref().and_then(|m| m.get(text).cloned()))
-        {
+        if let Some(q) = MEMO.lock().ok().and_then(|m| m.get(text).cloned()) {
             return Ok(q);
         }
         let q = Query {
@@ -43,7 +39,6 @@ impl Query {
             singular: is_singular(text),
         };
         if let Ok(mut memo) = MEMO.lock() {
-            let memo = memo.get_or_insert_with(HashMap::new);
             if memo.len() < MEMO_MAX {
                 memo.insert(text.into(), q.clone());
             }

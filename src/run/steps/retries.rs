@@ -134,12 +134,11 @@ impl ScenarioRun<'_> {
             .idle(inbox.wait_until(matcher, &|_: &[Delivery]| false, wait))
             .await;
         res.waited_ms += ms(t0.elapsed());
-        let after = |d: &&Delivery| d.received_at > since;
         // What arrived before was recorded by the steps that waited for it.
-        let new: Vec<Delivery> = seen.iter().filter(after).cloned().collect();
+        let new: Vec<Delivery> = seen.into_iter().filter(|d| d.received_at > since).collect();
         self.record_deliveries(&new, res);
         let mut late = Vec::new();
-        for d in seen.iter().filter(after) {
+        for d in &new {
             let gap = Duration::try_from(d.received_at - since).unwrap_or_default();
             let what = format!(
                 "a delivery of {} arrived {} ms after the previous step",
