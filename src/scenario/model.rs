@@ -503,7 +503,7 @@ pub struct WebhookExpect {
     #[serde(default)]
     #[schemars(with = "Option<Value>")]
     pub schedule_scale: Option<Spanned<Value>>,
-    /// Allowed deviation from each (scaled) `schedule` gap (default: half the gap plus 200 ms).
+    /// Allowed deviation from each (scaled) `schedule` gap either way (default: early by half the gap plus 200 ms, late by half the gap plus 1 s).
     #[serde(default)]
     pub tolerance: Option<DurationValue>,
     #[serde(default)]

@@ -46,8 +46,8 @@ pub(super) fn retry_watch(
         let Some(gap) = gaps.get(n - 1).copied() else {
             continue; // the schedule has no attempt after the nth
         };
-        let tol = tolerance.unwrap_or_else(|| super::webhook::default_tolerance(gap));
-        let until = last + gap + tol;
+        let late = super::webhook::GapWindow::new(gap, tolerance).late;
+        let until = last + gap + late;
         let grace = IN_FLIGHT_GRACE.min(gap / 4);
         let awaited = format!(
             "attempt {} of {id}, due {} after attempt {n}",
@@ -207,13 +207,14 @@ mod tests {
         // Two attempts by the deletion: the third is due 1.5 s after the second.
         let seen = [at("e", 0.0), at("e", 0.3)];
         let w = retry_watch(&seen, t(0.5), &GAPS, None).unwrap();
-        assert_eq!(w.until, t(0.3 + 1.5 + 0.75 + 0.2));
+        // Overdue at the gap plus its late tolerance: half the gap plus 1 s.
+        assert_eq!(w.until, t(0.3 + 1.5 + 0.75 + 1.0));
         assert_eq!(w.grace, Duration::from_millis(375));
         assert_eq!(w.awaited, "attempt 3 of e, due 1s 500ms after attempt 2");
         // A deletion held past the third attempt waits for the fourth instead.
         let seen = [at("e", 0.0), at("e", 0.3), at("e", 1.8)];
         let w = retry_watch(&seen, t(7.8), &GAPS, None).unwrap();
-        assert_eq!(w.until, t(1.8 + 9.0 + 4.5 + 0.2));
+        assert_eq!(w.until, t(1.8 + 9.0 + 4.5 + 1.0));
         assert_eq!(w.grace, Duration::from_secs(1));
         // Attempts after `since` are not the ones the deletion saw.
         let w = retry_watch(&seen, t(0.5), &GAPS, Some(Duration::ZERO)).unwrap();

@@ -331,16 +331,16 @@ impl ScenarioRun<'_> {
             let gaps = attempt_gaps(&seen);
             for (i, want) in schedule.iter().enumerate() {
                 let want = want.0.mul_f64(scale);
-                let tol = e.tolerance.map_or(default_tolerance(want), |t| t.0);
+                let window = GapWindow::new(want, e.tolerance.map(|t| t.0));
                 let expected = format!(
-                    "attempt {} {} after attempt {} (± {})",
+                    "attempt {} {} after attempt {} ({})",
                     i + 2,
                     humantime::format_duration(want),
                     i + 1,
-                    humantime::format_duration(tol)
+                    window.describe()
                 );
                 let (passed, actual) = match gaps.get(i) {
-                    Some(g) => (g.abs_diff(want) <= tol, format!("{} ms", g.as_millis())),
+                    Some(g) => (window.admits(*g, want), format!("{} ms", g.as_millis())),
                     None => (false, format!("only {} attempts arrived", gaps.len() + 1)),
                 };
                 push(passed, &format!("{label} retry schedule"), expected, actual);
@@ -484,10 +484,52 @@ pub(super) fn delivery_matcher(
     })
 }
 
-/// How far an attempt may be from its `schedule` gap when `tolerance` is not given: half the
-/// gap plus 200 ms.
-pub(super) fn default_tolerance(gap: Duration) -> Duration {
-    gap / 2 + Duration::from_millis(200)
+/// How far an attempt may be from its `schedule` gap: `early` before it, `late` after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct GapWindow {
+    pub early: Duration,
+    pub late: Duration,
+}
+
+/// Slack for a late attempt beyond half the gap: the sender's own delay between an answer and
+/// its next attempt (timers and queues on a loaded machine), which is never early.
+const SENDER_SLACK: Duration = Duration::from_secs(1);
+
+impl GapWindow {
+    /// `tolerance` given: that much either way. Not given: early by at most half the gap plus
+    /// 200 ms (a retry that comes early hammers a failing receiver: the sender's fault), late
+    /// by at most half the gap plus 1 s (a loaded sender is late, and on a scaled schedule its
+    /// delay is as long as the gaps themselves).
+    pub(super) fn new(gap: Duration, tolerance: Option<Duration>) -> Self {
+        match tolerance {
+            Some(t) => Self { early: t, late: t },
+            None => Self {
+                early: gap / 2 + Duration::from_millis(200),
+                late: gap / 2 + SENDER_SLACK,
+            },
+        }
+    }
+
+    pub(super) fn admits(&self, gap: Duration, want: Duration) -> bool {
+        if gap < want {
+            want - gap <= self.early
+        } else {
+            gap - want <= self.late
+        }
+    }
+
+    /// "± 350ms", or "-350ms/+1s 150ms" when the two sides differ.
+    pub(super) fn describe(&self) -> String {
+        if self.early == self.late {
+            format!("± {}", humantime::format_duration(self.early))
+        } else {
+            format!(
+                "-{}/+{}",
+                humantime::format_duration(self.early),
+                humantime::format_duration(self.late)
+            )
+        }
+    }
 }
 
 pub(super) fn distinct_ids(ds: &[Delivery]) -> usize {
@@ -523,4 +565,35 @@ pub(super) fn max_attempts(ds: &[Delivery]) -> usize {
         }
     }
     per.values().copied().max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+
+    #[test]
+    fn the_default_window_allows_a_late_sender_more_than_an_early_one() {
+        let w = GapWindow::new(MS(300), None);
+        assert_eq!((w.early, w.late), (MS(350), MS(1150)));
+        // A loaded sender's retry 400 ms late passes, up to 1.15 s late.
+        assert!(w.admits(MS(700), MS(300)));
+        assert!(w.admits(MS(1450), MS(300)));
+        assert!(!w.admits(MS(1451), MS(300)));
+        let w = GapWindow::new(MS(1500), None);
+        assert!(w.admits(MS(550), MS(1500)));
+        assert!(!w.admits(MS(549), MS(1500)));
+        // The fixed-gap fault: the second retry after 300 ms instead of 1.5 s.
+        assert!(!w.admits(MS(300), MS(1500)));
+        assert_eq!(w.describe(), "-950ms/+1s 750ms");
+    }
+
+    #[test]
+    fn a_given_tolerance_is_the_same_either_way() {
+        let w = GapWindow::new(MS(300), Some(MS(100)));
+        assert!(w.admits(MS(200), MS(300)) && w.admits(MS(400), MS(300)));
+        assert!(!w.admits(MS(199), MS(300)) && !w.admits(MS(401), MS(300)));
+        assert_eq!(w.describe(), "± 100ms");
+    }
 }
