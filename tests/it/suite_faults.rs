@@ -2,9 +2,10 @@
 //! on (`conform sandbox --fault list`: fault, rule id, what it does), the suite run against the
 //! embedded sandbox with that fault fails (exit 1), and among the failed scenarios is one that
 //! `covers` the fault's rule id — a fault caught only by accident elsewhere does not count.
-//! The control run first: the whole suite with no fault passes (exit 0); its `results.json`
-//! also says which files hold the scenarios covering each rule. Each fault then runs, from
-//! those files, the scenarios that cover its rule (`conform run --covers RULE`;
+//! The control run first: the whole suite with no fault passes (exit 0; a scenario that
+//! fails is run once more alone, since a loaded machine can make a timing window miss); its
+//! `results.json` also says which files hold the scenarios covering each rule. Each fault then
+//! runs, from those files, the scenarios that cover its rule (`conform run --covers RULE`;
 //! `SUITE_FAULTS_WHOLE=1`: the whole suite, which also counts the other scenarios a fault
 //! fails; it takes several times longer).
 //!
@@ -96,7 +97,21 @@ fn every_sandbox_fault_is_caught_by_a_scenario_covering_its_rule() {
         control.code, control.secs
     );
     let mut problems = Vec::new();
-    if control.code != Some(0) || !control.failed.is_empty() {
+    // Timing-bound scenarios (the webhook retry schedule) can miss their window on a loaded
+    // 2-core machine, as in tests/it/suite_variants.rs: a failed scenario is run once more,
+    // alone; a real failure fails both times.
+    let still_failing: Vec<&String> = control
+        .failed
+        .iter()
+        .filter(|id| {
+            let name = id.split("::").last().unwrap_or(id);
+            let again = run_suite(&tmp.path().join("clean-again"), &[], &["--filter", name]);
+            println!("  {id} failed, alone again: exit {:?}", again.code);
+            again.code != Some(0) || again.total == 0
+        })
+        .collect();
+    let run_wide_failure = control.code != Some(0) && control.failed.is_empty();
+    if control.code.is_none() || run_wide_failure || !still_failing.is_empty() {
         problems.push(format!(
             "clean run: expected exit 0 and no failed scenario, got exit {:?}, failed {:?}\n{}",
             control.code,
