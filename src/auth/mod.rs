@@ -6,6 +6,7 @@ mod manager;
 pub mod redact;
 mod selector;
 mod settings;
+mod strings;
 mod token;
 
 #[cfg(test)]

@@ -71,9 +71,6 @@ struct Known {
     /// first look at an ASCII text (`None` while no value is known). A value found in another
     /// case only sends the text to the exact replacement, which then changes nothing.
     ascii_any: Option<aho_corasick::AhoCorasick>,
-    /// Whether some value has a character JSON escapes (`"`, `\`, a control character): then
-    /// a serialized document does not show it as [`Redactor::scrub`]'s quick look expects.
-    escapes: bool,
     /// Grows by one whenever a value is learned (see [`Redactor::generation`]).
     generation: u64,
 }
@@ -81,6 +78,15 @@ struct Known {
 impl Known {
     fn occurs_in(&self, s: &str) -> bool {
         self.any.as_ref().is_some_and(|ac| ac.is_match(s))
+    }
+
+    /// Whether [`Redactor::text`] may change anything in `s`: a known value or a field-name
+    /// word occurs in it (in any ASCII case: a false alarm only costs the exact look).
+    fn finds(&self, s: &str) -> bool {
+        match &self.ascii_any {
+            Some(both) if s.is_ascii() => both.is_match(s),
+            _ => self.occurs_in(s) || has_field_name(s),
+        }
     }
 }
 
@@ -143,10 +149,6 @@ impl Redactor {
             .ascii_case_insensitive(true)
             .build(known.values.iter().map(String::as_str).chain(FIELD_WORDS))
             .ok();
-        known.escapes = known
-            .values
-            .iter()
-            .any(|v| v.chars().any(|c| c == '"' || c == '\\' || c.is_control()));
         known.generation += 1;
     }
 
@@ -161,11 +163,10 @@ impl Redactor {
 
     /// Whether [`Redactor::text`] would change anything in `s`.
     fn finds_in(&self, s: &str) -> bool {
-        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-        match &known.ascii_any {
-            Some(both) if s.is_ascii() => both.is_match(s),
-            _ => known.occurs_in(s) || has_field_name(s),
-        }
+        self.known
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .finds(s)
     }
 
     /// Learns the values of secret-named members (`secret`, `client_secret`, `access_token`,
@@ -192,19 +193,13 @@ impl Redactor {
     /// future field holds, a known secret cannot reach a report through it.
     pub fn scrub<T: Serialize + DeserializeOwned>(&self, value: &mut T) {
         // A quick look first: most results hold no secret and no secret-named field, and
-        // serializing them to text once is much cheaper than rebuilding them as a tree. Every
-        // string of the value (map keys too) is in that text, JSON-escaped once: a known secret
-        // shows as it is (or as its JSON-escaped spelling, which is known too) unless it has a
-        // character JSON escapes, and the field names the patterns look for escape to
-        // themselves. So when the text shows neither, no string of the value can.
+        // looking at each of their strings where it lies is much cheaper than rebuilding them
+        // as a tree. The walk below changes only strings (map keys included), and only the
+        // ones this look finds something in.
         {
             let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-            if !known.escapes {
-                if let Ok(text) = serde_json::to_string(&*value) {
-                    if !known.occurs_in(&text) && !has_field_name(&text) {
-                        return;
-                    }
-                }
+            if !super::strings::any_string(&*value, |s| known.finds(s)) {
+                return;
             }
         }
         let Ok(mut tree) = serde_json::to_value(&*value) else {
@@ -646,8 +641,9 @@ mod tests {
             r.scrub(&mut d);
             assert_eq!(d, after);
         }
-        // A secret with a character JSON escapes, inside JSON kept as text: the serialized
-        // document escapes it twice, so the quick look is skipped and the walk finds it.
+        // A secret with a character JSON escapes, inside JSON kept as text: the quick look
+        // sees the string as it is, where the secret shows JSON-escaped (a spelling learned
+        // with it), and the walk replaces it.
         let q = Redactor::new(vec![Secret::new(r#"pa"ss\word"#)]);
         let mut d = doc(r#"{"k": "pa\"ss\\word"}"#, "k", "v");
         q.scrub(&mut d);
