@@ -3,9 +3,10 @@
 //! itself while looking at the same value. A validator gives up on such a loop and lets every
 //! value through, so a contract holding one is refused. Recursion through `properties`,
 //! `items` and the like moves to a smaller value and is fine (a tree of orders).
-use super::pointer::join;
+use super::pointer::{escape, join};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 /// Where the same value is evaluated again from the schema at `ptr`.
 fn in_place(ptr: &str, node: &Value) -> Vec<String> {
@@ -38,23 +39,39 @@ fn in_place(ptr: &str, node: &Value) -> Vec<String> {
     out
 }
 
-/// Pointers of every object holding a local `$ref`.
-fn ref_holders(v: &Value, ptr: &str, out: &mut Vec<String>) {
+/// Pointers of every object holding a local `$ref`. `ptr` is the pointer of `v`, grown and
+/// cut back in place while walking (one buffer for the whole document, not a string per node);
+/// scalars are not visited, since they hold nothing.
+fn ref_holders(v: &Value, ptr: &mut String, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             if m.get("$ref").and_then(Value::as_str).is_some() {
-                out.push(ptr.to_string());
+                out.push(ptr.clone());
             }
             for (k, v) in m {
-                ref_holders(v, &join(ptr, k), out);
+                if k.contains(['~', '/']) {
+                    descend(v, ptr, &escape(k), out);
+                } else {
+                    descend(v, ptr, k, out);
+                }
             }
         }
         Value::Array(a) => {
             for (i, v) in a.iter().enumerate() {
-                ref_holders(v, &join(ptr, &i.to_string()), out);
+                descend(v, ptr, &i, out);
             }
         }
         _ => {}
+    }
+}
+
+/// [`ref_holders`] of `v`, the member `token` of the value at `ptr`.
+fn descend(v: &Value, ptr: &mut String, token: &dyn std::fmt::Display, out: &mut Vec<String>) {
+    if v.is_object() || v.is_array() {
+        let len = ptr.len();
+        let _ = write!(ptr, "/{token}");
+        ref_holders(v, ptr, out);
+        ptr.truncate(len);
     }
 }
 
@@ -66,7 +83,7 @@ pub(crate) fn find_ref_cycle(doc: &Value) -> Option<Vec<String>> {
         Done,
     }
     let mut starts = Vec::new();
-    ref_holders(doc, "", &mut starts);
+    ref_holders(doc, &mut String::new(), &mut starts);
     let mut marks: HashMap<String, Mark> = HashMap::new();
     for start in starts {
         if marks.contains_key(&start) {
@@ -136,5 +153,15 @@ mod tests {
             }},
         }}});
         assert_eq!(find_ref_cycle(&tree), None);
+    }
+
+    #[test]
+    fn holders_are_named_by_escaped_pointers() {
+        let doc = json!({"paths": {"/orders/{id}": {"get": {"$ref": "#/x"}}},
+            "a~b": [1, {"$ref": "#/y"}], "$ref": "#/z"});
+        let mut out = Vec::new();
+        ref_holders(&doc, &mut String::new(), &mut out);
+        out.sort();
+        assert_eq!(out, ["", "/a~0b/1", "/paths/~1orders~1{id}/get"]);
     }
 }

@@ -8,6 +8,7 @@ use super::embedded::{
 use super::error::{Diagnostics, SetupError};
 use super::options::{ConfigSource, SessionOptions};
 use crate::config::{Config, Environment, ValueLookup};
+use crate::contract::{Contract, ContractError};
 use crate::run::PlannedScenario;
 use crate::scenario::{self, ValidationContext};
 use crate::template::TemplateEngine;
@@ -28,6 +29,47 @@ pub struct Loaded {
     pub notes: Vec<String>,
     /// The credentials generated for the embedded sandbox, when the environment runs one.
     pub(crate) embedded: Option<EmbeddedCredentials>,
+    /// The environment's contract, being loaded beside the scenario files (for a run only).
+    pub(crate) contract: Option<PendingContract>,
+}
+
+/// The contract, loaded on a thread of its own while the scenario files are read: it takes
+/// as long as a few hundred of them, and neither needs the other.
+pub(crate) struct PendingContract {
+    path: PathBuf,
+    thread: std::thread::JoinHandle<Result<Contract, ContractError>>,
+}
+
+impl PendingContract {
+    fn start(path: PathBuf, error_code: Option<String>) -> PendingContract {
+        let p = path.clone();
+        PendingContract {
+            path,
+            thread: std::thread::spawn(move || load_contract(&p, error_code.as_deref())),
+        }
+    }
+
+    /// The loaded contract, or why it could not be.
+    pub(crate) fn wait(self) -> Result<Contract, ContractError> {
+        self.thread.join().unwrap_or_else(|_| {
+            Err(ContractError::invalid(
+                &self.path,
+                "internal error: loading the contract panicked",
+            ))
+        })
+    }
+}
+
+/// The contract at `path`, with the configured error-code schema when there is one.
+pub(crate) fn load_contract(
+    path: &Path,
+    error_code: Option<&str>,
+) -> Result<Contract, ContractError> {
+    let c = Contract::load(path)?;
+    match error_code {
+        Some(p) => c.with_error_code(p),
+        None => Ok(c),
+    }
 }
 
 /// The configuration of `source`.
@@ -50,6 +92,15 @@ pub fn load_config(source: &ConfigSource) -> Result<Config, SetupError> {
 /// Reads and checks everything `options` names; scenario-file errors come back with every
 /// problem ([`SetupError::Scenarios`]).
 pub fn load(options: &SessionOptions) -> Result<Loaded, SetupError> {
+    load_with(options, false)
+}
+
+/// [`load`]; with `preload_contract`, the environment's contract is loaded meanwhile, on a
+/// thread of its own ([`Loaded::contract`]).
+pub(crate) fn load_with(
+    options: &SessionOptions,
+    preload_contract: bool,
+) -> Result<Loaded, SetupError> {
     let config = load_config(&options.config)?;
     let name = options
         .env
@@ -126,6 +177,17 @@ pub fn load(options: &SessionOptions) -> Result<Loaded, SetupError> {
         optional_vars: optional,
         templates: &templates,
     };
+    let contract = match (&env.contract, preload_contract) {
+        (Some(path), true) => Some(PendingContract::start(
+            path.clone(),
+            config
+                .doc
+                .contract_options
+                .as_ref()
+                .and_then(|o| o.error_code.clone()),
+        )),
+        _ => None,
+    };
     let (files, diags) = scenario::load_and_validate(&paths, &ctx);
     let mut sources: HashMap<String, Arc<str>> = HashMap::new();
     for d in &diags {
@@ -166,6 +228,7 @@ pub fn load(options: &SessionOptions) -> Result<Loaded, SetupError> {
         diagnostics,
         notes,
         embedded,
+        contract,
     })
 }
 

@@ -2,7 +2,7 @@
 //! sandbox, contract), waiting for [`Session::run`].
 use super::embedded::{EmbeddedError, EmbeddedProvider, EmbeddedServer};
 use super::error::SetupError;
-use super::load::{load, Loaded};
+use super::load::Loaded;
 use super::options::SessionOptions;
 use super::receiver::{for_terminal, report_receiver, start_receiver};
 use crate::auth::{AuthManager, AuthSettings, Redactor};
@@ -83,7 +83,7 @@ impl Session {
             }
             None => None,
         };
-        let mut l = load(&options)?;
+        let mut l = super::load::load_with(&options, true)?;
         let plan = l.plan(&options.selection);
         let mut session = Self::start(l, plan, &options, embedded).await?;
         session.reports = reports;
@@ -162,7 +162,7 @@ impl Session {
     }
 
     async fn connect(
-        l: Loaded,
+        mut l: Loaded,
         env: crate::config::Environment,
         plan: Vec<PlannedScenario>,
         options: &SessionOptions,
@@ -233,21 +233,18 @@ impl Session {
             capabilities: env.capabilities.iter().cloned().collect(),
             note: embedded.then(|| crate::results::EMBEDDED_SANDBOX_NOTE.to_string()),
         };
-        let contract = match &env.contract {
-            Some(path) => {
-                let c = crate::contract::Contract::load(path)?;
+        let contract = match (l.contract.take(), &env.contract) {
+            (Some(pending), _) => Some(Arc::new(pending.wait()?)),
+            (None, Some(path)) => {
                 let pointer = l
                     .config
                     .doc
                     .contract_options
                     .as_ref()
                     .and_then(|o| o.error_code.as_deref());
-                Some(Arc::new(match pointer {
-                    Some(p) => c.with_error_code(p)?,
-                    None => c,
-                }))
+                Some(Arc::new(super::load::load_contract(path, pointer)?))
             }
-            None => None,
+            (None, None) => None,
         };
         let sla = crate::contract::Sla {
             p95: env.sla.and_then(|s| s.p95).map(|d| d.0),
