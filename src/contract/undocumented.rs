@@ -12,6 +12,8 @@
 //! schema) documents its extra keys that way. Neither is reported.
 use super::pointer::escape;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::fmt::Write;
 
 /// Nesting deeper than this is not followed (a `$ref` cycle, or an absurd document).
 const MAX_DEPTH: usize = 64;
@@ -29,16 +31,24 @@ pub struct Undocumented {
 /// document, in document order.
 pub(crate) fn undocumented(doc: &Value, schema: &Value, instance: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    walk(doc, &[schema], instance, "", &mut out, 0);
+    let mut refs = Refs::new();
+    walk(doc, &[schema], instance, &mut String::new(), &mut out, &mut refs, 0);
     out
 }
 
-fn walk(
-    doc: &Value,
-    schemas: &[&Value],
+/// The targets of the local `$ref`s met so far (an array's items meet the same ones for each
+/// element).
+type Refs<'a> = HashMap<&'a str, Option<&'a Value>>;
+
+/// Looks at `instance`, whose pointer is `at` (grown and cut back in place while walking: one
+/// buffer for the whole document).
+fn walk<'a>(
+    doc: &'a Value,
+    schemas: &[&'a Value],
     instance: &Value,
-    at: &str,
+    at: &mut String,
     out: &mut Vec<String>,
+    refs: &mut Refs<'a>,
     depth: usize,
 ) {
     if depth > MAX_DEPTH {
@@ -46,13 +56,19 @@ fn walk(
     }
     let mut parts = Vec::new();
     for s in schemas {
-        collect(doc, s, &mut parts, depth);
+        collect(doc, s, &mut parts, refs, depth);
     }
     match instance {
         Value::Object(map) => {
-            let names_any = parts
+            // Each part's `properties` and `patternProperties`, looked up once.
+            let props: Vec<&Value> = parts.iter().filter_map(|p| p.get("properties")).collect();
+            let patterns: Vec<&serde_json::Map<String, Value>> = parts
                 .iter()
-                .any(|p| p.get("properties").is_some() || p.get("patternProperties").is_some());
+                .filter_map(|p| p.get("patternProperties"))
+                .filter_map(Value::as_object)
+                .collect();
+            let names_any =
+                !props.is_empty() || parts.iter().any(|p| p.get("patternProperties").is_some());
             if !names_any {
                 return;
             }
@@ -66,15 +82,9 @@ fn walk(
                 .filter(|s| **s != Value::Bool(false))
                 .collect();
             for (key, value) in map {
-                let mut children: Vec<&Value> = parts
-                    .iter()
-                    .filter_map(|p| p.get("properties").and_then(|ps| ps.get(key)))
-                    .collect();
-                for p in &parts {
-                    let Some(Value::Object(patterns)) = p.get("patternProperties") else {
-                        continue;
-                    };
-                    for (re, s) in patterns {
+                let mut children: Vec<&Value> = props.iter().filter_map(|ps| ps.get(key)).collect();
+                for pattern in &patterns {
+                    for (re, s) in *pattern {
                         if regex::Regex::new(re).is_ok_and(|r| r.is_match(key)) {
                             children.push(s);
                         }
@@ -85,21 +95,31 @@ fn walk(
                 if documented && !(value.is_object() || value.is_array()) {
                     continue;
                 }
-                let here = format!("{at}/{}", escape(key));
-                if !documented {
-                    out.push(here);
-                    continue;
-                }
-                let below = if children.is_empty() {
-                    &open
+                let len = at.len();
+                at.push('/');
+                if key.contains(['~', '/']) {
+                    at.push_str(&escape(key));
                 } else {
-                    &children
-                };
-                walk(doc, below, value, &here, out, depth + 1);
+                    at.push_str(key);
+                }
+                if documented {
+                    let below = if children.is_empty() {
+                        &open
+                    } else {
+                        &children
+                    };
+                    walk(doc, below, value, at, out, refs, depth + 1);
+                } else {
+                    out.push(at.clone());
+                }
+                at.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
+                if !(item.is_object() || item.is_array()) {
+                    continue;
+                }
                 let mut children: Vec<&Value> = Vec::new();
                 for p in &parts {
                     match p.get("prefixItems").and_then(|pi| pi.get(i)) {
@@ -111,8 +131,11 @@ fn walk(
                         }
                     }
                 }
-                if !children.is_empty() && (item.is_object() || item.is_array()) {
-                    walk(doc, &children, item, &format!("{at}/{i}"), out, depth + 1);
+                if !children.is_empty() {
+                    let len = at.len();
+                    let _ = write!(at, "/{i}");
+                    walk(doc, &children, item, at, out, refs, depth + 1);
+                    at.truncate(len);
                 }
             }
         }
@@ -121,7 +144,13 @@ fn walk(
 }
 
 /// Every schema node that applies to the same instance as `node`.
-fn collect<'a>(doc: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>, depth: usize) {
+fn collect<'a>(
+    doc: &'a Value,
+    node: &'a Value,
+    out: &mut Vec<&'a Value>,
+    refs: &mut Refs<'a>,
+    depth: usize,
+) {
     if depth > MAX_DEPTH || !node.is_object() || out.iter().any(|n| std::ptr::eq(*n, node)) {
         return;
     }
@@ -130,25 +159,25 @@ fn collect<'a>(doc: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>, depth:
         .get("$ref")
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix('#'))
-        .and_then(|p| doc.pointer(p))
+        .and_then(|p| *refs.entry(p).or_insert_with(|| doc.pointer(p)))
     {
-        collect(doc, target, out, depth + 1);
+        collect(doc, target, out, refs, depth + 1);
     }
     for key in ["allOf", "anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = node.get(key) {
             for b in branches {
-                collect(doc, b, out, depth + 1);
+                collect(doc, b, out, refs, depth + 1);
             }
         }
     }
     for key in ["if", "then", "else"] {
         if let Some(b) = node.get(key) {
-            collect(doc, b, out, depth + 1);
+            collect(doc, b, out, refs, depth + 1);
         }
     }
     if let Some(Value::Object(deps)) = node.get("dependentSchemas") {
         for b in deps.values() {
-            collect(doc, b, out, depth + 1);
+            collect(doc, b, out, refs, depth + 1);
         }
     }
 }

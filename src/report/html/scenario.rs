@@ -7,7 +7,6 @@ use crate::report::evidence::{
 };
 use crate::results::{Exchange, Outcome, RunResult, ScenarioResult, StepResult};
 use serde::Serialize;
-use serde_json::Value as Json;
 
 /// Longest body shown, in chars.
 const BODY_CHARS: usize = 64 * 1024;
@@ -231,10 +230,7 @@ fn headers(hs: &[(String, String)]) -> Vec<(String, String)> {
 /// A body for display: JSON pretty-printed (when it parses and was not cut), capped.
 fn body(b: &str, truncated: bool) -> String {
     let pretty = if !truncated && b.len() < 256 * 1024 {
-        serde_json::from_str::<Json>(b.trim())
-            .ok()
-            .filter(|j| j.is_object() || j.is_array())
-            .and_then(|j| serde_json::to_string_pretty(&j).ok())
+        pretty_json(b)
     } else {
         None
     };
@@ -249,6 +245,21 @@ fn body(b: &str, truncated: bool) -> String {
         shown
     };
     txt(&shown)
+}
+
+/// A JSON object or array pretty-printed, its members in the order they were sent; `None`
+/// for anything else (a scalar, text that is not JSON, trailing characters). Read and written
+/// in one pass, without building the document as a tree.
+fn pretty_json(b: &str) -> Option<String> {
+    let t = b.trim();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_str(t);
+    let mut out = Vec::with_capacity(t.len() * 2);
+    serde_transcode::transcode(&mut de, &mut serde_json::Serializer::pretty(&mut out)).ok()?;
+    de.end().ok()?;
+    String::from_utf8(out).ok()
 }
 
 /// `2025-03-01 10:00:00.500 UTC` from RFC 3339; anything else as given.
@@ -277,7 +288,38 @@ pub(crate) fn url_path(u: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::url_path;
+    use super::{pretty_json, url_path};
+
+    #[test]
+    fn json_bodies_are_pretty_printed_as_sent() {
+        let b = r#" {"z": 1, "a": [true, null, 1.5, "x\u0041\n"], "big": 18446744073709551615, "neg": -3} "#;
+        assert_eq!(
+            pretty_json(b).unwrap(),
+            "{\n  \"z\": 1,\n  \"a\": [\n    true,\n    null,\n    1.5,\n    \"xA\\n\"\n  ],\n  \"big\": 18446744073709551615,\n  \"neg\": -3\n}"
+        );
+        // The lines the tree-building pretty-printer made of the same members (which it
+        // sorted), but in the order they were sent.
+        let v: serde_json::Value = serde_json::from_str(b).unwrap();
+        let tree = serde_json::to_string_pretty(&v).unwrap();
+        let ours = pretty_json(b).unwrap();
+        let mut ours: Vec<&str> = ours.lines().map(|l| l.trim_end_matches(',')).collect();
+        let mut theirs: Vec<&str> = tree.lines().map(|l| l.trim_end_matches(',')).collect();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+        assert_eq!(pretty_json("[]").unwrap(), "[]");
+        for not in [
+            "",
+            "42",
+            "\"s\"",
+            "{\"a\": 1} trailing",
+            "{\"a\": ",
+            "<html>",
+            "[1,]",
+        ] {
+            assert_eq!(pretty_json(not), None, "{not:?}");
+        }
+    }
 
     #[test]
     fn url_paths() {
