@@ -32,7 +32,15 @@ pub struct Undocumented {
 pub(crate) fn undocumented(doc: &Value, schema: &Value, instance: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut refs = Refs::new();
-    walk(doc, &[schema], instance, &mut String::new(), &mut out, &mut refs, 0);
+    walk(
+        doc,
+        &[schema],
+        instance,
+        &mut String::new(),
+        &mut out,
+        &mut refs,
+        0,
+    );
     out
 }
 
