@@ -49,6 +49,52 @@ impl<F: FnMut(&str) -> bool> Scan<F> {
     }
 }
 
+/// Serializer methods for values that hold no string: nothing to look at.
+macro_rules! ignored {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, _: $ty) -> Result<(), Stop> {
+            Ok(())
+        }
+    )*};
+}
+
+/// Compound parts whose elements carry no name: each is passed on.
+macro_rules! pass_on {
+    ($($part:ident::$method:ident),*) => {$(
+        impl<F: FnMut(&str) -> bool> ser::$part for &mut Scan<F> {
+            type Ok = ();
+            type Error = Stop;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Stop> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+/// Compound parts with named fields: the name is looked at, then the value passed on.
+macro_rules! named_fields {
+    ($($part:ident),*) => {$(
+        impl<F: FnMut(&str) -> bool> ser::$part for &mut Scan<F> {
+            type Ok = ();
+            type Error = Stop;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Stop> {
+                self.look(key)?;
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Stop> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
 impl<F: FnMut(&str) -> bool> ser::Serializer for &mut Scan<F> {
     type Ok = ();
     type Error = Stop;
@@ -60,53 +106,28 @@ impl<F: FnMut(&str) -> bool> ser::Serializer for &mut Scan<F> {
     type SerializeStruct = Self;
     type SerializeStructVariant = Self;
 
-    fn serialize_bool(self, _: bool) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_i128(self, _: i128) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_u128(self, _: u128) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Stop> {
-        Ok(())
-    }
+    ignored!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
+        serialize_f32: f32,
+        serialize_f64: f64,
+        serialize_bytes: &[u8],
+        serialize_unit_struct: &'static str
+    );
     fn serialize_char(self, c: char) -> Result<(), Stop> {
         self.look(c.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, s: &str) -> Result<(), Stop> {
         self.look(s)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Stop> {
-        Ok(())
     }
     fn serialize_none(self) -> Result<(), Stop> {
         Ok(())
@@ -115,9 +136,6 @@ impl<F: FnMut(&str) -> bool> ser::Serializer for &mut Scan<F> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result<(), Stop> {
-        Ok(())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Stop> {
         Ok(())
     }
     fn serialize_unit_variant(
@@ -185,49 +203,15 @@ impl<F: FnMut(&str) -> bool> ser::Serializer for &mut Scan<F> {
     }
 }
 
-impl<F: FnMut(&str) -> bool> ser::SerializeSeq for &mut Scan<F> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<F: FnMut(&str) -> bool> ser::SerializeTuple for &mut Scan<F> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<F: FnMut(&str) -> bool> ser::SerializeTupleStruct for &mut Scan<F> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<F: FnMut(&str) -> bool> ser::SerializeTupleVariant for &mut Scan<F> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
+// Sequences and tuples pass each element on; maps their keys and values; structs look at each
+// field's name, then pass its value on.
+pass_on!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+named_fields!(SerializeStruct, SerializeStructVariant);
 
 impl<F: FnMut(&str) -> bool> ser::SerializeMap for &mut Scan<F> {
     type Ok = ();
@@ -236,38 +220,6 @@ impl<F: FnMut(&str) -> bool> ser::SerializeMap for &mut Scan<F> {
         key.serialize(&mut **self)
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Stop> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<F: FnMut(&str) -> bool> ser::SerializeStruct for &mut Scan<F> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
-        self.look(key)?;
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Stop> {
-        Ok(())
-    }
-}
-
-impl<F: FnMut(&str) -> bool> ser::SerializeStructVariant for &mut Scan<F> {
-    type Ok = ();
-    type Error = Stop;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
-        self.look(key)?;
         value.serialize(&mut **self)
     }
     fn end(self) -> Result<(), Stop> {
