@@ -3,10 +3,9 @@
 //! itself while looking at the same value. A validator gives up on such a loop and lets every
 //! value through, so a contract holding one is refused. Recursion through `properties`,
 //! `items` and the like moves to a smaller value and is fine (a tree of orders).
-use super::pointer::{escape, join};
+use super::pointer::{join, push_token};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::fmt::Write;
 
 /// Where the same value is evaluated again from the schema at `ptr`.
 fn in_place(ptr: &str, node: &Value) -> Vec<String> {
@@ -49,16 +48,12 @@ fn ref_holders(v: &Value, ptr: &mut String, out: &mut Vec<String>) {
                 out.push(ptr.clone());
             }
             for (k, v) in m {
-                if k.contains(['~', '/']) {
-                    descend(v, ptr, &escape(k), out);
-                } else {
-                    descend(v, ptr, k, out);
-                }
+                descend(v, ptr, k, out);
             }
         }
         Value::Array(a) => {
             for (i, v) in a.iter().enumerate() {
-                descend(v, ptr, &i, out);
+                descend(v, ptr, &i.to_string(), out);
             }
         }
         _ => {}
@@ -66,10 +61,10 @@ fn ref_holders(v: &Value, ptr: &mut String, out: &mut Vec<String>) {
 }
 
 /// [`ref_holders`] of `v`, the member `token` of the value at `ptr`.
-fn descend(v: &Value, ptr: &mut String, token: &dyn std::fmt::Display, out: &mut Vec<String>) {
+fn descend(v: &Value, ptr: &mut String, token: &str, out: &mut Vec<String>) {
     if v.is_object() || v.is_array() {
         let len = ptr.len();
-        let _ = write!(ptr, "/{token}");
+        push_token(ptr, token);
         ref_holders(v, ptr, out);
         ptr.truncate(len);
     }

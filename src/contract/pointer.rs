@@ -1,14 +1,23 @@
 //! JSON pointers into the contract document and local `$ref` resolution.
 use serde_json::Value;
 
-/// Escapes one reference token (RFC 6901: `~` → `~0`, `/` → `~1`).
-pub(crate) fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+/// Appends `/token` to the pointer `buf`, with `token` escaped (RFC 6901: `~` → `~0`, `/` →
+/// `~1`); a token with neither is copied as it is.
+pub(crate) fn push_token(buf: &mut String, token: &str) {
+    buf.push('/');
+    if token.contains(['~', '/']) {
+        buf.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        buf.push_str(token);
+    }
 }
 
 /// `base` + `/token`, with `token` escaped.
 pub(crate) fn join(base: &str, token: &str) -> String {
-    format!("{base}/{}", escape(token))
+    let mut out = String::with_capacity(base.len() + token.len() + 1);
+    out.push_str(base);
+    push_token(&mut out, token);
+    out
 }
 
 /// A pointer as a percent-encoded URI fragment (`{`, `}` and the like are not allowed raw).

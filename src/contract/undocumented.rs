@@ -10,7 +10,7 @@
 //! An object whose schema names no property at all (`type: object` alone) is a free-form map;
 //! one whose schema allows more by `additionalProperties`/`unevaluatedProperties` (`true` or a
 //! schema) documents its extra keys that way. Neither is reported.
-use super::pointer::escape;
+use super::pointer::push_token;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -104,12 +104,7 @@ fn walk<'a>(
                     continue;
                 }
                 let len = at.len();
-                at.push('/');
-                if key.contains(['~', '/']) {
-                    at.push_str(&escape(key));
-                } else {
-                    at.push_str(key);
-                }
+                push_token(at, key);
                 if documented {
                     let below = if children.is_empty() {
                         &open
