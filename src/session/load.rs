@@ -29,7 +29,8 @@ pub struct Loaded {
     pub notes: Vec<String>,
     /// The credentials generated for the embedded sandbox, when the environment runs one.
     pub(crate) embedded: Option<EmbeddedCredentials>,
-    /// The environment's contract, being loaded beside the scenario files (for a run only).
+    /// The environment's contract, being loaded beside the scenario files (for a run only:
+    /// `Session::prepare` takes it from here).
     pub(crate) contract: Option<PendingContract>,
 }
 
@@ -61,10 +62,7 @@ impl PendingContract {
 }
 
 /// The contract at `path`, with the configured error-code schema when there is one.
-pub(crate) fn load_contract(
-    path: &Path,
-    error_code: Option<&str>,
-) -> Result<Contract, ContractError> {
+fn load_contract(path: &Path, error_code: Option<&str>) -> Result<Contract, ContractError> {
     let c = Contract::load(path)?;
     match error_code {
         Some(p) => c.with_error_code(p),

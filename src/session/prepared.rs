@@ -233,19 +233,13 @@ impl Session {
             capabilities: env.capabilities.iter().cloned().collect(),
             note: embedded.then(|| crate::results::EMBEDDED_SANDBOX_NOTE.to_string()),
         };
-        let contract = match (l.contract.take(), &env.contract) {
-            (Some(pending), _) => Some(Arc::new(pending.wait()?)),
-            (None, Some(path)) => {
-                let pointer = l
-                    .config
-                    .doc
-                    .contract_options
-                    .as_ref()
-                    .and_then(|o| o.error_code.as_deref());
-                Some(Arc::new(super::load::load_contract(path, pointer)?))
-            }
-            (None, None) => None,
-        };
+        // Loaded beside the scenario files (`load_with`): the environment's contract, if any.
+        let contract = l
+            .contract
+            .take()
+            .map(super::load::PendingContract::wait)
+            .transpose()?
+            .map(Arc::new);
         let sla = crate::contract::Sla {
             p95: env.sla.and_then(|s| s.p95).map(|d| d.0),
             p99: env.sla.and_then(|s| s.p99).map(|d| d.0),
