@@ -153,6 +153,30 @@ impl SuiteRun {
     }
 }
 
+/// The scenarios `run` failed that fail again when each is run once more, alone, with the same
+/// variants (no fault), its config and reports in `dir`. Timing-bound scenarios (the webhook
+/// retry schedule) can miss their window on a loaded 2-core machine; a real failure fails both
+/// times. `label` names the run in what is printed.
+pub fn failing_again<'r>(
+    run: &'r SuiteRun,
+    dir: &Path,
+    variants: &[&str],
+    label: &str,
+) -> Vec<&'r String> {
+    run.failed
+        .iter()
+        .filter(|id| {
+            let name = id.split("::").last().unwrap_or(id);
+            let again = run_suite_with(dir, &[], variants, &["--filter", name]);
+            println!(
+                "  {label} -> {id} failed, alone again: exit {:?}",
+                again.code
+            );
+            again.code != Some(0) || again.total == 0
+        })
+        .collect()
+}
+
 /// The suite's folder: `scenarios`, or `SUITE_SCENARIOS` (e.g. an older copy, to count what
 /// it missed).
 pub fn suite_dir() -> String {

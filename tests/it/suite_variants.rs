@@ -124,25 +124,13 @@ fn every_allowed_variant_passes_the_suite_and_additive_fields_warn() {
         // Timing-bound scenarios (the webhook retry schedule) can miss their tolerance on a
         // loaded 2-core machine: a failed scenario is run once more, alone. An answer that a
         // variant makes wrong fails both times.
-        let still_failing: Vec<&String> = run
-            .failed
-            .iter()
-            .filter(|id| {
-                let name = id.split("::").last().unwrap_or(id);
-                let vs: Vec<&str> = job.variants.iter().map(String::as_str).collect();
-                let again = run_suite_with(
-                    &dir.join(format!("{}-again", job.label)),
-                    &[],
-                    &vs,
-                    &["--filter", name],
-                );
-                println!(
-                    "  {} -> {id} failed, alone again: exit {:?}",
-                    job.label, again.code
-                );
-                again.code != Some(0) || again.total == 0
-            })
-            .collect();
+        let vs: Vec<&str> = job.variants.iter().map(String::as_str).collect();
+        let still_failing = failing_again(
+            run,
+            &dir.join(format!("{}-again", job.label)),
+            &vs,
+            &job.label,
+        );
         let run_wide_failure = run.code != Some(0) && run.failed.is_empty();
         if run.code.is_none() || run_wide_failure || !still_failing.is_empty() {
             problems.push(format!(
