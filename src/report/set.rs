@@ -254,8 +254,37 @@ pub(crate) fn commit(
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err((manifest_path, e)),
     }
-    for Staged { tmp, path, .. } in files {
-        fs::rename(tmp, path).map_err(|e| (path.clone(), e))?;
+    // Each file side by side: the old one removed first, then the new one renamed into place.
+    // Renaming over a large file costs tens of milliseconds on ext4: it frees the old file's
+    // blocks and, to make the replacement safe, writes the new file out before returning
+    // (`auto_da_alloc`, 56 ms for a 12 MB results.json). Removed first, the old file is freed
+    // alone and the new one is written back later, as any file is. The set is not whole in
+    // between either way: its manifest is gone until every file is in place.
+    let place = |f: &Staged| {
+        match fs::remove_file(&f.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        fs::rename(&f.tmp, &f.path)
+    };
+    let renamed: Vec<io::Result<()>> = std::thread::scope(|scope| {
+        let others: Vec<_> = files
+            .iter()
+            .skip(1)
+            .map(|f| scope.spawn(move || place(f)))
+            .collect();
+        let first = files.first().map(place);
+        first
+            .into_iter()
+            .chain(others.into_iter().map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("internal error: a rename panicked")))
+            }))
+            .collect()
+    });
+    for (f, outcome) in files.iter().zip(renamed) {
+        outcome.map_err(|e| (f.path.clone(), e))?;
     }
     let tmp = temp_path(&manifest_path).map_err(|e| (manifest_path.clone(), e))?;
     let text = serde_json::to_string_pretty(&manifest)
