@@ -4,11 +4,86 @@ use super::error::ReportError;
 use crate::results::{upgrade_v1, RunResult, Summary, OLDEST_READABLE, RESULTS_SCHEMA_VERSION};
 use std::io::{self, Write};
 
-/// Writes `result` as pretty-printed JSON followed by a newline.
+/// Writes `result` as pretty-printed JSON (two-space indents, as `serde_json`'s pretty
+/// printer) followed by a newline.
 pub fn write_json(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, result).map_err(io::Error::other)?;
-    out.write_all(b"\n")?;
-    out.flush()
+    // A buffer of its own: the serializer's many small writes (a quote, a colon, a key) are
+    // copies into it rather than calls through `dyn Write`.
+    let mut w = io::BufWriter::with_capacity(256 * 1024, out);
+    let mut ser = serde_json::Serializer::with_formatter(&mut w, Indented::default());
+    serde::Serialize::serialize(result, &mut ser).map_err(io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// The output of `serde_json`'s `PrettyFormatter` with two-space indents, each line break and
+/// its indent written at once (that one writes the indent a level at a time: in a
+/// results.json nested eight deep, most of its writes).
+#[derive(Default)]
+struct Indented {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    /// `,` when `comma`, then a line break and the indent of the current depth.
+    fn line<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        w.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut left = self.depth * 2;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            w.write_all(&SPACES[..n])?;
+            left -= n;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.line(w, !first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.line(w, !first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Reads a `results.json` of this schema version or an older one (version 1 is converted:
@@ -51,6 +126,21 @@ mod tests {
     use crate::results::{VerdictKind, VerdictOutcome};
 
     const V1: &str = include_str!("../../tests/data/results-v1.json");
+
+    #[test]
+    fn the_file_is_serde_jsons_pretty_output() {
+        let mut r = crate::report::testdata::sample();
+        // Deeper than the indent buffer, and empty containers.
+        let mut deep = serde_json::json!({"leaf": [], "also": {}});
+        for i in 0..40 {
+            deep = serde_json::json!({ format!("k{i}"): [deep, 1] });
+        }
+        r.extensions.insert("deep".into(), deep);
+        let mut ours = Vec::new();
+        write_json(&r, &mut ours).unwrap();
+        let theirs = serde_json::to_string_pretty(&r).unwrap() + "\n";
+        assert_eq!(String::from_utf8(ours).unwrap(), theirs);
+    }
 
     #[test]
     fn a_version_1_file_reads_as_version_2() {
