@@ -6,7 +6,9 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::io::{self, Write};
 use std::time::Duration;
 
-type XmlWriter<'w> = quick_xml::Writer<&'w mut dyn Write>;
+/// quick-xml writes an event in several small pieces (indent, `<`, name, each attribute): a
+/// buffer of the writer's own takes them as copies rather than calls through `dyn Write`.
+type XmlWriter<'w> = quick_xml::Writer<io::BufWriter<&'w mut dyn Write>>;
 
 /// How many test cases, and how many of them failed, errored or were skipped.
 #[derive(Debug, Default, Clone, Copy)]
@@ -56,7 +58,11 @@ impl<'w> JunitWriter<'w> {
         counts: Counts,
         time: Option<Duration>,
     ) -> io::Result<Self> {
-        let mut w = quick_xml::Writer::new_with_indent(out, b' ', 4);
+        let mut w = quick_xml::Writer::new_with_indent(
+            io::BufWriter::with_capacity(128 * 1024, out),
+            b' ',
+            4,
+        );
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         let mut root = BytesStart::new("testsuites");
         root.push_attribute(("name", name));
@@ -154,8 +160,9 @@ impl<'w> JunitWriter<'w> {
     pub fn finish(mut self) -> io::Result<()> {
         self.w
             .write_event(Event::End(BytesEnd::new("testsuites")))?;
-        let out = self.w.into_inner();
+        let mut out = self.w.into_inner();
         out.write_all(b"\n")?;
-        out.flush()
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.flush()
     }
 }
