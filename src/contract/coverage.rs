@@ -84,11 +84,11 @@ impl Contract {
                             .or_default() += 1;
                     }
                 }
-                if let Some(code) = resp
-                    .body
-                    .as_deref()
-                    .and_then(|b| error_code(b, &self.error_code_field))
-                {
+                // Error codes live in error bodies (contract §3); a success body's member of
+                // the same name is data. Reading only those also spares parsing every body of
+                // the run once more.
+                let error_body = resp.body.as_deref().filter(|_| resp.status >= 400);
+                if let Some(code) = error_body.and_then(|b| error_code(b, &self.error_code_field)) {
                     if self.error_codes.contains(&code) {
                         *codes.entry(code).or_default() += 1;
                     } else if !self.error_codes.is_empty() {
@@ -230,6 +230,15 @@ mod tests {
                     ),
                     // No operation recorded: matched again from the URL.
                     exchange("GET", "/api/v1/orders/ORD-2?x=1", None, 200, "{}", 10.0),
+                    // A success body's `error_code` member is data: no code is counted.
+                    exchange(
+                        "GET",
+                        "/api/v1/orders/ORD-4",
+                        Some("getOrder"),
+                        200,
+                        &err("CONFLICT"),
+                        10.0,
+                    ),
                     // Undocumented status, undocumented operation, unknown code.
                     exchange(
                         "GET",
@@ -275,7 +284,7 @@ mod tests {
         assert_eq!(count("createOrder 201"), Some(2));
         assert_eq!(count("createOrder 409"), Some(1));
         assert_eq!(count("getOrder 404"), Some(1));
-        assert_eq!(count("getOrder 200"), Some(1));
+        assert_eq!(count("getOrder 200"), Some(2));
         assert_eq!(count("createOrder 200"), Some(0));
         assert!(cov
             .responses
@@ -294,7 +303,7 @@ mod tests {
             ["200", "400", "401", "402", "403", "413", "429", "500", "503"]
         );
         let get = cov.operations.iter().find(|o| o.id == "getOrder").unwrap();
-        assert_eq!((get.exchanges, get.covered, get.total), (3, 2, 8));
+        assert_eq!((get.exchanges, get.covered, get.total), (4, 2, 8));
         assert_eq!(get.percent, 25.0);
 
         assert_eq!((cov.error_codes.total, cov.error_codes.covered), (14, 2));
