@@ -116,23 +116,8 @@ pub fn write_reports(
     // Each file on its own thread: they only read the result, and a run's reports are written
     // while the target sits idle, so the other cores are free. Every file is attempted; the
     // first error (in the order above) is returned.
-    let outcomes: Vec<io::Result<(PathBuf, String)>> = std::thread::scope(|scope| {
-        let write_one = |(path, write): &(PathBuf, Writer)| write_temp(path, |w| write(result, w));
-        // The first file on the calling thread, the others on threads of their own.
-        let others: Vec<_> = selected
-            .iter()
-            .skip(1)
-            .map(|file| scope.spawn(move || write_one(file)))
-            .collect();
-        let first = selected.first().map(write_one);
-        first
-            .into_iter()
-            .chain(others.into_iter().map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(io::Error::other("internal error: a report writer panicked"))
-                })
-            }))
-            .collect()
+    let outcomes = super::set::side_by_side(&selected, |(path, write)| {
+        write_temp(path, |w| write(result, w))
     });
     // Nothing is moved into place unless every file is complete.
     let mut first_error = None;

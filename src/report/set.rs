@@ -268,22 +268,7 @@ pub(crate) fn commit(
         }
         fs::rename(&f.tmp, &f.path)
     };
-    let renamed: Vec<io::Result<()>> = std::thread::scope(|scope| {
-        let others: Vec<_> = files
-            .iter()
-            .skip(1)
-            .map(|f| scope.spawn(move || place(f)))
-            .collect();
-        let first = files.first().map(place);
-        first
-            .into_iter()
-            .chain(others.into_iter().map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("internal error: a rename panicked")))
-            }))
-            .collect()
-    });
-    for (f, outcome) in files.iter().zip(renamed) {
+    for (f, outcome) in files.iter().zip(side_by_side(files, place)) {
         outcome.map_err(|e| (f.path.clone(), e))?;
     }
     let tmp = temp_path(&manifest_path).map_err(|e| (manifest_path.clone(), e))?;
@@ -296,6 +281,34 @@ pub(crate) fn commit(
         return Err((manifest_path, e));
     }
     Ok(())
+}
+
+/// `work` on each of `items` at once: the first on the calling thread, each other on a thread
+/// of its own. Every item is worked on; the outcomes come back in the order of `items` (a
+/// panicked worker as an error).
+pub(crate) fn side_by_side<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> io::Result<R> + Sync,
+) -> Vec<io::Result<R>> {
+    let work = &work;
+    std::thread::scope(|scope| {
+        let others: Vec<_> = items
+            .iter()
+            .skip(1)
+            .map(|item| scope.spawn(move || work(item)))
+            .collect();
+        let first = items.first().map(work);
+        first
+            .into_iter()
+            .chain(others.into_iter().map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(io::Error::other(
+                        "internal error: a report file's worker panicked",
+                    ))
+                })
+            }))
+            .collect()
+    })
 }
 
 /// Checks that the report files in `dir` are the ones its manifest names: same run, nothing
@@ -334,6 +347,29 @@ pub fn verify_set(dir: &Path) -> Result<Manifest, SetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn side_by_side_works_on_every_item_and_keeps_their_order() {
+        let outcomes = side_by_side(&[1, 2, 3, 4], |&n| match n {
+            2 => Err(io::Error::other("two")),
+            3 => panic!("three"),
+            n => Ok(n * 10),
+        });
+        let shown: Vec<String> = outcomes
+            .into_iter()
+            .map(|o| o.map_or_else(|e| e.to_string(), |n| n.to_string()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "10",
+                "two",
+                "internal error: a report file's worker panicked",
+                "40"
+            ]
+        );
+        assert!(side_by_side(&[] as &[u8], |_| Ok(())).is_empty());
+    }
 
     #[test]
     fn a_second_writer_is_refused_and_a_dead_ones_lock_taken_over() {
