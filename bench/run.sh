@@ -17,5 +17,6 @@ for part in $ONLY; do
     log "=== $part ==="
     "$BENCH_DIR/$part.sh" "${ARGS[@]}" || log "$part FAILED (its table is left as it was)"
 done
-python3 "$BENCH_DIR/update_readme.py" "$README" "$BENCH_OUT" "${ARGS[*]:-full}"
+# Only the parts run now are rewritten: the others keep their own time and mode.
+python3 "$BENCH_DIR/update_readme.py" "$README" "$BENCH_OUT" "${ARGS[*]:-full}" $ONLY
 log "$README updated"

@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """Replaces the blocks between <!-- bench:NAME:begin --> and <!-- bench:NAME:end --> in the
-README with OUT/NAME.md (plus OUT/NAME.conditions), for every NAME whose files exist."""
+README with OUT/NAME.md (plus OUT/NAME.conditions, stamped with the time now), for each NAME
+given after the mode (default: every NAME whose files exist). A part not run now keeps its
+block, and so its own time and mode.
+
+    update_readme.py README OUT MODE [NAME ...]"""
 import datetime
 import re
 import sys
 from pathlib import Path
 
 readme, out, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+parts = sys.argv[4:] or ["sandbox", "suite", "peer", "profile"]
 text = readme.read_text()
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-for name in ("sandbox", "suite", "peer", "profile"):
+for name in parts:
     md = out / f"{name}.md"
     if not md.exists():
         continue
