@@ -12,7 +12,6 @@
 //! schema) documents its extra keys that way. Neither is reported.
 use super::pointer::push_token;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::fmt::Write;
 
 /// Nesting deeper than this is not followed (a `$ref` cycle, or an absurd document).
@@ -45,8 +44,24 @@ pub(crate) fn undocumented(doc: &Value, schema: &Value, instance: &Value) -> Vec
 }
 
 /// The targets of the local `$ref`s met so far (an array's items meet the same ones for each
-/// element).
-type Refs<'a> = HashMap<&'a str, Option<&'a Value>>;
+/// element). A schema names a handful: a list looked through beats hashing each one.
+#[derive(Default)]
+struct Refs<'a>(Vec<(&'a str, Option<&'a Value>)>);
+
+impl<'a> Refs<'a> {
+    fn new() -> Self {
+        Refs::default()
+    }
+
+    fn target(&mut self, doc: &'a Value, pointer: &'a str) -> Option<&'a Value> {
+        if let Some((_, t)) = self.0.iter().find(|(p, _)| *p == pointer) {
+            return *t;
+        }
+        let t = doc.pointer(pointer);
+        self.0.push((pointer, t));
+        t
+    }
+}
 
 /// Looks at `instance`, whose pointer is `at` (grown and cut back in place while walking: one
 /// buffer for the whole document).
@@ -90,6 +105,12 @@ fn walk<'a>(
                 .filter(|s| **s != Value::Bool(false))
                 .collect();
             for (key, value) in map {
+                let nested = value.is_object() || value.is_array();
+                // A documented scalar has no properties: nothing below it to look at, and no
+                // list of the schemas that name it to build (most members of a body).
+                if !nested && props.iter().any(|ps| ps.get(key).is_some()) {
+                    continue;
+                }
                 let mut children: Vec<&Value> = props.iter().filter_map(|ps| ps.get(key)).collect();
                 for pattern in &patterns {
                     for (re, s) in *pattern {
@@ -99,8 +120,7 @@ fn walk<'a>(
                     }
                 }
                 let documented = !(children.is_empty() && open.is_empty());
-                // A documented scalar has no properties: nothing below it to look at.
-                if documented && !(value.is_object() || value.is_array()) {
+                if documented && !nested {
                     continue;
                 }
                 let len = at.len();
@@ -162,7 +182,7 @@ fn collect<'a>(
         .get("$ref")
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix('#'))
-        .and_then(|p| *refs.entry(p).or_insert_with(|| doc.pointer(p)))
+        .and_then(|p| refs.target(doc, p))
     {
         collect(doc, target, out, refs, depth + 1);
     }
