@@ -30,7 +30,7 @@ pub struct Undocumented {
 /// document, in document order.
 pub(crate) fn undocumented(doc: &Value, schema: &Value, instance: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    let mut refs = Refs::new();
+    let mut refs = Refs::default();
     walk(
         doc,
         &[schema],
@@ -49,10 +49,6 @@ pub(crate) fn undocumented(doc: &Value, schema: &Value, instance: &Value) -> Vec
 struct Refs<'a>(Vec<(&'a str, Option<&'a Value>)>);
 
 impl<'a> Refs<'a> {
-    fn new() -> Self {
-        Refs::default()
-    }
-
     fn target(&mut self, doc: &'a Value, pointer: &'a str) -> Option<&'a Value> {
         if let Some((_, t)) = self.0.iter().find(|(p, _)| *p == pointer) {
             return *t;

@@ -27,9 +27,7 @@ pub struct ParityWriteError {
 type Writer = fn(&ParityReport, &mut dyn Write) -> std::io::Result<()>;
 
 fn write_json(report: &ParityReport, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")?;
-    out.flush()
+    crate::report::write_pretty(report, out)
 }
 
 /// Writes `parity.json`, `parity-junit.xml` and `parity.html` into `dir` (created if needed).

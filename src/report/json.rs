@@ -4,14 +4,22 @@ use super::error::ReportError;
 use crate::results::{upgrade_v1, RunResult, Summary, OLDEST_READABLE, RESULTS_SCHEMA_VERSION};
 use std::io::{self, Write};
 
-/// Writes `result` as pretty-printed JSON (two-space indents, as `serde_json`'s pretty
-/// printer) followed by a newline.
+/// Writes `result` as pretty-printed JSON followed by a newline ([`write_pretty`]).
 pub fn write_json(result: &RunResult, out: &mut dyn Write) -> io::Result<()> {
+    write_pretty(result, out)
+}
+
+/// Writes `value` as pretty-printed JSON (two-space indents, as `serde_json`'s pretty
+/// printer) followed by a newline: results.json, and the parity report's JSON.
+pub(crate) fn write_pretty<T: serde::Serialize + ?Sized>(
+    value: &T,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     // A buffer of its own: the serializer's many small writes (a quote, a colon, a key) are
     // copies into it rather than calls through `dyn Write`.
     let mut w = io::BufWriter::with_capacity(256 * 1024, out);
     let mut ser = serde_json::Serializer::with_formatter(&mut w, Indented::default());
-    serde::Serialize::serialize(result, &mut ser).map_err(io::Error::other)?;
+    value.serialize(&mut ser).map_err(io::Error::other)?;
     w.write_all(b"\n")?;
     w.flush()
 }

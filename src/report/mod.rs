@@ -36,6 +36,7 @@ pub use files::{
 };
 pub use github::{write_github_annotations, write_github_summary};
 pub use html::write_html;
+pub(crate) use json::write_pretty;
 pub use json::{read_json, write_json};
 pub use junit::write_junit;
 pub use kind::ReporterKind;
