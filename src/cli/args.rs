@@ -136,7 +136,7 @@ pub struct ParityArgs {
     /// Run scenarios that production environments refuse (destructive, sandbox controls)
     #[arg(long)]
     pub allow_destructive: bool,
-    /// Scenarios run at once in each environment [default: number of cores]
+    /// Scenarios run at once in each environment [default: 8]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Set a variable for every scenario (repeatable); VALUE is JSON if it parses, else a string
@@ -244,7 +244,7 @@ fn parse_shard(s: &str) -> Result<(u32, u32), String> {
 pub struct RunArgs {
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Scenarios run at once [default: number of cores]
+    /// Scenarios run at once [default: 8]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Stop starting scenarios after the first failure or error
@@ -344,4 +344,26 @@ pub struct ListenArgs {
     /// Signature scheme: seed (X-Webhook-Signature) or standard (Standard Webhooks)
     #[arg(long, default_value = "seed")]
     pub scheme: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The `--jobs` help of every command that has it names the default the run really uses.
+    #[test]
+    fn the_jobs_help_names_the_default_in_use() {
+        let cli = Cli::command();
+        let want = format!("[default: {}]", crate::run::DEFAULT_JOBS);
+        let mut seen = 0;
+        for sub in cli.get_subcommands() {
+            if let Some(arg) = sub.get_arguments().find(|a| a.get_id() == "jobs") {
+                let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                assert!(help.contains(&want), "{}: {help}", sub.get_name());
+                seen += 1;
+            }
+        }
+        assert!(seen >= 2, "run and parity take --jobs");
+    }
 }

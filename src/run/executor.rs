@@ -37,10 +37,18 @@ impl std::fmt::Debug for RunOptions {
     }
 }
 
+/// Scenarios in flight when `--jobs` is not given. A job is a task on conform's one runtime
+/// thread, not a thread, so the number does not follow the machine's cores: the same suite puts
+/// the same load on a target from a laptop or a 64-core CI runner. Eight keeps that one thread
+/// busy while requests are on the wire (fewer leave it waiting on round trips, and each wake-up
+/// carries less work: `bench/README.md`), and stays a small load for a shared staging
+/// environment, whose rate limits pacing and `Retry-After` holds respect anyway.
+pub const DEFAULT_JOBS: usize = 8;
+
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            jobs: DEFAULT_JOBS,
             fail_fast: false,
             cancel: None,
             post: None,

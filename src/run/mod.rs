@@ -14,5 +14,5 @@ pub mod webhooks;
 pub use context::RunContext;
 pub use error::RunError;
 pub use event::{EventSink, FanOut, NoticeLevel, NullSink, RunEvent};
-pub use executor::{execute, NoticeReceiver, PostRun, RunOptions};
+pub use executor::{execute, NoticeReceiver, PostRun, RunOptions, DEFAULT_JOBS};
 pub use plan::{plan, PlannedScenario, Selection, TargetTraits};

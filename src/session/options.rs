@@ -30,7 +30,7 @@ pub struct SessionOptions {
     pub selection: Selection,
     /// Variables that override every other of the same name (`--var KEY=VALUE`).
     pub vars: Map<String, Value>,
-    /// Scenarios at once; `None` = the number of cores.
+    /// Scenarios at once; `None` = [`crate::run::DEFAULT_JOBS`].
     pub jobs: Option<usize>,
     /// Stop starting scenarios after the first failure or error.
     pub fail_fast: bool,
