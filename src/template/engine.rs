@@ -6,9 +6,9 @@
 use minijinja::value::{Value as JValue, ValueKind};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde_json::{Map, Number, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Names every template may use without defining them.
 pub const BUILTIN_NAMES: &[&str] = &["env", "uuid", "now", "now_unix", "unique", "run_id"];
@@ -44,12 +44,16 @@ const CACHED: &str = "\u{0}conform-template:";
 /// Renders templates (`{{ order_id }}`, `{{ unique("user") }}`) against variables.
 ///
 /// A template is compiled once per run and kept: a scenario's templates are rendered again for
-/// every scenario, repeat and retry. (Each rendering still gets every variable: what a template
-/// reads is not always known before it runs, e.g. `{{ customer[1:] }}`.)
+/// every scenario, repeat and retry. A rendering is given the variables the template names
+/// (converting every variable of the scenario into a template value for each rendering cost
+/// more than the rendering); should it still find one undefined, it is rendered again with all
+/// of them, so the outcome is the same either way.
 pub struct TemplateEngine {
     env: Environment<'static>,
     run_id: String,
     globals: BTreeSet<String>,
+    /// The top-level names each template or expression reads, by its source.
+    reads: RwLock<HashMap<String, Arc<[String]>>>,
 }
 
 impl std::fmt::Debug for TemplateEngine {
@@ -118,6 +122,7 @@ impl TemplateEngine {
             env,
             run_id: run_id.to_string(),
             globals,
+            reads: RwLock::default(),
         }
     }
 
@@ -138,8 +143,29 @@ impl TemplateEngine {
             .env
             .get_template(&format!("{CACHED}{template}"))
             .map_err(|e| syntax(template, &e))?;
-        tmpl.render(context(vars))
-            .map_err(|e| self.render_error(template, &e, || tmpl.undeclared_variables(false), vars))
+        let reads = self.reads_of(template, || tmpl.undeclared_variables(false));
+        match tmpl.render(context_of(vars, &reads)) {
+            Err(e) if e.kind() == ErrorKind::UndefinedError => tmpl.render(context(vars)),
+            done => done,
+        }
+        .map_err(|e| self.render_error(template, &e, || tmpl.undeclared_variables(false), vars))
+    }
+
+    /// The top-level names `source` reads (`names` lists them the first time it is seen).
+    fn reads_of(
+        &self,
+        source: &str,
+        names: impl FnOnce() -> std::collections::HashSet<String>,
+    ) -> Arc<[String]> {
+        let known = self.reads.read().ok().and_then(|m| m.get(source).cloned());
+        if let Some(reads) = known {
+            return reads;
+        }
+        let reads: Arc<[String]> = names().into_iter().collect();
+        if let Ok(mut m) = self.reads.write() {
+            m.insert(source.to_string(), Arc::clone(&reads));
+        }
+        reads
     }
 
     /// Type-preserving rendering: a string that is exactly one `{{ expr }}` yields the
@@ -157,7 +183,14 @@ impl TemplateEngine {
                         .env
                         .compile_expression(expr)
                         .map_err(|e| syntax(s, &e))?;
-                    let out = compiled.eval(context(vars)).map_err(|e| {
+                    let reads = self.reads_of(s, || compiled.undeclared_variables(false));
+                    let out = match compiled.eval(context_of(vars, &reads)) {
+                        Ok(v) if !v.is_undefined() => Ok(v),
+                        Err(e) if e.kind() != ErrorKind::UndefinedError => Err(e),
+                        // Something the names did not show: again with every variable.
+                        _ => compiled.eval(context(vars)),
+                    }
+                    .map_err(|e| {
                         self.render_error(s, &e, || compiled.undeclared_variables(false), vars)
                     })?;
                     if out.is_undefined() {
@@ -316,6 +349,15 @@ fn render(template: &str, e: &minijinja::Error) -> TemplateError {
     }
 }
 
+/// The template values of the variables among `names` (the rest are not read).
+fn context_of(vars: &Map<String, Value>, names: &[String]) -> JValue {
+    let map: BTreeMap<&str, JValue> = names
+        .iter()
+        .filter_map(|n| vars.get(n).map(|v| (n.as_str(), from_json(v))))
+        .collect();
+    JValue::from(map)
+}
+
 fn context(vars: &Map<String, Value>) -> JValue {
     let map: BTreeMap<&str, JValue> = vars
         .iter()
@@ -405,6 +447,48 @@ mod tests {
             Value::Object(m) => m,
             _ => Map::new(),
         }
+    }
+
+    /// A rendering is given only the variables the template names; whatever the template does
+    /// with them (loops, `set`, slices, tests, defaults, a variable named like a builtin), the
+    /// outcome is the one with every variable.
+    #[test]
+    fn a_rendering_given_the_variables_it_names_renders_as_with_all_of_them() {
+        let t = TemplateEngine::new("r1");
+        let v = vars(json!({
+            "items": [1, 2, 3], "name": "Ada", "o": {"k": "v"}, "unused": {"big": [1, 2, 3]},
+            "run_id": "mine", "flag": true
+        }));
+        let cases = [
+            ("{% for i in items %}{{ i }},{% endfor %}", "1,2,3,"),
+            ("{% set x = name ~ '!' %}{{ x }}", "Ada!"),
+            ("{{ name[1:] }}", "da"),
+            ("{{ o.k }}/{{ o['k'] }}", "v/v"),
+            (
+                "{% if missing is defined %}yes{% else %}no{% endif %}",
+                "no",
+            ),
+            ("{{ missing | default('d') }}", "d"),
+            ("{{ run_id }}", "mine"),
+            ("{% if flag %}{{ items | length }}{% endif %}", "3"),
+        ];
+        for (template, want) in cases {
+            for _ in 0..2 {
+                assert_eq!(t.render_str(template, &v).unwrap(), want, "{template}");
+            }
+        }
+        assert_eq!(
+            t.render_value(&json!("{{ items | sum }}"), &v).unwrap(),
+            json!(6)
+        );
+        assert_eq!(
+            t.render_value(&json!("{{ o }}"), &v).unwrap(),
+            json!({"k": "v"})
+        );
+        let e = t.render_str("{{ nope }}", &v).unwrap_err();
+        assert!(e.to_string().contains("undefined variable `nope`"), "{e}");
+        let e = t.render_value(&json!("{{ nope }}"), &v).unwrap_err();
+        assert!(e.to_string().contains("undefined variable `nope`"), "{e}");
     }
 
     #[test]
