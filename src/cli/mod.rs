@@ -54,7 +54,21 @@ pub fn main_exit() -> i32 {
             return exit::USAGE;
         }
     };
-    rt.block_on(dispatch(cli))
+    // The command runs as a task of the runtime, not as `block_on`'s own future: waking a task
+    // from another task of the same thread only queues it, while waking `block_on`'s future
+    // goes through the runtime's wake-up descriptor, a system call each time (twice for every
+    // scenario of a run: its slot given back, its result joined).
+    rt.block_on(async move {
+        match tokio::spawn(dispatch(cli)).await {
+            Ok(code) => code,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Cancelled: only a runtime shutting down does that, and this one is not.
+            Err(e) => {
+                eprintln!("error: internal: the command's task ended early: {e}");
+                exit::FAILURES
+            }
+        }
+    })
 }
 
 async fn dispatch(cli: Cli) -> i32 {
